@@ -1,0 +1,215 @@
+// Package display turns Go values into Jupyter MIME bundles and sends them to the notebook.
+//
+// A value renders itself when its type has one of the small methods below (HTML, SVG,
+// Markdown, PNG, JPEG, JSON, LaTeX, MIMEBundle). They are plain method sets, so user types and
+// third-party libraries satisfy them without importing this package:
+//
+//	type Celsius float64
+//	func (c Celsius) HTML() string { return fmt.Sprintf("<b>%.1f °C</b>", float64(c)) }
+//
+// Render(v) builds the bundle (always with a text/plain fallback). Show(v) publishes it as
+// display_data through the Publisher installed by the process that runs cells (the quire worker);
+// New() returns a Handle whose output can be replaced in place later (update_display_data).
+// Without a Publisher (plain Go programs, tests), Show writes the text/plain form to stdout.
+package display
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+)
+
+// Bundle maps MIME types to data: strings for textual types and base64-encoded images,
+// any JSON value for "application/json".
+type Bundle = map[string]any
+
+// Interfaces a value may implement to render itself. Each returns the payload for one MIME type.
+type (
+	HTMLer     interface{ HTML() string }     // text/html
+	SVGer      interface{ SVG() string }      // image/svg+xml
+	Markdowner interface{ Markdown() string } // text/markdown
+	LaTeXer    interface{ LaTeX() string }    // text/latex
+	PNGer      interface{ PNG() []byte }      // image/png (raw bytes; Render base64-encodes them)
+	JPEGer     interface{ JPEG() []byte }     // image/jpeg (raw bytes)
+	JSONer     interface{ JSON() any }        // application/json
+	// Bundler returns a complete bundle; it wins over every other method.
+	Bundler interface{ MIMEBundle() map[string]any }
+)
+
+// Kind says what a Message asks the notebook to do.
+type Kind int
+
+const (
+	KindDisplay Kind = iota // display_data
+	KindUpdate              // update_display_data for Message.ID
+	KindClear               // clear_output (Message.Wait)
+)
+
+// Message is one display action, as handed to a Publisher.
+type Message struct {
+	Kind     Kind
+	Data     Bundle
+	Metadata map[string]any
+	ID       string // display_id; empty for an anonymous display
+	Wait     bool   // for KindClear
+}
+
+// Publisher delivers display messages to the notebook. The quire worker installs one that
+// forwards them to the kernel; the kernel turns them into iopub messages.
+type Publisher interface {
+	Publish(m Message)
+}
+
+var publisher atomic.Pointer[Publisher]
+
+// SetPublisher installs p as the destination of Show, Handle and Progress; nil restores the
+// default, which writes text/plain renderings to os.Stdout.
+func SetPublisher(p Publisher) {
+	if p == nil {
+		publisher.Store(nil)
+		return
+	}
+	publisher.Store(&p)
+}
+
+// Publish sends m to the installed Publisher, or prints its text/plain form when there is none.
+func Publish(m Message) {
+	if p := publisher.Load(); p != nil {
+		(*p).Publish(m)
+		return
+	}
+	if m.Kind == KindClear {
+		return
+	}
+	if s, ok := m.Data["text/plain"].(string); ok {
+		writeText(os.Stdout, s)
+	}
+}
+
+var stdoutMu sync.Mutex
+
+func writeText(w io.Writer, s string) {
+	stdoutMu.Lock()
+	defer stdoutMu.Unlock()
+	if len(s) > 0 && s[len(s)-1] != '\n' {
+		s += "\n"
+	}
+	io.WriteString(w, s)
+}
+
+// Show renders v and publishes it as display_data.
+func Show(v any) {
+	Publish(Message{Kind: KindDisplay, Data: Render(v)})
+}
+
+// Handle is one output area that can be replaced in place (update_display_data) or cleared.
+type Handle struct {
+	id    string
+	shown atomic.Bool
+}
+
+// New returns a Handle with a fresh display id. Nothing is shown until Show or Update.
+func New() *Handle { return &Handle{id: uuid.NewString()} }
+
+// ID returns the display id.
+func (h *Handle) ID() string { return h.id }
+
+// Show displays v in a new output area bound to the handle.
+func (h *Handle) Show(v any) {
+	h.shown.Store(true)
+	Publish(Message{Kind: KindDisplay, Data: Render(v), ID: h.id})
+}
+
+// Update replaces the handle's output with v everywhere it is shown; the first call shows it.
+func (h *Handle) Update(v any) {
+	if !h.shown.Swap(true) {
+		Publish(Message{Kind: KindDisplay, Data: Render(v), ID: h.id})
+		return
+	}
+	Publish(Message{Kind: KindUpdate, Data: Render(v), ID: h.id})
+}
+
+// Clear clears the cell's output (clear_output); with wait, the clear happens when new output
+// arrives, which avoids flicker in animations.
+func Clear(wait bool) { Publish(Message{Kind: KindClear, Wait: wait}) }
+
+// Text is a value shown as plain text.
+type Text string
+
+// HTML is a value shown as HTML.
+type HTML string
+
+// Markdown is a value shown as Markdown.
+type Markdown string
+
+// SVG is a value shown as an SVG image.
+type SVG string
+
+// LaTeX is a value shown as LaTeX (for example "$x^2$").
+type LaTeX string
+
+func (t Text) String() string       { return string(t) }
+func (h HTML) HTML() string         { return string(h) }
+func (h HTML) String() string       { return string(h) }
+func (m Markdown) Markdown() string { return string(m) }
+func (m Markdown) String() string   { return string(m) }
+func (s SVG) SVG() string           { return string(s) }
+func (s SVG) String() string        { return "<svg image>" }
+func (l LaTeX) LaTeX() string       { return string(l) }
+func (l LaTeX) String() string      { return string(l) }
+
+// Render builds the MIME bundle of v. The text/plain entry is always present: the value's
+// String or Error method when it has one, else fmt's %v (%q for strings).
+func Render(v any) Bundle {
+	if b, ok := v.(Bundler); ok {
+		out := Bundle{}
+		for k, val := range b.MIMEBundle() {
+			out[k] = val
+		}
+		if _, ok := out["text/plain"]; !ok {
+			out["text/plain"] = plain(v)
+		}
+		return out
+	}
+	out := Bundle{"text/plain": plain(v)}
+	if h, ok := v.(HTMLer); ok {
+		out["text/html"] = h.HTML()
+	}
+	if s, ok := v.(SVGer); ok {
+		out["image/svg+xml"] = s.SVG()
+	}
+	if m, ok := v.(Markdowner); ok {
+		out["text/markdown"] = m.Markdown()
+	}
+	if l, ok := v.(LaTeXer); ok {
+		out["text/latex"] = l.LaTeX()
+	}
+	if p, ok := v.(PNGer); ok {
+		out["image/png"] = base64Std(p.PNG())
+	}
+	if j, ok := v.(JPEGer); ok {
+		out["image/jpeg"] = base64Std(j.JPEG())
+	}
+	if j, ok := v.(JSONer); ok {
+		out["application/json"] = j.JSON()
+	}
+	return out
+}
+
+func plain(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "<nil>"
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		return x.String()
+	case string:
+		return fmt.Sprintf("%q", x)
+	}
+	return fmt.Sprintf("%v", v)
+}
