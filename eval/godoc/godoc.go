@@ -99,6 +99,7 @@ func newer(since, goVersion string) bool {
 // index is the decoded, query-ready form.
 type index struct {
 	goVersion string
+	generator string // format.SourceHash of the generator that wrote the index
 	pkgs      map[string]*format.Package
 	paths     []string            // importable paths, sorted
 	byName    map[string][]string // package name -> sorted paths
@@ -107,13 +108,24 @@ type index struct {
 
 var load = sync.OnceValues(func() (*index, error) {
 	start := time.Now()
-	raw, err := format.Decode(indexData)
+	ix, err := decode(indexData)
 	if err != nil {
 		slog.Error("godoc: embedded index unusable", "err", err)
 		return &index{}, err
 	}
+	ix.loadTime = time.Since(start)
+	return ix, nil
+})
+
+// decode turns the embedded bytes into a query-ready index.
+func decode(data []byte) (*index, error) {
+	raw, err := format.Decode(data)
+	if err != nil {
+		return nil, err
+	}
 	ix := &index{
 		goVersion: raw.GoVersion,
+		generator: raw.Generator,
 		pkgs:      make(map[string]*format.Package, len(raw.Packages)),
 		byName:    map[string][]string{},
 	}
@@ -130,9 +142,8 @@ var load = sync.OnceValues(func() (*index, error) {
 	for _, ps := range ix.byName {
 		slices.Sort(ps)
 	}
-	ix.loadTime = time.Since(start)
 	return ix, nil
-})
+}
 
 func get() *index {
 	ix, _ := load()

@@ -7,7 +7,7 @@
 //	uvarint Version
 //	uvarint N, then N uvarint string lengths, then the N strings' bytes back to back
 //	the index: string references are uvarint positions in that table
-//	  goVersion
+//	  goVersion generator
 //	  uvarint packages; per package: path name synopsis doc since, uvarint symbols;
 //	  per symbol: name, kind byte, decl doc since
 //
@@ -19,15 +19,19 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 )
 
 // Version is the format version. Bump it whenever the layout or the meaning of a field changes
 // (including what the generator records), then regenerate the index.
-const Version = 1
+const Version = 2
 
 const magic = "quire-godoc\n"
 
@@ -43,6 +47,7 @@ const (
 // Index is the whole documentation index.
 type Index struct {
 	GoVersion string // version of the Go tree it was generated from, e.g. "go1.26.8"
+	Generator string // SourceHash of the generator that wrote it
 	Packages  []Package
 }
 
@@ -62,6 +67,26 @@ type Symbol struct {
 	Since string // Go version that added it ("go1", "go1.21", ...); "" if unknown
 }
 
+// GeneratorSources are the files, relative to the godoc package directory, whose content
+// decides what the generator writes; SourceHash digests them.
+var GeneratorSources = []string{"internal/gen/main.go", "internal/format/format.go"}
+
+// SourceHash returns a hex SHA-256 of GeneratorSources read from pkgDir, the godoc package
+// directory. The generator stores it in the index; a test compares it with the sources to
+// catch an index that was not regenerated after the generator changed.
+func SourceHash(pkgDir string) (string, error) {
+	h := sha256.New()
+	for _, name := range GeneratorSources {
+		data, err := os.ReadFile(filepath.Join(pkgDir, filepath.FromSlash(name)))
+		if err != nil {
+			return "", fmt.Errorf("godoc source hash: %w", err)
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // Encode writes ix to w in the compressed format.
 func Encode(w io.Writer, ix *Index) error {
 	var (
@@ -79,6 +104,7 @@ func Encode(w io.Writer, ix *Index) error {
 		body = binary.AppendUvarint(body, id)
 	}
 	ref(ix.GoVersion)
+	ref(ix.Generator)
 	body = binary.AppendUvarint(body, uint64(len(ix.Packages)))
 	for _, p := range ix.Packages {
 		for _, s := range []string{p.Path, p.Name, p.Synopsis, p.Doc, p.Since} {
@@ -209,7 +235,7 @@ func decodeRaw(raw []byte) (*Index, error) {
 		return table[id]
 	}
 
-	ix := &Index{GoVersion: str()}
+	ix := &Index{GoVersion: str(), Generator: str()}
 	np := r.uvarint()
 	if r.err != nil || np > uint64(len(raw)) {
 		return nil, fmt.Errorf("godoc index: bad package count: %v", r.err)

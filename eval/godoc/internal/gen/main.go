@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -41,8 +42,9 @@ import (
 const (
 	maxDecl      = 4096
 	maxDeclLines = 80
-	// maxGroup is the size over which a const/var group is not printed whole for each member.
-	maxGroup = 2048
+	// A const/var group larger than this is not printed whole for each member.
+	maxGroup      = 2048
+	maxGroupLines = 40
 )
 
 func main() {
@@ -70,7 +72,11 @@ func run(out string, extra []string) error {
 	ctx.GOOS, ctx.GOARCH, ctx.CgoEnabled = "linux", "amd64", false
 	ctx.GOROOT = goroot
 
-	ix := &format.Index{GoVersion: goversion}
+	hash, err := format.SourceHash(".")
+	if err != nil {
+		return fmt.Errorf("run from the eval/godoc directory (go generate does): %w", err)
+	}
+	ix := &format.Index{GoVersion: goversion, Generator: hash}
 	src := filepath.Join(goroot, "src")
 	err = filepath.WalkDir(src, func(dir string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -444,10 +450,10 @@ func (x *extractor) value(v *doc.Value, kind byte) {
 		}
 		docText := docs[i]
 		decl := whole
-		if len(whole) > maxGroup {
-			decl = kw + " " + x.print(stripSpec(spec), nil)
+		if len(whole) > maxGroup || strings.Count(whole, "\n") >= maxGroupLines {
+			decl = kw + " " + x.printSpec(spec)
 			if len(spec.Values) == 0 && spec.Type == nil && last != nil {
-				decl = kw + " (\n\t" + x.print(stripSpec(last), nil) + "\n\t...\n\t" + x.print(stripSpec(spec), nil) + "\n)"
+				decl = kw + " (\n\t" + x.printSpec(last) + "\n\t...\n\t" + x.printSpec(spec) + "\n)"
 			}
 		}
 		for _, n := range spec.Names {
@@ -458,12 +464,28 @@ func (x *extractor) value(v *doc.Value, kind byte) {
 	}
 }
 
-// stripSpec returns a copy of spec without comments, for printing on its own.
-func stripSpec(spec *ast.ValueSpec) *ast.ValueSpec {
+// printSpec prints one spec of a group on its own, without comments, and with the elements of
+// long composite literals elided: var Plan9 = []color.Color{...}.
+func (x *extractor) printSpec(spec *ast.ValueSpec) string {
 	c := *spec
 	c.Doc, c.Comment = nil, nil
-	return &c
+	s := x.print(&c, nil)
+	if len(s) <= maxGroup && strings.Count(s, "\n") < maxGroupLines {
+		return s
+	}
+	c.Values = slices.Clone(c.Values)
+	for i, v := range c.Values {
+		if cl, ok := v.(*ast.CompositeLit); ok {
+			short := *cl
+			short.Elts = []ast.Expr{ast.NewIdent("...")}
+			c.Values[i] = &short
+		}
+	}
+	return capLines(elided.ReplaceAllString(x.print(&c, nil), "{...}"))
 }
+
+// elided matches what the printer makes of a composite literal whose elements are "...".
+var elided = regexp.MustCompile(`\{\.\.\.,\s*\}`)
 
 // declText prints a type or value declaration with the comments inside it (field and spec
 // comments, not its own doc comment), falling back to no comments and then to a cut when it
@@ -490,7 +512,7 @@ func (x *extractor) declText(decl *ast.GenDecl) string {
 	slices.SortFunc(comments, func(a, b *ast.CommentGroup) int { return int(a.Pos() - b.Pos()) })
 	comments = slices.Compact(comments)
 	s := x.print(&d, comments)
-	if len(s) > maxDecl {
+	if len(s) > maxDecl || strings.Count(s, "\n") >= maxDeclLines {
 		// The printer also prints comments attached to fields and specs: detach them (callers
 		// have read what they need from this AST already), and drop the blank lines that
 		// separated commented fields.
