@@ -155,11 +155,16 @@ func Decode(compressed []byte) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("godoc index: %w", err)
 	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
+	// The gzip trailer's last 4 bytes hold the decompressed size (mod 2^32): allocate once.
+	size := 0
+	if n := len(compressed); n >= 4 {
+		size = int(binary.LittleEndian.Uint32(compressed[n-4:]))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(zr); err != nil {
 		return nil, fmt.Errorf("godoc index: decompress: %w", err)
 	}
-	return decodeRaw(raw)
+	return decodeRaw(buf.Bytes())
 }
 
 // reader walks the decompressed bytes; the first error sticks.
