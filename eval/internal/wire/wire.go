@@ -1,0 +1,217 @@
+// Package wire is the protocol between quire's supervisor (kernel process) and its worker
+// process. Both directions carry newline-delimited JSON objects over pipes:
+//
+//   - fd 3 of the worker: Requests from the supervisor;
+//   - fd 4 of the worker: Events to the supervisor;
+//   - fd 1 and fd 5: the user's stdout and stderr, raw bytes, with sync markers;
+//   - fd 2: the Go runtime's own output (crash reports), read by the supervisor.
+//
+// Ordering: before an event whose position among the user's output matters (a display, an
+// input request, the end of a cell), the worker writes a sync marker with a fresh sequence
+// number into both output pipes and puts that number in Event.Sync. The supervisor handles the
+// event only after it has forwarded everything its output readers saw before that marker.
+package wire
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// Request ops.
+const (
+	OpExec  = "exec"  // run Steps
+	OpInput = "input" // reply to an EvInput event
+	OpExit  = "exit"  // end the worker
+)
+
+// Step kinds.
+const (
+	StepEval = "eval" // Eval Src (already prefixed with ; and //line as needed)
+	StepShow = "show" // Src is an expression (or several, comma separated): show its value
+)
+
+// Step is one unit the worker evaluates.
+type Step struct {
+	Kind string `json:"k"`
+	Src  string `json:"s"`
+	// Alt is, for StepShow, the statement to run instead when Src does not compile (the
+	// expression has no value).
+	Alt string `json:"a,omitempty"`
+	// Name labels the step for replay reports (for example "func f").
+	Name string `json:"n,omitempty"`
+	// Tolerant steps do not stop the request when they fail (replay); their failure is
+	// reported in Done.Failed.
+	Tolerant bool `json:"t,omitempty"`
+	// Retry lists steps to re-run after the others when they fail (replay ordering).
+	Retry bool `json:"r,omitempty"`
+}
+
+// Request is one message from the supervisor.
+type Request struct {
+	Op         string `json:"op"`
+	ID         uint64 `json:"id,omitempty"`
+	Steps      []Step `json:"steps,omitempty"`
+	AllowStdin bool   `json:"stdin,omitempty"`
+	// For OpInput.
+	Text string `json:"text,omitempty"`
+	Err  string `json:"err,omitempty"`
+}
+
+// Event kinds.
+const (
+	EvReady   = "ready"   // the worker is initialised
+	EvDisplay = "display" // a display message (Display)
+	EvTrace   = "trace"   // one yaegi panic frame line (Text)
+	EvInput   = "input"   // the cell reads stdin (Text = prompt, Password)
+	EvDone    = "done"    // the request ID is finished
+	EvLog     = "log"     // a diagnostic for the kernel log (Text)
+	EvFatal   = "fatal"   // the worker is about to exit (Error): a goroutine panicked
+)
+
+// Display mirrors display.Message.
+type Display struct {
+	Kind     int            `json:"kind"`
+	Data     map[string]any `json:"data,omitempty"`
+	Metadata map[string]any `json:"md,omitempty"`
+	ID       string         `json:"id,omitempty"`
+	Wait     bool           `json:"wait,omitempty"`
+}
+
+// Error is a failed step, shaped like a Jupyter error.
+type Error struct {
+	Name      string   `json:"ename"`
+	Value     string   `json:"evalue"`
+	Traceback []string `json:"tb,omitempty"`
+}
+
+// Failure is a tolerant step that failed.
+type Failure struct {
+	Name string `json:"name"`
+	Err  string `json:"err"`
+}
+
+// Event is one message from the worker.
+type Event struct {
+	Ev       string   `json:"ev"`
+	ID       uint64   `json:"id,omitempty"`
+	Sync     uint64   `json:"sync,omitempty"`
+	Text     string   `json:"text,omitempty"`
+	Password bool     `json:"pw,omitempty"`
+	Display  *Display `json:"display,omitempty"`
+	// For EvDone: the shown value (a MIME bundle), or the error that ended the request.
+	Result   map[string]any `json:"result,omitempty"`
+	Error    *Error         `json:"error,omitempty"`
+	Failed   []Failure      `json:"failed,omitempty"`
+	Duration int64          `json:"dur,omitempty"` // nanoseconds spent evaluating
+	PID      int            `json:"pid,omitempty"`
+}
+
+// Marker framing: "\x00\x1bQSYNC:" + decimal sequence + "\x00".
+var markerPrefix = []byte("\x00\x1bQSYNC:")
+
+// Marker returns the bytes of sync marker n.
+func Marker(n uint64) []byte {
+	b := append([]byte(nil), markerPrefix...)
+	b = strconv.AppendUint(b, n, 10)
+	return append(b, 0)
+}
+
+// Scanner splits a raw output stream into text and sync markers.
+type Scanner struct {
+	pending []byte
+}
+
+// Feed adds p and returns the text that is safe to forward, in order, interleaved with markers
+// through emit: text(s) for text and mark(n) for a marker. Bytes that may begin a marker, or an
+// incomplete UTF-8 sequence at the end, are kept for the next call.
+func (s *Scanner) Feed(p []byte, text func([]byte), mark func(uint64)) {
+	buf := p
+	if len(s.pending) > 0 {
+		buf = append(s.pending, p...)
+		s.pending = nil
+	}
+	for len(buf) > 0 {
+		i := bytes.IndexByte(buf, 0)
+		if i < 0 {
+			keep := incompleteUTF8(buf)
+			if len(buf)-keep > 0 {
+				text(buf[:len(buf)-keep])
+			}
+			if keep > 0 {
+				s.pending = append(s.pending[:0], buf[len(buf)-keep:]...)
+			}
+			return
+		}
+		if i > 0 {
+			text(buf[:i])
+			buf = buf[i:]
+		}
+		// buf starts with a NUL: a marker, a partial marker, or a plain NUL byte.
+		rest := buf
+		if len(rest) < len(markerPrefix) {
+			if bytes.HasPrefix(markerPrefix, rest) {
+				s.pending = append(s.pending[:0], rest...)
+				return
+			}
+			text(rest[:1])
+			buf = rest[1:]
+			continue
+		}
+		if !bytes.HasPrefix(rest, markerPrefix) {
+			text(rest[:1])
+			buf = rest[1:]
+			continue
+		}
+		end := bytes.IndexByte(rest[len(markerPrefix):], 0)
+		if end < 0 {
+			if len(rest) > len(markerPrefix)+24 { // not a marker after all
+				text(rest[:1])
+				buf = rest[1:]
+				continue
+			}
+			s.pending = append(s.pending[:0], rest...)
+			return
+		}
+		num := rest[len(markerPrefix) : len(markerPrefix)+end]
+		n, err := strconv.ParseUint(string(num), 10, 64)
+		if err != nil {
+			text(rest[:1])
+			buf = rest[1:]
+			continue
+		}
+		mark(n)
+		buf = rest[len(markerPrefix)+end+1:]
+	}
+}
+
+// Flush returns whatever is pending (at EOF).
+func (s *Scanner) Flush() []byte {
+	p := s.pending
+	s.pending = nil
+	return p
+}
+
+// incompleteUTF8 returns how many trailing bytes of p form an incomplete UTF-8 sequence.
+func incompleteUTF8(p []byte) int {
+	n := len(p)
+	for k := 1; k <= 3 && k <= n; k++ {
+		c := p[n-k]
+		if c < 0x80 {
+			return 0
+		}
+		if c >= 0xC0 { // leading byte
+			need := 2
+			switch {
+			case c >= 0xF0:
+				need = 4
+			case c >= 0xE0:
+				need = 3
+			}
+			if need > k {
+				return k
+			}
+			return 0
+		}
+	}
+	return 0
+}

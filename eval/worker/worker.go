@@ -1,0 +1,621 @@
+// Package worker is the quire worker process: it runs one yaegi interpreter for one kernel
+// session and evaluates what the supervisor (package eval, in the kernel process) sends it.
+//
+// File descriptors (set up by the supervisor, see package wire):
+//
+//	0  /dev/null (os.Stdin of cells is replaced by a reader that asks the supervisor)
+//	1  the user's stdout (a pipe read by the supervisor)
+//	2  the Go runtime's own output: crash reports, worker diagnostics (read by the supervisor)
+//	3  requests (JSON lines)
+//	4  events (JSON lines)
+//	5  the user's stderr; the worker sets the os.Stderr variable to it, so host packages and
+//	   cells write there while runtime crash dumps stay on fd 2
+//
+// The worker evaluates each request's steps in order under recover; a panic escaping into a
+// goroutine, a fatal runtime error or an os.Exit kills the process, which the supervisor sees and
+// reports. Every goroutine a cell starts is guarded by the cell rewriter with a deferred
+// __quire.GoPanic(recover()): a goroutine panic then ends the worker the way Go ends a program,
+// but with the interpreted panic trace already sent.
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/quire-go/quire/display"
+	"github.com/quire-go/quire/eval/exports"
+	"github.com/quire-go/quire/eval/internal/wire"
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+)
+
+// Environment variables the supervisor passes to the worker.
+const (
+	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; RLIMIT_AS of the worker (0: none)
+	EnvGoPath   = "QUIRE_WORKER_GOPATH"   // GOPATH for source imports (%go get)
+	EnvSession  = "QUIRE_TASK_SESSION"    // --task mode: file holding the session replay steps
+)
+
+// HostImportPath is the import path of the host package the session imports as cell.HostPkg.
+const HostImportPath = "quire.host"
+
+// Worker is the state of the worker process.
+type Worker struct {
+	in     *os.File
+	evMu   sync.Mutex
+	ev     *os.File
+	stdout *os.File
+	stderr *os.File
+
+	i   *interp.Interpreter
+	seq atomic.Uint64
+
+	mu     sync.Mutex
+	reqID  uint64
+	stdin  bool // the running (or last) request allows stdin
+	result map[string]any
+	shown  bool
+
+	inputMu sync.Mutex
+	inputCh chan wire.Request
+
+	logFatal func(v ...any)
+	log      *slog.Logger
+}
+
+// exitRequest is the panic value of os.Exit and log.Fatal in cells.
+type exitRequest struct{ Code int }
+
+func (e exitRequest) Error() string { return "os.Exit(" + strconv.Itoa(e.Code) + ")" }
+
+type goexitRequest struct{}
+
+func (goexitRequest) Error() string { return "runtime.Goexit() called at top level of a cell" }
+
+// Main runs the worker; args are the arguments after "worker". It returns the exit code.
+func Main(args []string) int {
+	task := false
+	for _, a := range args {
+		if a == "--task" {
+			task = true
+		}
+	}
+	if task {
+		return taskMain()
+	}
+	w, err := newWorker()
+	if err != nil {
+		fmt.Fprintln(os.NewFile(2, "stderr"), "quire worker:", err)
+		return 1
+	}
+	w.serve()
+	return 0
+}
+
+func newWorker() (*Worker, error) {
+	diag := os.NewFile(2, "diag")
+	w := &Worker{
+		in:      os.NewFile(3, "requests"),
+		ev:      os.NewFile(4, "events"),
+		stdout:  os.NewFile(1, "stdout"),
+		stderr:  os.NewFile(5, "stderr"),
+		inputCh: make(chan wire.Request, 1),
+		log:     slog.New(slog.NewTextHandler(diag, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	if w.in == nil || w.ev == nil || w.stderr == nil {
+		return nil, errors.New("missing pipes: run by the quire kernel only")
+	}
+	if _, err := w.stderr.Stat(); err != nil {
+		return nil, fmt.Errorf("fd 5: %w (the worker is started by the quire kernel)", err)
+	}
+	os.Stderr = w.stderr
+	limits()
+	if err := w.newInterp(); err != nil {
+		return nil, err
+	}
+	display.SetPublisher(publisher{w})
+	installProcessHost(w)
+	return w, nil
+}
+
+// limits applies the memory limit and a small maximum stack, so runaway recursion and
+// allocation end the worker quickly with the runtime's own message.
+func limits() {
+	debug.SetMaxStack(256 << 20)
+	if s := os.Getenv(EnvMemLimit); s != "" {
+		if n, err := strconv.ParseUint(s, 10, 64); err == nil && n > 0 {
+			lim := syscall.Rlimit{Cur: n, Max: n}
+			_ = syscall.Setrlimit(syscall.RLIMIT_AS, &lim)
+		}
+	}
+}
+
+func (w *Worker) newInterp() error {
+	i := interp.New(interp.Options{
+		Stdin:        stdinReader{w},
+		Stdout:       w.stdout,
+		Stderr:       &traceWriter{w: w},
+		Unrestricted: true,
+		GoPath:       os.Getenv(EnvGoPath),
+	})
+	// The key of the builtin error wrapper is only reachable before source packages exist.
+	var errWrap reflect.Value
+	func() {
+		defer func() { _ = recover() }()
+		errWrap = i.Symbols("")[""]["_error"]
+	}()
+	for _, e := range []interp.Exports{unrestricted.Symbols, stdlib.Symbols, exports.Symbols} {
+		if err := i.Use(e); err != nil {
+			return fmt.Errorf("loading symbols: %w", err)
+		}
+	}
+	if err := i.Use(w.overrides(i)); err != nil {
+		return fmt.Errorf("loading overrides: %w", err)
+	}
+	host := w.hostSymbols()
+	if err := i.Use(host); err != nil {
+		return fmt.Errorf("loading host package: %w", err)
+	}
+	show := host[HostImportPath+"/__quire"]["Show"]
+	disp := exports.Symbols["github.com/quire-go/quire/display/display"]
+	if err := i.Use(mapTypes(errWrap, show, disp["Show"], disp["Render"])); err != nil {
+		return fmt.Errorf("loading map types: %w", err)
+	}
+	if _, err := w.eval(i, `import __quire "`+HostImportPath+`"`); err != nil {
+		return fmt.Errorf("importing host package: %w", err)
+	}
+	w.i = i
+	return nil
+}
+
+// overrides replaces process-level escapes (findings §7) with panics that end the cell.
+func (w *Worker) overrides(i *interp.Interpreter) interp.Exports {
+	logSyms := i.Symbols("log")["log"]
+	output, _ := logSyms["Output"].Interface().(func(int, string) error)
+	fatal := func(s string) {
+		if output != nil {
+			_ = output(3, s)
+		}
+		panic(exitRequest{1})
+	}
+	w.logFatal = func(v ...any) { fatal(fmt.Sprint(v...)) }
+	stdinFile := stdinShared(w)
+	return interp.Exports{
+		"os/os": {
+			"Exit":  reflect.ValueOf(func(code int) { panic(exitRequest{code}) }),
+			"Stdin": reflect.ValueOf(&stdinFile).Elem(),
+		},
+		"log/log": {
+			"Fatal":   reflect.ValueOf(func(v ...any) { fatal(fmt.Sprint(v...)) }),
+			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal(fmt.Sprintf(f, v...)) }),
+			"Fatalln": reflect.ValueOf(func(v ...any) { fatal(fmt.Sprintln(v...)) }),
+		},
+		"runtime/runtime": {
+			"Goexit":     reflect.ValueOf(func() { panic(goexitRequest{}) }),
+			"Breakpoint": reflect.ValueOf(func() { panic("runtime.Breakpoint() is not supported in a notebook") }),
+		},
+		"github.com/quire-go/quire/display/display": {
+			// The worker's publisher must stay in place.
+			"SetPublisher": reflect.ValueOf(func(display.Publisher) {}),
+		},
+	}
+}
+
+// hostSymbols is the host package imported as __quire, plus the user-facing package "quire".
+func (w *Worker) hostSymbols() interp.Exports {
+	return interp.Exports{
+		HostImportPath + "/__quire": {
+			"Show":    reflect.ValueOf(w.show),
+			"GoPanic": reflect.ValueOf(w.goPanic),
+		},
+		"quire/quire": {
+			"Input":    reflect.ValueOf(func(prompt string) (string, error) { return w.input(prompt, false) }),
+			"Password": reflect.ValueOf(func(prompt string) (string, error) { return w.input(prompt, true) }),
+		},
+	}
+}
+
+// show receives the values of a cell's trailing expression.
+func (w *Worker) show(vs ...any) {
+	b := renderValues(vs)
+	w.mu.Lock()
+	w.result, w.shown = b, true
+	w.mu.Unlock()
+}
+
+// goPanic is deferred in every goroutine a cell starts. A panic there ends the program in Go;
+// here it ends the worker, after telling the supervisor what happened.
+func (w *Worker) goPanic(v any) {
+	if v == nil {
+		return
+	}
+	var e wire.Error
+	switch x := v.(type) {
+	case exitRequest:
+		e = wire.Error{Name: "Exit", Value: fmt.Sprintf("os.Exit(%d) called in a goroutine", x.Code)}
+	case goexitRequest:
+		return
+	default:
+		e = wire.Error{Name: "panic", Value: "panic: " + panicString(v) + " [in a goroutine]"}
+	}
+	n := w.sync()
+	w.send(wire.Event{Ev: wire.EvFatal, Sync: n, Error: &e})
+	os.Exit(2)
+}
+
+func panicString(v any) string {
+	switch x := v.(type) {
+	case reflect.Value:
+		if x.IsValid() && x.CanInterface() {
+			return panicString(x.Interface())
+		}
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// sync writes a fresh marker into both output pipes and returns its number.
+func (w *Worker) sync() uint64 {
+	n := w.seq.Add(1)
+	m := wire.Marker(n)
+	_, _ = w.stdout.Write(m)
+	_, _ = w.stderr.Write(m)
+	return n
+}
+
+// send writes one event; a broken event pipe means the supervisor is gone.
+func (w *Worker) send(e wire.Event) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		if e.Display != nil {
+			// A JSON payload that cannot be encoded: keep the text.
+			e.Display.Data = map[string]any{"text/plain": fmt.Sprint(e.Display.Data["text/plain"])}
+		}
+		if e.Result != nil {
+			e.Result = map[string]any{"text/plain": fmt.Sprint(e.Result["text/plain"])}
+		}
+		if b, err = json.Marshal(e); err != nil {
+			w.log.Error("encoding event", "err", err)
+			return
+		}
+	}
+	b = append(b, '\n')
+	w.evMu.Lock()
+	_, err = w.ev.Write(b)
+	w.evMu.Unlock()
+	if err != nil {
+		os.Exit(0)
+	}
+}
+
+type publisher struct{ w *Worker }
+
+func (p publisher) Publish(m display.Message) {
+	n := p.w.sync()
+	p.w.send(wire.Event{Ev: wire.EvDisplay, Sync: n, Display: &wire.Display{
+		Kind: int(m.Kind), Data: m.Data, Metadata: m.Metadata, ID: m.ID, Wait: m.Wait,
+	}})
+}
+
+// traceWriter is the interpreter's Stderr: yaegi's panic frame lines
+// ("cell3.go:2:5: panic: main.f(...)") go to the supervisor as trace events, the rest to fd 5.
+type traceWriter struct {
+	w *Worker
+}
+
+func (t *traceWriter) Write(p []byte) (int, error) {
+	s := string(p)
+	if isTraceLine(s) {
+		t.w.send(wire.Event{Ev: wire.EvTrace, Text: strings.TrimRight(s, "\n")})
+		return len(p), nil
+	}
+	return t.w.stderr.Write(p)
+}
+
+// isTraceLine reports whether s is one line yaegi prints while unwinding a panic.
+func isTraceLine(s string) bool {
+	s = strings.TrimRight(s, "\n")
+	if strings.Contains(s, "\n") || !strings.HasSuffix(s, ")") {
+		return false
+	}
+	i := strings.Index(s, ": panic")
+	if i < 0 {
+		return false
+	}
+	pos := s[:i]
+	// pos is file:line:col or line:col.
+	parts := strings.Split(pos, ":")
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts[len(parts)-2:] {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// serve reads requests until the supervisor closes the pipe.
+func (w *Worker) serve() {
+	w.send(wire.Event{Ev: wire.EvReady, PID: os.Getpid()})
+	dec := json.NewDecoder(w.in)
+	reqs := make(chan wire.Request, 16)
+	go func() {
+		for r := range reqs {
+			w.run(r)
+		}
+	}()
+	for {
+		var r wire.Request
+		if err := dec.Decode(&r); err != nil {
+			os.Exit(0)
+		}
+		switch r.Op {
+		case wire.OpInput:
+			select {
+			case w.inputCh <- r:
+			default:
+			}
+		case wire.OpExit:
+			os.Exit(0)
+		default:
+			reqs <- r
+		}
+	}
+}
+
+// run executes one request in its own goroutine, so a runtime.Goexit reached through some
+// path the overrides miss still produces a reply.
+func (w *Worker) run(r wire.Request) {
+	w.mu.Lock()
+	w.reqID, w.stdin, w.result, w.shown = r.ID, r.AllowStdin, nil, false
+	w.mu.Unlock()
+	done := make(chan wire.Event, 1)
+	go func() {
+		finished := false
+		defer func() {
+			if !finished {
+				done <- wire.Event{Error: &wire.Error{Name: "Goexit", Value: "the cell called runtime.Goexit"}}
+			}
+		}()
+		start := time.Now()
+		ev := w.steps(r.Steps)
+		ev.Duration = int64(time.Since(start))
+		finished = true
+		done <- ev
+	}()
+	ev := <-done
+	ev.Ev, ev.ID = wire.EvDone, r.ID
+	w.mu.Lock()
+	if ev.Error == nil && w.shown {
+		ev.Result = w.result
+	}
+	w.result, w.shown = nil, false
+	w.mu.Unlock()
+	ev.Sync = w.sync()
+	w.send(ev)
+}
+
+func (w *Worker) steps(steps []wire.Step) wire.Event {
+	var ev wire.Event
+	var retry []wire.Step
+	for _, s := range steps {
+		err := w.step(s)
+		if err == nil {
+			continue
+		}
+		if s.Retry {
+			retry = append(retry, s)
+			continue
+		}
+		if s.Tolerant {
+			ev.Failed = append(ev.Failed, wire.Failure{Name: s.Name, Err: err.Value})
+			continue
+		}
+		ev.Error = err
+		return ev
+	}
+	// Retry failed replay steps while that makes progress (declaration order problems).
+	for len(retry) > 0 {
+		var again []wire.Step
+		var last *wire.Error
+		for _, s := range retry {
+			if err := w.step(s); err != nil {
+				again = append(again, s)
+				last = err
+			}
+		}
+		if len(again) == len(retry) {
+			for _, s := range again {
+				msg := ""
+				if last != nil {
+					msg = last.Value
+				}
+				if err := w.step(s); err != nil {
+					msg = err.Value
+				}
+				ev.Failed = append(ev.Failed, wire.Failure{Name: s.Name, Err: msg})
+			}
+			break
+		}
+		retry = again
+	}
+	return ev
+}
+
+func (w *Worker) step(s wire.Step) *wire.Error {
+	switch s.Kind {
+	case wire.StepShow:
+		prog, err := w.compile(s.Src)
+		if err != nil {
+			// Not a value (a call of a func without results, for example): run it as a statement.
+			if s.Alt == "" {
+				return toError(err)
+			}
+			_, err := w.eval(w.i, s.Alt)
+			return toError(err)
+		}
+		_, err = w.execute(prog)
+		return toError(err)
+	default:
+		_, err := w.eval(w.i, s.Src)
+		return toError(err)
+	}
+}
+
+// eval runs src under recover: yaegi's compile stage panics on some inputs.
+func (w *Worker) eval(i *interp.Interpreter, src string) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = hostPanic{r}
+		}
+	}()
+	return i.Eval(src)
+}
+
+func (w *Worker) compile(src string) (p *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = hostPanic{r}
+		}
+	}()
+	return w.i.Compile(src)
+}
+
+func (w *Worker) execute(p *interp.Program) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = hostPanic{r}
+		}
+	}()
+	return w.i.ExecuteWithContext(context.Background(), p)
+}
+
+// hostPanic is a panic of yaegi itself (not of the cell), recovered.
+type hostPanic struct{ v any }
+
+func (h hostPanic) Error() string { return fmt.Sprint(h.v) }
+
+// toError maps an evaluation error to the error the user sees.
+func toError(err error) *wire.Error {
+	if err == nil {
+		return nil
+	}
+	var p interp.Panic
+	if errors.As(err, &p) {
+		v := p.Value
+		if rv, ok := v.(reflect.Value); ok && rv.IsValid() && rv.CanInterface() {
+			v = rv.Interface()
+		}
+		switch x := v.(type) {
+		case exitRequest:
+			return &wire.Error{Name: "Exit", Value: fmt.Sprintf("os.Exit(%d): the cell stopped (the kernel keeps running)", x.Code)}
+		case goexitRequest:
+			return &wire.Error{Name: "Goexit", Value: x.Error()}
+		case runtime.Error:
+			return &wire.Error{Name: "panic", Value: "panic: " + x.Error()}
+		}
+		return &wire.Error{Name: "panic", Value: "panic: " + panicString(v)}
+	}
+	var hp hostPanic
+	if errors.As(err, &hp) {
+		return &wire.Error{Name: "InternalError", Value: "the interpreter (yaegi) failed on this code: " + hp.Error()}
+	}
+	msg := err.Error()
+	return &wire.Error{Name: "CompileError", Value: msg}
+}
+
+// input asks the supervisor for one line of input.
+func (w *Worker) input(prompt string, password bool) (string, error) {
+	w.mu.Lock()
+	allowed := w.stdin
+	w.mu.Unlock()
+	if !allowed {
+		return "", ErrNoStdin
+	}
+	w.inputMu.Lock()
+	defer w.inputMu.Unlock()
+	select { // drop a stale reply
+	case <-w.inputCh:
+	default:
+	}
+	n := w.sync()
+	w.send(wire.Event{Ev: wire.EvInput, Sync: n, Text: prompt, Password: password})
+	r := <-w.inputCh
+	if r.Err != "" {
+		return "", errors.New(r.Err)
+	}
+	return r.Text, nil
+}
+
+// ErrNoStdin is what reading os.Stdin returns when the frontend does not accept input.
+var ErrNoStdin = errors.New("reading stdin: this frontend does not support input requests (allow_stdin is false)")
+
+// Stdin is the os.Stdin of cells: each read with an empty buffer asks the frontend for a line
+// (input_request), so fmt.Scanln, bufio.NewReader(os.Stdin) and io.ReadAll work in a notebook.
+type Stdin struct {
+	w   *Worker
+	mu  sync.Mutex
+	buf []byte
+}
+
+// Read returns buffered input or asks the frontend for the next line.
+func (s *Stdin) Read(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.buf) == 0 {
+		line, err := s.w.input("", false)
+		if err != nil {
+			return 0, err
+		}
+		s.buf = append(s.buf, line...)
+		s.buf = append(s.buf, '\n')
+	}
+	n := copy(p, s.buf)
+	s.buf = s.buf[n:]
+	return n, nil
+}
+
+// Close does nothing.
+func (s *Stdin) Close() error { return nil }
+
+// Name returns "/dev/stdin".
+func (s *Stdin) Name() string { return "/dev/stdin" }
+
+// Fd returns 0.
+func (s *Stdin) Fd() uintptr { return 0 }
+
+type stdinReader struct{ w *Worker }
+
+func (r stdinReader) Read(p []byte) (int, error) { return stdinShared(r.w).Read(p) }
+
+var (
+	sharedOnce sync.Once
+	shared     *Stdin
+)
+
+func stdinShared(w *Worker) *Stdin {
+	sharedOnce.Do(func() { shared = &Stdin{w: w} })
+	return shared
+}
+
+var _ io.Reader = (*Stdin)(nil)
