@@ -1,0 +1,515 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+)
+
+// lane says where a handler runs.
+type lane int
+
+const (
+	// laneOrdered: in arrival order on the shell's second goroutine (never behind a cell).
+	laneOrdered lane = iota
+	// laneExec: on the execution queue, one at a time.
+	laneExec
+	// laneConcurrent: on a goroutine of its own (calls into the backend that may take time).
+	laneConcurrent
+)
+
+// request is a message being handled, with the channel its reply goes to.
+type request struct {
+	ch        *channel
+	msg       *Message
+	replyMeta map[string]any
+	after     func() // runs after status idle
+}
+
+// handlerFunc handles a request and returns the reply content (nil: no reply).
+type handlerFunc func(k *Kernel, ctx context.Context, r *request) any
+
+type handler struct {
+	fn      handlerFunc
+	lane    lane
+	control bool // also served on the control channel
+}
+
+// handlers is the dispatch table: msg_type -> handler.
+var handlers = map[string]handler{
+	"kernel_info_request": {fn: (*Kernel).kernelInfo, lane: laneOrdered, control: true},
+	"execute_request":     {fn: (*Kernel).execute, lane: laneExec},
+	"complete_request":    {fn: (*Kernel).complete, lane: laneConcurrent},
+	"inspect_request":     {fn: (*Kernel).inspect, lane: laneConcurrent},
+	"is_complete_request": {fn: (*Kernel).isComplete, lane: laneConcurrent},
+	"history_request":     {fn: (*Kernel).historyRequest, lane: laneOrdered},
+	"comm_info_request":   {fn: (*Kernel).commInfo, lane: laneOrdered},
+	"comm_open":           {fn: (*Kernel).commOpen, lane: laneOrdered},
+	"comm_msg":            {fn: (*Kernel).commMsg, lane: laneOrdered},
+	"comm_close":          {fn: (*Kernel).commClose, lane: laneOrdered},
+	"shutdown_request":    {fn: (*Kernel).shutdownRequest, lane: laneOrdered, control: true},
+	"interrupt_request":   {fn: (*Kernel).interruptRequest, lane: laneOrdered, control: true},
+}
+
+func replyType(msgType string) string {
+	return strings.TrimSuffix(msgType, "_request") + "_reply"
+}
+
+func errorContent(ename, evalue string, traceback []string) map[string]any {
+	if traceback == nil {
+		traceback = []string{}
+	}
+	return map[string]any{"status": backend.StatusError, "ename": ename, "evalue": evalue, "traceback": traceback}
+}
+
+// dispatch routes a decoded message from ch.
+func (k *Kernel) dispatch(ch *channel, m *Message) {
+	if ch == k.stdin {
+		k.stdinMessage(m)
+		return
+	}
+	r := &request{ch: ch, msg: m}
+	t := m.Type()
+	h, ok := handlers[t]
+	if ok && ch == k.control && !h.control {
+		ok = false
+		if strings.HasSuffix(t, "_request") {
+			k.stats.unknown.Add(1)
+			k.log.Warn("request not served on control", "msg_type", t)
+			go k.handle(k.runCtx, r, handler{fn: func(*Kernel, context.Context, *request) any {
+				return errorContent("UnknownMessageType", t+" is not served on the control channel", nil)
+			}})
+			return
+		}
+	}
+	if !ok {
+		k.stats.unknown.Add(1)
+		if !strings.HasSuffix(t, "_request") {
+			k.log.Warn("ignored message of unknown type", "channel", ch.name, "msg_type", t)
+			return
+		}
+		k.log.Warn("unknown request type", "channel", ch.name, "msg_type", t)
+		h = handler{fn: func(*Kernel, context.Context, *request) any {
+			return errorContent("UnknownMessageType", "unknown message type "+t, nil)
+		}}
+		if ch == k.control {
+			k.handle(k.runCtx, r, h)
+		} else {
+			k.enqueueOrdered(r, h)
+		}
+		return
+	}
+	k.stats.handled.Add(1)
+	switch {
+	case ch == k.control:
+		if h.lane == laneConcurrent {
+			k.goConcurrent(r, h)
+			return
+		}
+		k.handle(k.runCtx, r, h)
+	case h.lane == laneExec:
+		k.queue.push(r)
+	case h.lane == laneConcurrent:
+		k.goConcurrent(r, h)
+	default:
+		k.enqueueOrdered(r, h)
+	}
+}
+
+func (k *Kernel) enqueueOrdered(r *request, h handler) {
+	select {
+	case k.ordered <- func() { k.handle(k.runCtx, r, h) }:
+	case <-k.stopCh:
+	}
+}
+
+// orderedLoop runs the ordered shell handlers.
+func (k *Kernel) orderedLoop() {
+	for {
+		select {
+		case run := <-k.ordered:
+			run()
+		case <-k.stopCh:
+			// Answer what is already queued (a shutdown_request may be among them).
+			for {
+				select {
+				case run := <-k.ordered:
+					run()
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (k *Kernel) goConcurrent(r *request, h handler) {
+	select {
+	case k.concurSem <- struct{}{}:
+	case <-k.stopCh:
+		return
+	}
+	go func() {
+		defer func() { <-k.concurSem }()
+		k.handle(k.runCtx, r, h)
+	}()
+}
+
+// handle runs one request: status busy, handler (recovered), reply, status idle, r.after.
+func (k *Kernel) handle(ctx context.Context, r *request, h handler) {
+	parent := r.msg
+	k.iopub.status("busy", parent)
+	reply := k.call(ctx, r, h)
+	if reply != nil {
+		k.reply(r.ch, parent, replyType(parent.Type()), reply, r.replyMeta)
+	}
+	k.iopub.status("idle", parent)
+	if r.after != nil {
+		r.after()
+	}
+}
+
+func (k *Kernel) call(ctx context.Context, r *request, h handler) (reply any) {
+	defer func() {
+		if p := recover(); p != nil {
+			k.stats.panics.Add(1)
+			k.log.Error("handler panicked", "msg_type", r.msg.Type(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			reply = nil
+			if strings.HasSuffix(r.msg.Type(), "_request") {
+				reply = errorContent("KernelError", fmt.Sprintf("internal error handling %s: %v", r.msg.Type(), p), nil)
+			}
+		}
+	}()
+	return h.fn(k, ctx, r)
+}
+
+// execQueue is the FIFO of execute requests.
+type execQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	items  []*request
+	closed bool
+}
+
+func newExecQueue() *execQueue {
+	q := &execQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *execQueue) push(r *request) {
+	q.mu.Lock()
+	if !q.closed {
+		q.items = append(q.items, r)
+	}
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+func (q *execQueue) pop() (*request, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return nil, false
+	}
+	r := q.items[0]
+	q.items[0] = nil
+	q.items = q.items[1:]
+	return r, true
+}
+
+// drain removes and returns everything queued.
+func (q *execQueue) drain() []*request {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items := q.items
+	q.items = nil
+	return items
+}
+
+func (q *execQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+func (k *Kernel) execLoop() {
+	h := handlers["execute_request"]
+	for {
+		r, ok := k.queue.pop()
+		if !ok {
+			return
+		}
+		k.handle(k.runCtx, r, h)
+	}
+}
+
+// abortQueued answers every queued execute_request with status "aborted", as ipykernel does
+// after an error when stop_on_error is set.
+func (k *Kernel) abortQueued() {
+	for _, r := range k.queue.drain() {
+		k.log.Info("aborting queued request", "msg_id", r.msg.Header.MsgID)
+		k.iopub.status("busy", r.msg)
+		k.reply(r.ch, r.msg, replyType(r.msg.Type()), map[string]any{"status": backend.StatusAborted},
+			map[string]any{"status": backend.StatusAborted})
+		k.iopub.status("idle", r.msg)
+	}
+}
+
+// ---- handlers ----
+
+func (k *Kernel) kernelInfo(_ context.Context, _ *request) any {
+	info := k.be.Info()
+	links := info.HelpLinks
+	if links == nil {
+		links = []backend.HelpLink{}
+	}
+	return map[string]any{
+		"status":                 backend.StatusOK,
+		"protocol_version":       ProtocolVersion,
+		"implementation":         info.Implementation,
+		"implementation_version": info.ImplementationVersion,
+		"language_info":          info.Language,
+		"banner":                 info.Banner,
+		"help_links":             links,
+		"debugger":               false,
+	}
+}
+
+type executeContent struct {
+	Code            string            `json:"code"`
+	Silent          bool              `json:"silent"`
+	StoreHistory    *bool             `json:"store_history"`
+	UserExpressions map[string]string `json:"user_expressions"`
+	AllowStdin      *bool             `json:"allow_stdin"`
+	StopOnError     *bool             `json:"stop_on_error"`
+}
+
+func orDefault(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func (k *Kernel) execute(ctx context.Context, r *request) any {
+	var c executeContent
+	if err := r.msg.DecodeContent(&c); err != nil {
+		return errorContent("BadRequest", "invalid execute_request content: "+err.Error(), nil)
+	}
+	store := orDefault(c.StoreHistory, true) && !c.Silent
+	req := backend.ExecuteRequest{
+		Code:            c.Code,
+		Silent:          c.Silent,
+		StoreHistory:    store,
+		AllowStdin:      orDefault(c.AllowStdin, false),
+		StopOnError:     orDefault(c.StopOnError, true),
+		UserExpressions: c.UserExpressions,
+	}
+	k.mu.Lock()
+	if store {
+		k.count++
+	}
+	n := k.count
+	k.mu.Unlock()
+	req.ExecutionCount = n
+	if !c.Silent {
+		k.iopub.publish(r.msg, "execute_input", map[string]any{"code": c.Code, "execution_count": n}, nil, nil)
+	}
+	out := &output{k: k, req: r.msg, allowStdin: req.AllowStdin}
+	started := time.Now().UTC().Format(time.RFC3339Nano)
+	res := k.runBackend(ctx, req, out)
+	k.iopub.flush()
+	if store {
+		k.history.Append(n, c.Code)
+	}
+	ue := res.UserExpressions
+	if ue == nil {
+		ue = map[string]any{}
+	}
+	payload := res.Payload
+	if payload == nil {
+		payload = []map[string]any{}
+	}
+	r.replyMeta = map[string]any{"started": started, "status": res.Status, "dependencies_met": true}
+	if res.Status == backend.StatusError {
+		e := res.Error
+		if !c.Silent {
+			tb := e.Traceback
+			if tb == nil {
+				tb = []string{}
+			}
+			k.iopub.publish(r.msg, "error", map[string]any{"ename": e.Name, "evalue": e.Value, "traceback": tb}, nil, nil)
+		}
+		reply := errorContent(e.Name, e.Value, e.Traceback)
+		reply["execution_count"] = n
+		reply["user_expressions"] = ue
+		reply["payload"] = payload
+		if req.StopOnError && !c.Silent {
+			r.after = k.abortQueued
+		}
+		return reply
+	}
+	if res.Result != nil && !c.Silent {
+		content := map[string]any{"execution_count": n, "data": nonNilMap(res.Result.Data), "metadata": nonNilMap(res.Result.Metadata)}
+		if res.Result.ID != "" {
+			content["transient"] = map[string]any{"display_id": res.Result.ID}
+		}
+		k.iopub.publish(r.msg, "execute_result", content, nil, nil)
+	}
+	return map[string]any{"status": backend.StatusOK, "execution_count": n, "user_expressions": ue, "payload": payload}
+}
+
+// runBackend calls Backend.Execute, turning a panic into an error result and normalising the
+// status.
+func (k *Kernel) runBackend(ctx context.Context, req backend.ExecuteRequest, out backend.Output) (res backend.ExecuteResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			k.stats.panics.Add(1)
+			k.log.Error("backend Execute panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res = backend.ExecuteResult{Status: backend.StatusError, Error: &backend.Error{
+				Name: "KernelError", Value: fmt.Sprintf("the kernel's backend panicked: %v", p)}}
+		}
+		switch {
+		case res.Status == backend.StatusError && res.Error == nil:
+			res.Error = &backend.Error{Name: "Error", Value: "execution failed"}
+		case res.Status == "" && res.Error != nil:
+			res.Status = backend.StatusError
+		case res.Status == "":
+			res.Status = backend.StatusOK
+		}
+	}()
+	return k.be.Execute(ctx, req, out)
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func backendError(err error) map[string]any {
+	if e, ok := err.(*backend.Error); ok {
+		return errorContent(e.Name, e.Value, e.Traceback)
+	}
+	return errorContent("BackendError", err.Error(), nil)
+}
+
+func (k *Kernel) complete(ctx context.Context, r *request) any {
+	var c struct {
+		Code      string `json:"code"`
+		CursorPos int    `json:"cursor_pos"`
+	}
+	if err := r.msg.DecodeContent(&c); err != nil {
+		return errorContent("BadRequest", "invalid complete_request content: "+err.Error(), nil)
+	}
+	res, err := k.be.Complete(ctx, c.Code, c.CursorPos)
+	if err != nil {
+		return backendError(err)
+	}
+	matches := res.Matches
+	if matches == nil {
+		matches = []string{}
+	}
+	return map[string]any{"status": backend.StatusOK, "matches": matches, "cursor_start": res.CursorStart,
+		"cursor_end": res.CursorEnd, "metadata": nonNilMap(res.Metadata)}
+}
+
+func (k *Kernel) inspect(ctx context.Context, r *request) any {
+	var c struct {
+		Code        string `json:"code"`
+		CursorPos   int    `json:"cursor_pos"`
+		DetailLevel int    `json:"detail_level"`
+	}
+	if err := r.msg.DecodeContent(&c); err != nil {
+		return errorContent("BadRequest", "invalid inspect_request content: "+err.Error(), nil)
+	}
+	res, err := k.be.Inspect(ctx, c.Code, c.CursorPos, c.DetailLevel)
+	if err != nil {
+		return backendError(err)
+	}
+	return map[string]any{"status": backend.StatusOK, "found": res.Found, "data": nonNilMap(res.Data),
+		"metadata": nonNilMap(res.Metadata)}
+}
+
+func (k *Kernel) isComplete(ctx context.Context, r *request) any {
+	var c struct {
+		Code string `json:"code"`
+	}
+	if err := r.msg.DecodeContent(&c); err != nil {
+		return errorContent("BadRequest", "invalid is_complete_request content: "+err.Error(), nil)
+	}
+	res, err := k.be.IsComplete(ctx, c.Code)
+	if err != nil {
+		return backendError(err)
+	}
+	if res.Status == "" {
+		res.Status = backend.Unknown
+	}
+	reply := map[string]any{"status": res.Status}
+	if res.Status == backend.Incomplete {
+		reply["indent"] = res.Indent
+	}
+	return reply
+}
+
+func (k *Kernel) shutdownRequest(_ context.Context, r *request) any {
+	var c struct {
+		Restart bool `json:"restart"`
+	}
+	_ = r.msg.DecodeContent(&c)
+	content := map[string]any{"status": backend.StatusOK, "restart": c.Restart}
+	r.after = func() {
+		// ipykernel also broadcasts the shutdown_reply on iopub.
+		k.iopub.publish(r.msg, "shutdown_reply", content, nil, nil)
+		if c.Restart && k.cfg.RestartInProcess {
+			k.log.Info("restarting backend in process")
+			k.shutdownBackend(true)
+			k.mu.Lock()
+			k.count = 0
+			k.mu.Unlock()
+			k.history.NewSession()
+			k.comms.closeAll()
+			return
+		}
+		k.stop()
+	}
+	return content
+}
+
+func (k *Kernel) interruptRequest(_ context.Context, _ *request) any {
+	if err := k.Interrupt(); err != nil {
+		return errorContent("InterruptError", err.Error(), nil)
+	}
+	return map[string]any{"status": backend.StatusOK}
+}
+
+func (k *Kernel) historyRequest(_ context.Context, r *request) any {
+	var c HistoryQuery
+	if err := r.msg.DecodeContent(&c); err != nil {
+		return errorContent("BadRequest", "invalid history_request content: "+err.Error(), nil)
+	}
+	entries, err := k.history.Query(c)
+	if err != nil {
+		return errorContent("HistoryError", err.Error(), nil)
+	}
+	list := make([]any, 0, len(entries))
+	for _, e := range entries {
+		if c.Output {
+			list = append(list, []any{e.Session, e.Line, []any{e.Source, nil}})
+		} else {
+			list = append(list, []any{e.Session, e.Line, e.Source})
+		}
+	}
+	return map[string]any{"status": backend.StatusOK, "history": list}
+}

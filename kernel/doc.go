@@ -1,0 +1,51 @@
+// Package kernel is quire's Jupyter front end: the connection file, the wire format, the five
+// ZeroMQ sockets and the dispatch of Jupyter messaging protocol 5.3 requests to a
+// backend.Backend. It knows nothing about the language that runs cells.
+//
+// # Model
+//
+// A Kernel binds the five channels of a connection file (go-zeromq/zmq4, tcp or ipc):
+//
+//   - shell (ROUTER): requests from frontends. execute_request goes on the execution queue and
+//     runs on one execution goroutine, one request at a time, in arrival order. The other shell
+//     requests never wait for a running cell: kernel_info, history, comm_* and shutdown are
+//     handled in order on a second goroutine; complete, inspect and is_complete (which call the
+//     backend) each run on their own goroutine.
+//   - control (ROUTER): served on its own goroutine, so shutdown_request and interrupt_request
+//     are answered while a cell runs.
+//   - stdin (ROUTER): input_request to the identity of the frontend that sent the running
+//     execute_request, and its input_reply.
+//   - iopub (PUB): status busy/idle around every request (parent = the request), execute_input,
+//     stream, display_data, execute_result, error, comm messages. All iopub messages go through
+//     one publisher that batches stream text and keeps the order of everything it publishes.
+//   - heartbeat: echoes every message on its own goroutine (a ROUTER that sends each message
+//     back to its sender, as ipykernel does, which REQ and DEALER clients both accept).
+//
+// Every request gets its reply on the socket it came in on. A handler that panics is recovered:
+// the panic is logged and the request gets an error reply; the kernel keeps running.
+//
+// # Security
+//
+// Messages are signed with HMAC-SHA256 over header, parent header, metadata and content, with
+// the connection file's key. Incoming signatures are checked in constant time; a message with a
+// bad or missing signature, or with a signature seen among the last Config.ReplayWindow
+// accepted messages, is logged (never with the key), counted in Stats and dropped. Malformed
+// messages (no delimiter, missing frames, invalid JSON, over Config.MaxMessageBytes) are
+// logged, counted and dropped too.
+//
+// # Output
+//
+// For each execute_request the backend gets a backend.Output bound to that request. Stream text
+// is coalesced: consecutive text of the same stream and request is sent as one stream message
+// when about 10 ms have passed, when the batch reaches a size cap, when any other iopub message
+// is about to go out (so order is preserved), or when the request ends. The Output stays valid
+// after Execute returns: late output of goroutines is published with that request as parent.
+//
+// # Lifecycle
+//
+// New binds the sockets; Serve publishes status "starting" and serves until its context ends
+// or a shutdown_request arrives. jupyter_client restarts a kernel by sending shutdown_request
+// with restart=true and waiting for the process to exit, so by default Serve returns on any
+// shutdown_request; with Config.RestartInProcess a restart request calls Backend.Shutdown(true)
+// and keeps serving with a fresh history session and execution count.
+package kernel
