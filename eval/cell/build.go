@@ -1,0 +1,328 @@
+package cell
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/scanner"
+	"go/token"
+	"strconv"
+	"strings"
+)
+
+// Build plans the evaluation of one cell. cellName names the cell in //line directives and
+// errors ("cell3" or "cell3.go"; ".go" is added when missing). known describes the session so
+// far. Errors are *Error values with the cell position and a message naming the construct and
+// a way around it.
+func Build(cellName, src string, known Known) (plan *Plan, err error) {
+	fname := cellName
+	if !strings.HasSuffix(fname, ".go") {
+		fname += ".go"
+	}
+	fname = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == ':' {
+			return '_'
+		}
+		return r
+	}, fname)
+	defer func() {
+		// Build must never panic across the package boundary (the fuzz test checks it does
+		// not panic at all); turn a bug into an error the user can report.
+		if r := recover(); r != nil {
+			plan = nil
+			err = &Error{File: fname, Msg: fmt.Sprintf("internal error in the cell rewriter: %v", r)}
+		}
+	}()
+	b := &builder{
+		file:  fname,
+		src:   []byte(src),
+		known: known,
+		plan:  &Plan{File: fname},
+		names: map[string]bool{},
+	}
+	if err := b.run(); err != nil {
+		return nil, err
+	}
+	return b.plan, nil
+}
+
+type builder struct {
+	file  string
+	src   []byte
+	known Known
+	plan  *Plan
+
+	imports   map[string]string // cell imports so far: local name -> path
+	generics  map[string]bool   // generic funcs declared in this cell
+	userFns   map[string]bool   // funcs declared in this cell
+	consts    map[string]bool   // consts declared at the top level of this cell
+	ints      map[string]bool   // top-level names of this cell known to be integers
+	names     map[string]bool   // names := defined at top level in the current stmts segment
+	tmp       int               // counter for generated names
+	importSeg *Segment
+}
+
+func (b *builder) errorf(line, col int, format string, args ...any) *Error {
+	return &Error{File: b.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (b *builder) run() error {
+	tf := token.NewFileSet().AddFile(b.file, -1, len(b.src))
+	items, err := split(tf, b.src)
+	if err != nil {
+		return b.convertErr(err, 0, 1, 1)
+	}
+	b.imports = map[string]string{}
+	b.generics = map[string]bool{}
+	b.userFns = map[string]bool{}
+	b.consts = map[string]bool{}
+	b.ints = map[string]bool{}
+	var rest []item
+	for _, it := range items {
+		switch it.kind {
+		case itemPackage:
+			continue // a cell pasted from a file: ignore "package main"
+		case itemImport:
+			if err := b.doImport(it); err != nil {
+				return err
+			}
+			continue
+		}
+		rest = append(rest, it)
+	}
+	// Merge adjacent items of one kind and parse each group.
+	var groups []*parsed
+	var kinds []itemKind
+	for i := 0; i < len(rest); {
+		j := i + 1
+		for j < len(rest) && rest[j].kind == rest[i].kind {
+			j++
+		}
+		g := item{kind: rest[i].kind, start: rest[i].start, end: rest[j-1].end}
+		var p *parsed
+		var err error
+		if g.kind == itemFunc {
+			p, err = b.parse(g, filePrefix, "")
+		} else {
+			p, err = b.parse(g, bodyPrefix, "\n}")
+		}
+		if err != nil {
+			return err
+		}
+		groups = append(groups, p)
+		kinds = append(kinds, g.kind)
+		i = j
+	}
+	// Learn the cell's own funcs, consts and integer names before rewriting, so rewrites know
+	// which builtins are shadowed, which calls are generic and which ranges are over ints.
+	for i, p := range groups {
+		if kinds[i] == itemFunc {
+			b.prescanFuncs(p)
+		} else {
+			b.prescanStmts(p)
+		}
+	}
+	for i, p := range groups {
+		var err error
+		if kinds[i] == itemFunc {
+			err = b.doFuncs(p)
+		} else {
+			err = b.doStmts(p, i == len(groups)-1)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if b.importSeg != nil {
+		b.plan.Segments = append([]Segment{*b.importSeg}, b.plan.Segments...)
+	}
+	return nil
+}
+
+// parsed is one group of items parsed in its own file whose line numbers match the cell's.
+type parsed struct {
+	fset *token.FileSet
+	file *ast.File
+	line int // cell line and column where the group's text starts
+	col  int
+	pcol int // column of the group's first byte in the parsed file
+	// tline and tcol are the cell position of the group's first text (comment or token).
+	tline, tcol int
+}
+
+const (
+	filePrefix = "package p;"
+	bodyPrefix = "package p;func _(){"
+)
+
+// parse parses src[it.start:it.end] after prefix (and before suffix), padding with newlines so
+// that line numbers in the parsed file are the cell's line numbers.
+func (b *builder) parse(it item, prefix, suffix string) (*parsed, error) {
+	line, col := lineCol(b.src, it.start)
+	var buf strings.Builder
+	buf.WriteString(prefix)
+	pcol := len(prefix) + 1
+	if line > 1 {
+		buf.WriteString(strings.Repeat("\n", line-1))
+		pcol = 1
+	}
+	buf.Write(b.src[it.start:it.end])
+	buf.WriteString(suffix)
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, b.file, buf.String(), parser.SkipObjectResolution)
+	if err != nil {
+		return nil, b.convertErr(err, line, col, pcol)
+	}
+	tl, tc := lineCol(b.src, firstText(b.src, it.start, it.end))
+	return &parsed{fset: fset, file: f, line: line, col: col, pcol: pcol, tline: tl, tcol: tc}, nil
+}
+
+// convertErr turns a scanner/parser error into an *Error with cell positions.
+func (b *builder) convertErr(err error, line, col, pcol int) error {
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		e := list[0]
+		c := e.Pos.Column
+		if e.Pos.Line == line {
+			c = c - pcol + col
+		}
+		if c < 1 {
+			c = 1
+		}
+		l := e.Pos.Line
+		if l < 1 {
+			l = 1
+		}
+		if l > bytes.Count(b.src, []byte("\n"))+1 {
+			l = bytes.Count(b.src, []byte("\n")) + 1
+		}
+		return b.errorf(l, c, "syntax error: %s", e.Msg)
+	}
+	return b.errorf(line, col, "syntax error: %v", err)
+}
+
+// pos returns the cell position of p.
+func (p *parsed) pos(pos token.Pos) (int, int) {
+	if !pos.IsValid() {
+		return p.line, p.col
+	}
+	ps := p.fset.PositionFor(pos, false)
+	c := ps.Column
+	if ps.Line == p.line {
+		c = c - p.pcol + p.col
+	}
+	if c < 1 {
+		c = 1
+	}
+	return ps.Line, c
+}
+
+// print prints node with //line directives that keep the cell's line numbers, prefixed with a
+// directive carrying the exact line and column of the node's start.
+//
+// at is the position reported for the node's start when the node is synthesized (it has no
+// position of its own).
+func (b *builder) print(p *parsed, node ast.Node, at token.Pos) (string, error) {
+	var buf bytes.Buffer
+	cfg := printer.Config{Mode: printer.RawFormat | printer.SourcePos, Tabwidth: 8}
+	if err := cfg.Fprint(&buf, p.fset, node); err != nil {
+		return "", fmt.Errorf("printing rewritten cell: %w", err)
+	}
+	out := buf.String()
+	// The printer starts with "//line file:L\n"; make it exact with the column.
+	if node.Pos().IsValid() {
+		at = node.Pos()
+	}
+	l, c := p.pos(at)
+	head := "//line " + b.file + ":"
+	if strings.HasPrefix(out, head) {
+		if i := strings.IndexByte(out, '\n'); i >= 0 {
+			out = out[i+1:]
+		}
+	}
+	return fmt.Sprintf("//line %s:%d:%d\n%s", b.file, l, c, out), nil
+}
+
+// --- imports ---
+
+func (b *builder) doImport(it item) error {
+	p, err := b.parse(it, filePrefix, "")
+	if err != nil {
+		return err
+	}
+	for _, d := range p.file.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.IMPORT {
+			l, c := p.pos(d.Pos())
+			return b.errorf(l, c, "only imports can follow an import on the same line; put the declaration on its own line")
+		}
+		for _, s := range gd.Specs {
+			is := s.(*ast.ImportSpec)
+			path, err := strconv.Unquote(is.Path.Value)
+			if err != nil {
+				l, c := p.pos(is.Pos())
+				return b.errorf(l, c, "bad import path %s", is.Path.Value)
+			}
+			name := defaultImportName(path)
+			explicit := ""
+			if is.Name != nil {
+				name = is.Name.Name
+				explicit = name + " "
+			}
+			l, c := p.pos(is.Pos())
+			if name != "_" && name != "." {
+				prev, ok := b.imports[name]
+				if !ok {
+					prev, ok = b.known.Imports[name]
+				}
+				if ok {
+					if prev == path {
+						continue // repeat: drop silently
+					}
+					return b.errorf(l, c, "import %s %q: the name %s already refers to %q in this session; import it under another name, e.g. import %s2 %q",
+						name, path, name, prev, name, path)
+				}
+				b.imports[name] = path
+			}
+			src := fmt.Sprintf("//line %s:%d:%d\nimport %s%s", b.file, l, c, explicit, is.Path.Value)
+			if b.importSeg == nil {
+				l0, c0 := lineCol(b.src, firstText(b.src, it.start, it.end))
+				b.importSeg = &Segment{Kind: Import, Line: l0, Col: c0}
+			}
+			b.importSeg.Src += "\n" + src
+			b.importSeg.Defines = append(b.importSeg.Defines, Decl{Name: name, Kind: DeclImport, Src: "\n" + src, Path: path})
+		}
+	}
+	return nil
+}
+
+// defaultImportName guesses the package name of an import path: its last element, skipping a
+// major version suffix (v2) and dropping a ".vN" suffix and a "go-" prefix.
+func defaultImportName(path string) string {
+	parts := strings.Split(path, "/")
+	name := parts[len(parts)-1]
+	if len(parts) > 1 && len(name) > 1 && name[0] == 'v' && isDigits(name[1:]) {
+		name = parts[len(parts)-2]
+	}
+	if i := strings.Index(name, ".v"); i > 0 && isDigits(name[i+2:]) {
+		name = name[:i]
+	}
+	name = strings.TrimPrefix(name, "go-")
+	name = strings.ReplaceAll(name, "-", "_")
+	return name
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

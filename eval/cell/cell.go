@@ -1,0 +1,255 @@
+// Package cell turns the Go source of one notebook cell into snippets that yaegi v0.16.1 can
+// evaluate, one after the other, with Go 1.22+ semantics.
+//
+// The model: a cell is a sequence of top-level items (imports, funcs, methods, types, consts,
+// vars and statements) as if typed into one growing main package. yaegi's REPL Eval decides from
+// the first token of a snippet whether it is a file (import/func/type/var/const) or statements,
+// and cannot mix both, so Build splits the cell (with go/scanner, tracking bracket depth) into
+// Segments of one Kind each:
+//
+//   - Import segments come first (hoisted) and hold only new imports (repeats are dropped).
+//   - Func segments hold func and method declarations, evaluated in file mode.
+//   - Stmts segments hold everything else, including var/const/type declarations, evaluated in
+//     statement mode at yaegi's global scope. They start with ";" so a leading func literal is
+//     never taken as a file (the IIFE trap).
+//
+// Every segment carries //line directives naming the cell (cellN.go:L) so yaegi's errors and
+// panic traces point at the user's own lines even after rewriting.
+//
+// Before printing, each segment is rewritten at the AST level to work around yaegi v0.16.1
+// (see the package tests, which evaluate every rewrite in yaegi):
+//
+//   - for-loop variables are per iteration (Go 1.22) when a closure, a goroutine, a method
+//     value or an address can capture them;
+//   - min, max and clear are replaced by constant folding or by helpers from Prelude;
+//   - for i := range n over an integer becomes a three-clause loop;
+//   - go statements recover panics in the goroutine and report them to HostPkg.GoPanic;
+//   - top-level control flow runs inside func(){...}() and top-level comma-ok forms and
+//     generic min/max assignments are rewritten into forms yaegi's global scope accepts.
+//
+// A trailing expression statement is not run: it is returned as Plan.Trailing so the caller can
+// display its value (see Plan.ShowSrc).
+//
+// This package does not import yaegi; the session that evaluates the segments lives elsewhere.
+package cell
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Names shared with the session that evaluates the plan. The session must import a host package
+// under the local name HostPkg (any import path) with
+//
+//	func GoPanic(v any)           // called (deferred) in every goroutine; v is recover()'s value
+//	func Show(vs ...any)          // displays the value(s) of a trailing expression
+const (
+	HostPkg     = "__quire"
+	GoPanicFunc = "GoPanic"
+	ShowFunc    = "Show"
+)
+
+// Kind is the kind of a Segment.
+type Kind int
+
+// Segment kinds.
+const (
+	// Import: import declarations, evaluated in file mode.
+	Import Kind = iota
+	// Func: func and method declarations, evaluated in file mode.
+	Func
+	// Stmts: statements and var/const/type declarations, evaluated in statement mode.
+	Stmts
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Import:
+		return "import"
+	case Func:
+		return "func"
+	case Stmts:
+		return "stmts"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// DeclKind is what a Decl declares.
+type DeclKind string
+
+// Declaration kinds.
+const (
+	DeclImport DeclKind = "import"
+	DeclFunc   DeclKind = "func"
+	DeclMethod DeclKind = "method"
+	DeclType   DeclKind = "type"
+	DeclVar    DeclKind = "var" // var declarations and := definitions
+	DeclConst  DeclKind = "const"
+)
+
+// Decl is one name a segment declares.
+type Decl struct {
+	// Name is the declared name; methods are "T.M" (T without pointer or type parameters);
+	// imports are the local name.
+	Name string
+	Kind DeclKind
+	// Src is the declaration's own rewritten source, ready for Eval on its own in a fresh
+	// interpreter (with its //line directive): file mode for imports, funcs and methods,
+	// statement mode (leading ";") for the others. For := definitions it is the whole
+	// statement that defined the name. For imports it is the import declaration.
+	Src string
+	// Uses lists, sorted and without repeats, the identifiers (including selector names) the
+	// declaration references, so callers of a redefined func can be found (see Callers).
+	Uses []string
+	// Path is the import path of an import.
+	Path string
+	// Generic reports a func or type with type parameters.
+	Generic bool
+	// Int reports a var or const syntactically known to have an integer type (for example
+	// n := 10 or var n int). Feed it back as Known.Ints so later cells can rewrite
+	// for i := range n.
+	Int bool
+	// Redefines reports that Known already held this name (func, method, type, var or const):
+	// the session must handle the redefinition (re-evaluate callers, or restart and replay).
+	Redefines bool
+}
+
+// Known is what the session already holds, so a plan can dedupe imports, spot redefinitions and
+// resolve names it cannot type-check. Nil maps are empty.
+type Known struct {
+	Imports  map[string]string // local name -> import path
+	Funcs    map[string]bool   // top-level funcs, and methods as "T.M"
+	Types    map[string]bool
+	Vars     map[string]bool // vars and consts defined so far
+	Consts   map[string]bool // consts defined so far (also in Vars)
+	Generics map[string]bool // generic funcs
+	Ints     map[string]bool // vars/consts with an integer type (Decl.Int)
+}
+
+// Segment is one snippet for one Eval call.
+type Segment struct {
+	Kind Kind
+	// Src is ready for Eval: it starts with ";\n" (Stmts) or "\n" (Import, Func), then a
+	// //line directive naming the cell.
+	Src string
+	// Line and Col are the position in the cell where the segment starts (1-based).
+	Line, Col int
+	// Defines lists what the segment declares, in source order.
+	Defines []Decl
+}
+
+// Plan is the result of Build.
+type Plan struct {
+	// File is the name used in //line directives, e.g. "cell3.go".
+	File     string
+	Segments []Segment
+	// Trailing is the source of the cell's trailing expression statement, rewritten, without
+	// //line directive at its start; empty if the cell does not end in an expression. It is
+	// NOT part of Segments: run it with ShowSrc (display) or StmtSrc (Suppress).
+	Trailing                  string
+	TrailingLine, TrailingCol int
+	// Suppress reports a trailing expression whose value is not worth showing (a call of
+	// fmt.Print*, log.*, println, a Write method...): run it as a statement, show nothing.
+	Suppress bool
+	// NeedsHelpers reports that the plan calls helpers declared by Prelude.
+	NeedsHelpers bool
+}
+
+// ShowSrc returns statement-mode source that passes the trailing expression to show (for
+// example HostPkg+"."+ShowFunc), keeping the expression's cell position. It returns "" when there
+// is no trailing expression.
+func (p *Plan) ShowSrc(show string) string {
+	if p.Trailing == "" {
+		return ""
+	}
+	return fmt.Sprintf(";\n%s(/*line %s:%d:%d*/%s)", show, p.File, p.TrailingLine, p.TrailingCol, p.Trailing)
+}
+
+// StmtSrc returns statement-mode source that runs the trailing expression as a statement, or ""
+// when there is none.
+func (p *Plan) StmtSrc() string {
+	if p.Trailing == "" {
+		return ""
+	}
+	return fmt.Sprintf(";\n//line %s:%d:%d\n%s", p.File, p.TrailingLine, p.TrailingCol, p.Trailing)
+}
+
+// Defines returns the declarations of all segments, in segment order.
+func (p *Plan) Defines() []Decl {
+	var ds []Decl
+	for _, s := range p.Segments {
+		ds = append(ds, s.Defines...)
+	}
+	return ds
+}
+
+// Error is a problem in the cell that Build reports instead of a plan.
+type Error struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Callers returns the names of the funcs and methods in decls that reference name, directly or
+// through other funcs in decls, in the order of decls and without repeats. For a method name
+// "T.M" a reference to the selector M counts. name itself is not included.
+func Callers(decls []Decl, name string) []string {
+	want := map[string]bool{name: true}
+	if i := lastDot(name); i >= 0 {
+		want[name[i+1:]] = true
+	}
+	found := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, d := range decls {
+			if (d.Kind != DeclFunc && d.Kind != DeclMethod) || found[d.Name] || d.Name == name {
+				continue
+			}
+			for _, u := range d.Uses {
+				if want[u] {
+					found[d.Name] = true
+					want[d.Name] = true
+					if i := lastDot(d.Name); i >= 0 {
+						want[d.Name[i+1:]] = true
+					}
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range decls {
+		if found[d.Name] && !seen[d.Name] {
+			seen[d.Name] = true
+			out = append(out, d.Name)
+		}
+	}
+	return out
+}
+
+func lastDot(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
