@@ -1,0 +1,369 @@
+package executors
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"math"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is the outcome of one run of a model: timings, per-task records and results.
+// It renders itself as text (String), an HTML table (HTML), an SVG timeline (SVG) and a
+// Jupyter MIME bundle (MIMEBundle).
+type Report struct {
+	Model      string        // "Threads", "Threads+GIL", "Processes", "Gather", "ThreadPool(3)", ...
+	Tasks      int           // number of tasks
+	Workers    int           // tasks allowed to run at once (goroutines, processes, pool size; 1 for Gather)
+	Wall       time.Duration // wall-clock time of the run
+	CPU        time.Duration // CPU time (user+system) of this process and its waited children
+	Work       time.Duration // sum of the tasks' own durations, not counting time spent waiting for the GIL or the loop
+	Ideal      time.Duration // shortest possible wall time for these tasks on these workers
+	Overhead   time.Duration // Wall - Ideal
+	Speedup    float64       // Work / Wall, or sequential wall / Wall after Compare
+	Basis      string        // what Speedup is measured against
+	GOMAXPROCS int
+	Records    []TaskRecord // one per task, in submission order
+	Results    []any        // task results in submission order (nil for failed tasks)
+	Err        error        // the run's error: setup failure, cancellation, or the first task error
+}
+
+// TaskRecord describes one task of a run. Times are offsets from the start of the run.
+type TaskRecord struct {
+	ID     int
+	Name   string
+	Worker string // "goroutine 18", "worker 2", "pid 4242", "coroutine 3", "main"
+	Thread int    // OS thread id (gettid) where the task started; 0 if unknown
+	Pid    int    // process that ran the task
+	Start  time.Duration
+	End    time.Duration
+	Waited time.Duration // time ready to run but waiting for the GIL or the event loop
+	Spans  []Span        // when the task actually ran (GIL held / coroutine on the loop); empty = all the time
+	Result any
+	Err    error
+}
+
+// Span is an interval of a run, as offsets from its start.
+type Span struct{ Start, End time.Duration }
+
+// Duration is the task's own duration: End - Start - Waited.
+func (r TaskRecord) Duration() time.Duration { return r.End - r.Start - r.Waited }
+
+// Errors returns the errors of the failed tasks.
+func (r *Report) Errors() []error {
+	var errs []error
+	for _, rec := range r.Records {
+		if rec.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", rec.Name, rec.Err))
+		}
+	}
+	return errs
+}
+
+// finish computes the derived figures from the records.
+func (r *Report) finish(held time.Duration) {
+	r.Tasks = len(r.Records)
+	r.Results = make([]any, len(r.Records))
+	durs := make([]time.Duration, 0, len(r.Records))
+	for i, rec := range r.Records {
+		r.Results[i] = rec.Result
+		d := rec.Duration()
+		if d < 0 {
+			d = 0
+		}
+		durs = append(durs, d)
+		r.Work += d
+	}
+	if r.Err == nil {
+		for _, rec := range r.Records {
+			if rec.Err != nil {
+				r.Err = fmt.Errorf("%s: %w", rec.Name, rec.Err)
+				break
+			}
+		}
+	}
+	w := r.Workers
+	if w <= 0 || w > len(durs) {
+		w = len(durs)
+	}
+	r.Ideal = max(makespan(durs, w), held)
+	r.Overhead = r.Wall - r.Ideal
+	if r.Wall > 0 {
+		r.Speedup = float64(r.Work) / float64(r.Wall)
+	}
+	r.Basis = "sum of task durations / wall"
+}
+
+// makespan is the finish time of the longest-first greedy schedule of durs on w workers:
+// ceil(n/w) x d for n equal tasks, the longest task when w >= n.
+func makespan(durs []time.Duration, w int) time.Duration {
+	if w <= 0 || len(durs) == 0 {
+		return 0
+	}
+	if w >= len(durs) {
+		var m time.Duration
+		for _, d := range durs {
+			m = max(m, d)
+		}
+		return m
+	}
+	s := append([]time.Duration(nil), durs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] > s[j] })
+	load := make([]time.Duration, w)
+	for _, d := range s {
+		k := 0
+		for j := range load {
+			if load[j] < load[k] {
+				k = j
+			}
+		}
+		load[k] += d
+	}
+	var m time.Duration
+	for _, l := range load {
+		m = max(m, l)
+	}
+	return m
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+
+// Summary is the one-line description of the run.
+func (r *Report) Summary() string {
+	s := fmt.Sprintf("%s: %d task(s), %d worker(s), wall %s, CPU %s, speedup %.2fx, ideal %s, overhead %s",
+		r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead))
+	return s
+}
+
+func fmtOverhead(d time.Duration) string {
+	if d < time.Second && d > -time.Second {
+		return fmt.Sprintf("%+.1f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%+.3f s", d.Seconds())
+}
+
+const maxRows = 20
+
+// String renders the report as an aligned text table.
+func (r *Report) String() string {
+	if r == nil {
+		return "<nil report>"
+	}
+	var b strings.Builder
+	b.WriteString(r.Summary())
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "speedup basis: %s; GOMAXPROCS %d\n", r.Basis, r.GOMAXPROCS)
+	if r.Err != nil {
+		fmt.Fprintf(&b, "error: %v\n", r.Err)
+	}
+	if len(r.Records) == 0 {
+		return b.String()
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "task\tworker\tstart\tend\tduration\tresult\t")
+	for i, rec := range r.Records {
+		if i == maxRows {
+			fmt.Fprintf(tw, "... %d more\t\t\t\t\t\t\n", len(r.Records)-maxRows)
+			break
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", rec.Name, rec.Worker, secs(rec.Start), secs(rec.End),
+			secs(rec.Duration()), resultText(rec))
+	}
+	tw.Flush()
+	return b.String()
+}
+
+func resultText(rec TaskRecord) string {
+	if rec.Err != nil {
+		return "error: " + clip(rec.Err.Error(), 60)
+	}
+	if rec.Result == nil {
+		return "-"
+	}
+	return clip(fmt.Sprintf("%v", rec.Result), 40)
+}
+
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// HTML renders the report as an HTML table.
+func (r *Report) HTML() string {
+	var b strings.Builder
+	esc := html.EscapeString
+	fmt.Fprintf(&b, `<div class="quire-report"><p><b>%s</b>: %d task(s), %d worker(s), wall <b>%s</b>, CPU %s, speedup <b>%.2fx</b> (%s), ideal %s, overhead %s</p>`,
+		esc(r.Model), r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.Speedup, esc(r.Basis), secs(r.Ideal), fmtOverhead(r.Overhead))
+	if r.Err != nil {
+		fmt.Fprintf(&b, `<p style="color:#b00020">error: %s</p>`, esc(r.Err.Error()))
+	}
+	if len(r.Records) > 0 {
+		b.WriteString(`<table><thead><tr><th>task</th><th>worker</th><th>start</th><th>end</th><th>duration</th><th>result</th></tr></thead><tbody>`)
+		for i, rec := range r.Records {
+			if i == maxRows {
+				fmt.Fprintf(&b, `<tr><td colspan="6">… %d more</td></tr>`, len(r.Records)-maxRows)
+				break
+			}
+			fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>`,
+				esc(rec.Name), esc(rec.Worker), secs(rec.Start), secs(rec.End), secs(rec.Duration()), esc(resultText(rec)))
+		}
+		b.WriteString(`</tbody></table>`)
+	}
+	b.WriteString(`</div>`)
+	return b.String()
+}
+
+// MIMEBundle renders the report for Jupyter: text, HTML (table and timeline) and SVG.
+func (r *Report) MIMEBundle() map[string]any {
+	svg := r.SVG()
+	return map[string]any{
+		"text/plain":    r.String(),
+		"text/html":     r.HTML() + "\n" + svg,
+		"image/svg+xml": svg,
+	}
+}
+
+var palette = []string{"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7"}
+
+const maxLanes = 40
+
+// SVG renders the timeline: one lane per worker, one bar per task (darker where the task was
+// actually running, for GIL and Gather runs), and a time axis in seconds.
+func (r *Report) SVG() string {
+	const (
+		width  = 760.0
+		left   = 130.0
+		right  = 20.0
+		top    = 34.0
+		laneH  = 24.0
+		barH   = 16.0
+		axisH  = 34.0
+		labelW = 7.0 // approximate px per character at font-size 11
+	)
+	var lanes []string
+	laneOf := map[string]int{}
+	for _, rec := range r.Records {
+		if _, ok := laneOf[rec.Worker]; !ok {
+			laneOf[rec.Worker] = len(lanes)
+			lanes = append(lanes, rec.Worker)
+		}
+	}
+	shown := min(len(lanes), maxLanes)
+	extra := 0
+	if len(lanes) > maxLanes {
+		extra = 1
+	}
+	height := top + float64(shown+extra)*laneH + axisH
+	span := r.Wall
+	for _, rec := range r.Records {
+		span = max(span, rec.End)
+	}
+	if span <= 0 {
+		span = time.Millisecond
+	}
+	plotW := width - left - right
+	x := func(d time.Duration) float64 { return left + plotW*float64(d)/float64(span) }
+	esc := html.EscapeString
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`,
+		width, height, width, height)
+	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" fill="#ffffff"/>`, width, height)
+	fmt.Fprintf(&b, `<text x="8" y="20" font-size="13" font-weight="bold">%s</text>`,
+		esc(fmt.Sprintf("%s: %d task(s), wall %s, speedup %.2fx", r.Model, r.Tasks, secs(r.Wall), r.Speedup)))
+	for i := 0; i < shown; i++ {
+		y := top + float64(i)*laneH
+		if i%2 == 0 {
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#f4f4f4"/>`, left, y, plotW, laneH)
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y+laneH/2+4, esc(clip(lanes[i], 18)))
+	}
+	for _, rec := range r.Records {
+		lane := laneOf[rec.Worker]
+		if lane >= shown {
+			continue
+		}
+		y := top + float64(lane)*laneH + (laneH-barH)/2
+		x0, x1 := x(rec.Start), x(rec.End)
+		w := math.Max(x1-x0, 1)
+		color := palette[rec.ID%len(palette)]
+		if rec.Err != nil {
+			color = "#d62728"
+		}
+		opacity := "0.9"
+		if len(rec.Spans) > 0 {
+			opacity = "0.3"
+		}
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="%s" fill-opacity="%s"><title>%s</title></rect>`,
+			x0, y, w, barH, color, opacity, esc(fmt.Sprintf("%s on %s: %s to %s (%s)", rec.Name, rec.Worker, secs(rec.Start), secs(rec.End), resultText(rec))))
+		for _, s := range rec.Spans {
+			sx0, sx1 := x(s.Start), x(s.End)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, sx0, y, math.Max(sx1-sx0, 0.5), barH, color)
+		}
+		label := rec.Name
+		if maxChars := int(w / labelW); maxChars >= 3 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#111111">%s</text>`, x0+3, y+barH-4, esc(clip(label, maxChars)))
+		}
+	}
+	if extra > 0 {
+		y := top + float64(shown)*laneH
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">… %d more lane(s) not drawn</text>`, left, y+laneH/2+4, len(lanes)-shown)
+	}
+	axisY := top + float64(shown+extra)*laneH + 4
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333333"/>`, left, axisY, left+plotW, axisY)
+	step := niceStep(span.Seconds(), 8)
+	for t := 0.0; t <= span.Seconds()+step/1e6; t += step {
+		tx := left + plotW*t/span.Seconds()
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333333"/>`, tx, axisY, tx, axisY+5)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#dddddd" stroke-dasharray="2,3"/>`, tx, top, tx, axisY)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, tx, axisY+17, fmtTick(t, step))
+	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">seconds</text>`, left+plotW, axisY+30)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// niceStep returns a 1-2-5 step giving at most about n ticks over total.
+func niceStep(total float64, n int) float64 {
+	if total <= 0 {
+		return 1
+	}
+	raw := total / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*mag >= raw {
+			return m * mag
+		}
+	}
+	return 10 * mag
+}
+
+func fmtTick(t, step float64) string {
+	dec := 0
+	if step < 1 {
+		dec = int(math.Ceil(-math.Log10(step)))
+	}
+	return fmt.Sprintf("%.*f", dec, t)
+}
+
+// errorReport is the report of a run that could not start.
+func errorReport(model string, err error) *Report {
+	return &Report{Model: model, Err: err, Basis: "none", GOMAXPROCS: gomaxprocs()}
+}
+
+// joinErrs returns nil, the only error, or all of them joined.
+func joinErrs(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
