@@ -14,9 +14,12 @@
 package display
 
 import (
+	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -101,9 +104,12 @@ func writeText(w io.Writer, s string) {
 	io.WriteString(w, s)
 }
 
-// Show renders v and publishes it as display_data.
-func Show(v any) {
-	Publish(Message{Kind: KindDisplay, Data: Render(v)})
+// Show renders each value and publishes it as its own display_data output, in order:
+// Show(a, b) displays a, then b, like IPython's display(a, b).
+func Show(vs ...any) {
+	for _, v := range vs {
+		Publish(Message{Kind: KindDisplay, Data: Render(v)})
+	}
 }
 
 // Handle is one output area that can be replaced in place (update_display_data) or cleared.
@@ -131,6 +137,16 @@ func (h *Handle) Update(v any) {
 		return
 	}
 	Publish(Message{Kind: KindUpdate, Data: Render(v), ID: h.id})
+}
+
+// Clear empties the handle's output area in place (an update to an empty text/plain output);
+// Jupyter has no message that removes a single output, so the area stays, blank. A later Update
+// fills it again.
+func (h *Handle) Clear() {
+	if !h.shown.Load() {
+		return
+	}
+	Publish(Message{Kind: KindUpdate, Data: Bundle{"text/plain": ""}, ID: h.id})
 }
 
 // Clear clears the cell's output (clear_output); with wait, the clear happens when new output
@@ -162,12 +178,17 @@ func (s SVG) String() string        { return "<svg image>" }
 func (l LaTeX) LaTeX() string       { return string(l) }
 func (l LaTeX) String() string      { return string(l) }
 
-// Render builds the MIME bundle of v. The text/plain entry is always present: the value's
-// String or Error method when it has one, else fmt's %v (%q for strings).
+// Render builds the MIME bundle of v, following the rules in the package documentation: a
+// Bundler's own bundle; else the entries of every rendering method v has; else, for values with
+// no rich method, a PNG for an image.Image and an HTML table for tabular data. The text/plain
+// entry is always present.
 func Render(v any) Bundle {
 	if b, ok := v.(Bundler); ok {
 		out := Bundle{}
 		for k, val := range b.MIMEBundle() {
+			if raw, ok := val.([]byte); ok {
+				val = bytesPayload(k, raw)
+			}
 			out[k] = val
 		}
 		if _, ok := out["text/plain"]; !ok {
@@ -176,28 +197,89 @@ func Render(v any) Bundle {
 		return out
 	}
 	out := Bundle{"text/plain": plain(v)}
+	rich := false
 	if h, ok := v.(HTMLer); ok {
 		out["text/html"] = h.HTML()
+		rich = true
 	}
 	if s, ok := v.(SVGer); ok {
 		out["image/svg+xml"] = s.SVG()
+		rich = true
 	}
 	if m, ok := v.(Markdowner); ok {
 		out["text/markdown"] = m.Markdown()
+		rich = true
 	}
 	if l, ok := v.(LaTeXer); ok {
 		out["text/latex"] = l.LaTeX()
+		rich = true
 	}
 	if p, ok := v.(PNGer); ok {
 		out["image/png"] = base64Std(p.PNG())
+		rich = true
 	}
 	if j, ok := v.(JPEGer); ok {
 		out["image/jpeg"] = base64Std(j.JPEG())
+		rich = true
 	}
 	if j, ok := v.(JSONer); ok {
 		out["application/json"] = j.JSON()
+		rich = true
+	}
+	if rich {
+		return out
+	}
+	if img, ok := v.(image.Image); ok {
+		data, err := encodePNG(img)
+		if err != nil {
+			out["text/plain"] = fmt.Sprintf("<image: %v>", err)
+			return out
+		}
+		out["image/png"] = base64Std(data)
+		if !hasText(v) {
+			b := img.Bounds()
+			out["text/plain"] = fmt.Sprintf("<image %dx%d %T>", b.Dx(), b.Dy(), v)
+		}
+		return out
+	}
+	if t, ok := tableOf(v, MaxRows); ok {
+		out["text/html"] = t.HTML()
+		if !hasText(v) {
+			out["text/plain"] = t.String()
+		}
 	}
 	return out
+}
+
+// hasText reports whether v supplies its own text form (String or Error).
+func hasText(v any) bool {
+	switch v.(type) {
+	case error, fmt.Stringer:
+		return true
+	}
+	return false
+}
+
+// bytesPayload turns raw bytes in a bundle into what Jupyter expects for mime: parsed JSON for
+// JSON types, a string for textual types, base64 for binary ones (images).
+func bytesPayload(mime string, raw []byte) any {
+	switch {
+	case strings.HasSuffix(mime, "json"):
+		var v any
+		if err := json.Unmarshal(raw, &v); err == nil {
+			return v
+		}
+		return string(raw)
+	case isTextual(mime):
+		return string(raw)
+	}
+	return base64Std(raw)
+}
+
+// isTextual reports whether a MIME type carries text rather than base64-encoded bytes.
+func isTextual(mime string) bool {
+	return strings.HasPrefix(mime, "text/") || strings.HasSuffix(mime, "+xml") ||
+		strings.HasSuffix(mime, "json") || strings.HasSuffix(mime, "javascript")
 }
 
 func plain(v any) string {
