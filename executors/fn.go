@@ -53,11 +53,19 @@ func Each(fn any, args ...any) []Job {
 	return jobs
 }
 
-// Repeat returns n identical jobs fn(args...).
+// Repeat returns n identical jobs fn(args...); fn may also be a Job (Repeat(4, CountPrimes(n))).
 func Repeat(n int, fn any, args ...any) []Job {
-	jobs := make([]Job, n)
+	base := Job{Fn: fn, Args: args}
+	if j, ok := fn.(Job); ok {
+		base = j
+		base.Args = append(append([]any(nil), j.Args...), args...)
+	}
+	jobs := make([]Job, max(n, 0))
 	for i := range jobs {
-		jobs[i] = Job{Fn: fn, Args: args}
+		jobs[i] = base
+		if base.Name != "" {
+			jobs[i].Name = fmt.Sprintf("%s#%d", base.Name, i)
+		}
 	}
 	return jobs
 }
@@ -135,6 +143,13 @@ func parseArgs(args []any) ([]Job, config, error) {
 		case Named:
 			jobs = append(jobs, Job{Fn: a})
 		case int:
+			if i+1 < len(args) {
+				if j, ok := args[i+1].(Job); ok {
+					jobs = append(jobs, Repeat(a, j)...)
+					i++
+					continue
+				}
+			}
 			if i+1 >= len(args) || !isFuncLike(args[i+1]) {
 				return nil, cfg, fmt.Errorf("executors: argument %d is the count %d, which must be followed by the function to repeat", i+1, a)
 			}
