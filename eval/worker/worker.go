@@ -418,9 +418,10 @@ func (w *Worker) run(r wire.Request) {
 func (w *Worker) steps(steps []wire.Step) wire.Event {
 	var ev wire.Event
 	var retry []wire.Step
-	for _, s := range steps {
+	for k, s := range steps {
 		err := w.step(s)
 		if err == nil {
+			ev.Steps = k + 1
 			continue
 		}
 		if s.Retry {
@@ -429,6 +430,7 @@ func (w *Worker) steps(steps []wire.Step) wire.Event {
 		}
 		if s.Tolerant {
 			ev.Failed = append(ev.Failed, wire.Failure{Name: s.Name, Err: err.Value})
+			ev.Steps = k + 1
 			continue
 		}
 		ev.Error = err

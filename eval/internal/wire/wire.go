@@ -103,6 +103,7 @@ type Event struct {
 	Error    *Error         `json:"error,omitempty"`
 	Failed   []Failure      `json:"failed,omitempty"`
 	Duration int64          `json:"dur,omitempty"` // nanoseconds spent evaluating
+	Steps    int            `json:"steps,omitempty"` // EvDone: steps that completed without error
 	PID      int            `json:"pid,omitempty"`
 }
 

@@ -1,0 +1,36 @@
+// Package eval is quire's Go backend: it implements backend.Backend with a Supervisor in the
+// kernel process that drives a worker process running yaegi v0.16.1.
+//
+// The model:
+//
+//	kernel process                              worker process (`quire worker`)
+//	Supervisor ── requests (fd 3, JSON) ──────▶ yaegi interpreter + display/executors
+//	           ◀── events (fd 4, JSON) ──────── (displays, input requests, results)
+//	           ◀── stdout (fd 1), stderr (fd 5)  user output with sync markers
+//	           ◀── fd 2                          Go runtime crash reports
+//
+// The worker is disposable; the session lives in the supervisor. Each cell is planned by
+// package eval/cell (split into segments, rewritten for Go 1.22 semantics), its declarations
+// are recorded, and the segments run in the worker in order. When the worker dies (a goroutine
+// panic, a fatal runtime error such as concurrent map writes, a stack overflow, running out of
+// memory) or is killed by Interrupt, the cell ends with an error carrying the runtime's own
+// message, a new worker starts and the recorded declarations (imports, types, consts, funcs,
+// methods and side-effect-free `var` declarations) are replayed; the user is told which
+// variables were lost. A changed type or method also restarts the worker (yaegi cannot
+// redefine them); a changed func is re-evaluated in place together with its callers.
+//
+// Output: stdout and stderr stream live to the running cell's backend.Output. Output written by
+// goroutines after their cell ended goes to the cell that is running at that time, or, when
+// none runs, to the Output of the last cell executed (the kernel publishes it under that
+// request). Displays, input requests and results are ordered after all output written before
+// them.
+//
+// Completion, inspection and is_complete are answered by the supervisor from its own records
+// and the documentation index (eval/godoc), so they work while a cell runs.
+package eval
+
+import "github.com/quire-go/quire/eval/worker"
+
+// WorkerMain runs the `quire worker` subcommand (args are the arguments after "worker"; with
+// "--task" it runs an executor's child process) and returns the process exit code.
+func WorkerMain(args []string) int { return worker.Main(args) }

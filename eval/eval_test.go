@@ -1,0 +1,228 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+)
+
+const workerEnv = "QUIRE_EVAL_TEST_WORKER"
+
+// TestMain lets the test binary act as the worker, so no separate build is needed.
+func TestMain(m *testing.M) {
+	if os.Getenv(workerEnv) == "1" {
+		os.Exit(WorkerMain(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+func testOptions() Options {
+	return Options{
+		WorkerCommand: func(ctx context.Context, args ...string) *exec.Cmd {
+			cmd := exec.CommandContext(ctx, os.Args[0], args...)
+			cmd.Env = append(os.Environ(), workerEnv+"=1")
+			return cmd
+		},
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		MemoryLimit: 2 << 30,
+	}
+}
+
+func newSup(t testing.TB) *Supervisor {
+	t.Helper()
+	s, err := NewSupervisor(testOptions())
+	if err != nil {
+		t.Fatalf("NewSupervisor: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Shutdown(false) })
+	return s
+}
+
+// fakeOut records what a cell sends; Input answers from inputs (ErrNoStdin when nil).
+type fakeOut struct {
+	mu       sync.Mutex
+	events   []string // "stdout:text", "stderr:text", "display:<text/plain>", "clear"
+	stdout   strings.Builder
+	stderr   strings.Builder
+	inputs   []string
+	prompts  []string
+	password []bool
+}
+
+func (f *fakeOut) Stream(name, text string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, name+":"+text)
+	if name == "stdout" {
+		f.stdout.WriteString(text)
+	} else {
+		f.stderr.WriteString(text)
+	}
+}
+
+func (f *fakeOut) Display(d backend.Display) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, fmt.Sprintf("display:%v", d.Data["text/plain"]))
+}
+
+func (f *fakeOut) ClearOutput(wait bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, "clear")
+}
+
+func (f *fakeOut) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.inputs == nil {
+		return "", backend.ErrNoStdin
+	}
+	f.prompts = append(f.prompts, prompt)
+	f.password = append(f.password, password)
+	if len(f.inputs) == 0 {
+		return "", io.EOF
+	}
+	s := f.inputs[0]
+	f.inputs = f.inputs[1:]
+	return s, nil
+}
+
+func (f *fakeOut) Stdout() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stdout.String()
+}
+
+func (f *fakeOut) Stderr() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stderr.String()
+}
+
+func run(t testing.TB, s *Supervisor, code string) (backend.ExecuteResult, *fakeOut) {
+	t.Helper()
+	out := &fakeOut{}
+	return runOut(t, s, code, out), out
+}
+
+func runOut(t testing.TB, s *Supervisor, code string, out *fakeOut) backend.ExecuteResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return s.Execute(ctx, backend.ExecuteRequest{Code: code, AllowStdin: out.inputs != nil}, out)
+}
+
+func text(r backend.ExecuteResult) string {
+	if r.Result == nil {
+		return ""
+	}
+	s, _ := r.Result.Data["text/plain"].(string)
+	return s
+}
+
+// mustOK runs code, fails on an error, and returns the shown text.
+func mustOK(t testing.TB, s *Supervisor, code string) (string, *fakeOut) {
+	t.Helper()
+	r, out := run(t, s, code)
+	if r.Status != backend.StatusOK {
+		t.Fatalf("cell %q: %s: %s\n%s\nstderr: %s", code, r.Error.Name, r.Error.Value, strings.Join(r.Error.Traceback, "\n"), out.Stderr())
+	}
+	return text(r), out
+}
+
+func mustErr(t testing.TB, s *Supervisor, code string) (*backend.Error, *fakeOut) {
+	t.Helper()
+	r, out := run(t, s, code)
+	if r.Status != backend.StatusError || r.Error == nil {
+		t.Fatalf("cell %q: want an error, got %s %q (stdout %q)", code, r.Status, text(r), out.Stdout())
+	}
+	return r.Error, out
+}
+
+func TestBasics(t *testing.T) {
+	s := newSup(t)
+	if got, _ := mustOK(t, s, "1+1"); got != "2" {
+		t.Fatalf("1+1 = %q", got)
+	}
+	got, out := mustOK(t, s, `import "fmt"
+fmt.Println("hello")`)
+	if got != "" || out.Stdout() != "hello\n" {
+		t.Fatalf("Println: shown %q, stdout %q", got, out.Stdout())
+	}
+	if got, _ := mustOK(t, s, `x := 3
+x * 2`); got != "6" {
+		t.Fatalf("x*2 = %q", got)
+	}
+	if got, _ := mustOK(t, s, `"abc"`); got != `"abc"` {
+		t.Fatalf("string = %q", got)
+	}
+	if got, _ := mustOK(t, s, `x = 5`); got != "" {
+		t.Fatalf("assignment shows %q", got)
+	}
+}
+
+func TestMultiValueAndRender(t *testing.T) {
+	s := newSup(t)
+	got, _ := mustOK(t, s, `import "strconv"
+func two() (int, string) { return 1, "a" }
+two()`)
+	if got != `1, "a"` {
+		t.Fatalf("two() = %q", got)
+	}
+	if got, _ := mustOK(t, s, `strconv.Atoi("x")`); !strings.HasPrefix(got, `0, strconv.Atoi: parsing "x": invalid syntax`) {
+		t.Fatalf("Atoi = %q", got)
+	}
+	got, _ = mustOK(t, s, `type Temp float64
+func (t Temp) String() string { return strconv.FormatFloat(float64(t), 'f', 1, 64) + "°C" }
+Temp(21.5)`)
+	if got != "21.5°C" {
+		t.Fatalf("Stringer = %q", got)
+	}
+	r, _ := run(t, s, `type Page string
+func (p Page) HTML() string { return "<b>" + string(p) + "</b>" }
+func (p Page) String() string { return "page " + string(p) }
+Page("x")`)
+	if r.Result == nil || r.Result.Data["text/html"] != "<b>x</b>" || r.Result.Data["text/plain"] != "page x" {
+		t.Fatalf("HTML+String render: %#v", r.Result)
+	}
+	got, _ = mustOK(t, s, `type E struct{ m string }
+func (e E) Error() string { return "custom: " + e.m }
+E{"m"}`)
+	if got != "custom: m" {
+		t.Fatalf("error render = %q", got)
+	}
+}
+
+func TestCompileErrorAndPanic(t *testing.T) {
+	s := newSup(t)
+	e, _ := mustErr(t, s, "y + 1")
+	if e.Name != "CompileError" || !strings.Contains(e.Value, "cell") || !strings.Contains(e.Value, "undefined: y") {
+		t.Fatalf("compile error: %s %q", e.Name, e.Value)
+	}
+	e, out := mustErr(t, s, `func inner() { var m map[string]int; m["a"] = 1 }
+func outer() { inner() }
+outer()`)
+	if e.Name != "panic" || !strings.Contains(e.Value, "assignment to entry in nil map") {
+		t.Fatalf("panic: %s %q", e.Name, e.Value)
+	}
+	tb := strings.Join(e.Traceback, "\n")
+	if !strings.Contains(tb, "main.inner") || !strings.Contains(tb, ":1:") {
+		t.Fatalf("traceback lacks frames:\n%s", tb)
+	}
+	if strings.Contains(out.Stderr(), "panic: main") {
+		t.Fatalf("panic frame lines streamed to stderr: %q", out.Stderr())
+	}
+	if got, _ := mustOK(t, s, "2+3"); got != "5" {
+		t.Fatalf("after panic: %q", got)
+	}
+}

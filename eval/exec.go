@@ -1,0 +1,319 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/eval/cell"
+	"github.com/quire-go/quire/eval/internal/wire"
+)
+
+// showFunc is what trailing expressions are passed to.
+const showFunc = cell.HostPkg + "." + cell.ShowFunc
+
+// Execute runs one cell: plan it (package cell), handle redefinitions, run the steps in the
+// worker, and map the outcome to a reply.
+func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, out backend.Output) backend.ExecuteResult {
+	s.execMu.Lock()
+	defer s.execMu.Unlock()
+	s.setOutput(out)
+	s.flushNotes()
+	if s.opts.Magics != nil && isMagic(req.Code) {
+		env := &magicEnv{s: s, req: req, out: out}
+		if handled, res := s.opts.Magics.Run(ctx, req.Code, env, out); handled {
+			return res
+		}
+	}
+	res := s.runCell(ctx, req.Code, req.AllowStdin, req.ExecutionCount)
+	if res.Status == backend.StatusOK && len(req.UserExpressions) > 0 {
+		res.UserExpressions = s.userExpressions(ctx, req.UserExpressions)
+	}
+	return res
+}
+
+// flushNotes prints messages left by a background restart (replay failures).
+func (s *Supervisor) flushNotes() {
+	s.mu.Lock()
+	notes := s.notes
+	s.notes = nil
+	s.mu.Unlock()
+	for _, n := range notes {
+		s.stream("stderr", n+"\n")
+	}
+}
+
+func isMagic(code string) bool {
+	for _, line := range strings.Split(code, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" {
+			continue
+		}
+		return strings.HasPrefix(t, "%") || strings.HasPrefix(t, "!")
+	}
+	return false
+}
+
+func errorResult(name, value string, tb ...string) backend.ExecuteResult {
+	lines := append([]string{"\x1b[0;31m" + name + "\x1b[0m: " + value}, tb...)
+	return backend.ExecuteResult{Status: backend.StatusError, Error: &backend.Error{Name: name, Value: value, Traceback: lines}}
+}
+
+// runCell plans and runs one cell's code. count names the cell (cellN.go); 0 picks the next.
+func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, count int) backend.ExecuteResult {
+	s.mu.Lock()
+	s.sess.cells++
+	if count <= 0 {
+		count = s.sess.cells
+	}
+	known := s.sess.known()
+	s.mu.Unlock()
+	name := cellName(count)
+	plan, err := cell.Build(name, code, known)
+	if err != nil {
+		var ce *cell.Error
+		if errors.As(err, &ce) {
+			return errorResult("CompileError", ce.Error())
+		}
+		return errorResult("CompileError", err.Error())
+	}
+	plan = s.wrapExecutorFuncs(plan, known)
+	p, err := s.worker(ctx)
+	if err != nil {
+		return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
+	}
+
+	// A changed type or method cannot be redefined in place (yaegi keeps the first one):
+	// restart with the new declaration replayed in place of the old one.
+	var redefined []cell.Decl
+	s.mu.Lock()
+	for _, d := range plan.Defines() {
+		if (d.Kind == cell.DeclType || d.Kind == cell.DeclMethod) && s.sess.changed(d) {
+			redefined = append(redefined, d)
+		}
+	}
+	s.mu.Unlock()
+	if len(redefined) > 0 {
+		s.mu.Lock()
+		lost := s.sess.lost()
+		s.sess.record(redefined, code)
+		s.sess.forgetVars()
+		s.mu.Unlock()
+		names := make([]string, len(redefined))
+		for i, d := range redefined {
+			names[i] = string(d.Kind) + " " + d.Name
+		}
+		msg := "quire: " + strings.Join(names, ", ") + " changed: the Go interpreter was restarted and your declarations replayed."
+		if len(lost) > 0 {
+			msg += " Lost variables: " + strings.Join(lost, ", ") + "."
+		}
+		s.stream("stderr", msg+"\n")
+		<-s.restart(p)
+		s.flushNotes()
+		if p, err = s.worker(ctx); err != nil {
+			return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
+		}
+	}
+
+	steps, segOf := s.cellSteps(plan)
+	s.mu.Lock()
+	s.running, s.interr = p, false
+	s.mu.Unlock()
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin})
+	s.mu.Lock()
+	interrupted := s.interr
+	s.running, s.interr = nil, false
+	s.mu.Unlock()
+
+	if !ok {
+		return s.afterDeath(p, plan, code, interrupted, ctx)
+	}
+	// Record the declarations of the segments that ran.
+	s.mu.Lock()
+	recorded := map[int]bool{}
+	for k := 0; k < ev.Steps && k < len(segOf); k++ {
+		if i := segOf[k]; i >= 0 && !recorded[i] {
+			recorded[i] = true
+			s.sess.record(plan.Segments[i].Defines, code)
+		}
+	}
+	s.sess.history = append(s.sess.history, code)
+	s.mu.Unlock()
+	for _, f := range ev.Failed {
+		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, f.Err))
+	}
+	if ev.Error != nil {
+		return errorResult(ev.Error.Name, ev.Error.Value, append(traceLines(p.takeTraces()), ev.Error.Traceback...)...)
+	}
+	s.mu.Lock()
+	s.lastDuration = time.Duration(ev.Duration)
+	s.mu.Unlock()
+	res := backend.ExecuteResult{Status: backend.StatusOK}
+	if ev.Result != nil {
+		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
+	}
+	return res
+}
+
+// cellSteps turns a plan into worker steps. After a segment that changes a func (or const),
+// the funcs that use it are evaluated again so they call the new one (yaegi binds calls at
+// compile time). segOf maps each step to its segment (-1: not a segment).
+func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
+	var steps []wire.Step
+	var segOf []int
+	s.mu.Lock()
+	all := make([]cell.Decl, 0, len(s.sess.order))
+	for _, k := range s.sess.order {
+		all = append(all, s.sess.decls[k])
+	}
+	changed := map[string]bool{}
+	for _, seg := range plan.Segments {
+		for _, d := range seg.Defines {
+			if (d.Kind == cell.DeclFunc || d.Kind == cell.DeclConst || d.Kind == cell.DeclMethod) && s.sess.changed(d) {
+				changed[d.Name] = true
+			}
+		}
+	}
+	s.mu.Unlock()
+	inCell := map[string]bool{}
+	for _, d := range plan.Defines() {
+		inCell[d.Name] = true
+	}
+	done := map[string]bool{}
+	for i, seg := range plan.Segments {
+		steps = append(steps, wire.Step{Kind: wire.StepEval, Src: seg.Src})
+		segOf = append(segOf, i)
+		for _, d := range seg.Defines {
+			if !changed[d.Name] {
+				continue
+			}
+			for _, caller := range cell.Callers(all, d.Name) {
+				if inCell[caller] || done[caller] {
+					continue
+				}
+				done[caller] = true
+				for _, c := range all {
+					if c.Name == caller {
+						steps = append(steps, wire.Step{Kind: wire.StepEval, Src: c.Src, Name: string(c.Kind) + " " + c.Name, Tolerant: true})
+						segOf = append(segOf, -1)
+					}
+				}
+			}
+		}
+	}
+	if plan.Trailing != "" {
+		if plan.Suppress {
+			steps = append(steps, wire.Step{Kind: wire.StepEval, Src: plan.StmtSrc()})
+		} else {
+			steps = append(steps, wire.Step{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc), Alt: plan.StmtSrc()})
+		}
+		segOf = append(segOf, -1)
+	}
+	return steps, segOf
+}
+
+// afterDeath reports a worker that died (or was killed by Interrupt) during a cell and starts
+// its replacement.
+func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupted bool, ctx context.Context) backend.ExecuteResult {
+	s.mu.Lock()
+	// Keep the cell's declarations other than variables: replay re-creates those that were
+	// evaluated before the crash (tolerantly).
+	for _, seg := range plan.Segments {
+		var ds []cell.Decl
+		for _, d := range seg.Defines {
+			if d.Kind != cell.DeclVar {
+				ds = append(ds, d)
+			}
+		}
+		s.sess.record(ds, code)
+	}
+	lost := s.sess.lost()
+	s.sess.forgetVars()
+	s.mu.Unlock()
+	s.restartIf(p)
+	traces := p.takeTraces()
+	if ctx.Err() != nil {
+		return errorResult("Shutdown", "the kernel is shutting down")
+	}
+	if interrupted {
+		note := "The cell was stopped; quire restarted the Go worker and replayed your declarations."
+		if len(lost) > 0 {
+			note += "\nLost variables: " + strings.Join(lost, ", ")
+		}
+		return errorResult("KeyboardInterrupt", "interrupted", note)
+	}
+	e := p.crashError()
+	value := e.Value
+	if pos := firstPos(traces); pos != "" && !strings.Contains(value, pos) {
+		value += " (" + pos + ")"
+	}
+	tb := append(traceLines(traces), e.Traceback...)
+	tb = append(tb, crashNote(nil, lost))
+	return errorResult(e.Name, value, tb...)
+}
+
+// traceLines formats yaegi's panic frame lines ("cell3.go:2:5: panic: main.f(...)") for a
+// traceback, innermost first, as Go prints goroutine traces.
+func traceLines(traces []string) []string {
+	out := make([]string, 0, len(traces))
+	for _, t := range traces {
+		pos, fn, ok := strings.Cut(t, ": panic: ")
+		if !ok {
+			pos, fn, _ = strings.Cut(t, ": panic")
+		}
+		if fn == "" || fn == "main(...)" {
+			fn = "(cell top level)"
+		}
+		out = append(out, "    "+fn+"\n        "+pos)
+	}
+	return out
+}
+
+func firstPos(traces []string) string {
+	if len(traces) == 0 {
+		return ""
+	}
+	pos, _, _ := strings.Cut(traces[0], ": panic")
+	return pos
+}
+
+// userExpressions evaluates user_expressions after a successful cell.
+func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]string) map[string]any {
+	out := map[string]any{}
+	for key, expr := range exprs {
+		s.mu.Lock()
+		known := s.sess.known()
+		s.mu.Unlock()
+		plan, err := cell.Build("user_expression.go", expr, known)
+		if err != nil || plan.Trailing == "" {
+			msg := "not an expression"
+			if err != nil {
+				msg = err.Error()
+			}
+			out[key] = map[string]any{"status": "error", "ename": "CompileError", "evalue": msg, "traceback": []string{msg}}
+			continue
+		}
+		p, err := s.worker(ctx)
+		if err != nil {
+			out[key] = map[string]any{"status": "error", "ename": "WorkerError", "evalue": err.Error(), "traceback": []string{}}
+			continue
+		}
+		ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
+		switch {
+		case !ok:
+			out[key] = map[string]any{"status": "error", "ename": "WorkerCrash", "evalue": "the worker stopped", "traceback": []string{}}
+		case ev.Error != nil:
+			out[key] = map[string]any{"status": "error", "ename": ev.Error.Name, "evalue": ev.Error.Value, "traceback": []string{ev.Error.Value}}
+		default:
+			data := ev.Result
+			if data == nil {
+				data = map[string]any{}
+			}
+			out[key] = map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+		}
+	}
+	return out
+}

@@ -1,0 +1,320 @@
+package eval
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/quire-go/quire/eval/internal/wire"
+	"github.com/quire-go/quire/eval/worker"
+)
+
+// proc is one worker process, seen from the supervisor.
+type proc struct {
+	s    *Supervisor
+	cmd  *exec.Cmd
+	pid  int
+	reqW *os.File
+	enc  *json.Encoder
+	encM sync.Mutex
+
+	done chan wire.Event // EvDone and EvReady events
+	dead chan struct{}   // closed once the process is gone and its output drained
+	// After dead is closed:
+	exitErr error
+	fatal   *wire.Error // EvFatal sent before exiting, if any
+
+	markMu sync.Mutex
+	markC  *sync.Cond
+	marks  [2]uint64 // last marker seen on stdout, stderr (MaxUint64 at EOF)
+
+	diagMu sync.Mutex
+	diag   []byte // tail of fd 2 (runtime crash output, worker diagnostics)
+
+	traceMu sync.Mutex
+	traces  []string // yaegi panic frame lines since the last request started
+
+	killed bool // set by kill (interrupt, shutdown)
+}
+
+const diagKeep = 64 << 10
+
+// startProc starts a worker and waits until it is ready.
+func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
+	cmd := s.opts.WorkerCommand(context.Background(), "worker")
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("worker pipes: %w", err)
+	}
+	evR, evW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("worker pipes: %w", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("worker pipes: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("worker pipes: %w", err)
+	}
+	diagR, diagW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("worker pipes: %w", err)
+	}
+	cmd.Stdin = nil
+	cmd.Stdout = outW
+	cmd.Stderr = diagW
+	cmd.ExtraFiles = []*os.File{reqR, evW, errW}
+	cmd.Env = append(cmd.Environ(), s.workerEnv()...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		for _, f := range []*os.File{reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW} {
+			f.Close()
+		}
+		return nil, fmt.Errorf("starting the Go worker: %w", err)
+	}
+	for _, f := range []*os.File{reqR, evW, outW, errW, diagW} {
+		f.Close()
+	}
+	p := &proc{
+		s:    s,
+		cmd:  cmd,
+		pid:  cmd.Process.Pid,
+		reqW: reqW,
+		enc:  json.NewEncoder(reqW),
+		done: make(chan wire.Event, 4),
+		dead: make(chan struct{}),
+	}
+	p.markC = sync.NewCond(&p.markMu)
+	var readers sync.WaitGroup
+	readers.Add(3)
+	go func() { defer readers.Done(); p.readStream(outR, 0, "stdout") }()
+	go func() { defer readers.Done(); p.readStream(errR, 1, "stderr") }()
+	go func() { defer readers.Done(); p.readDiag(diagR) }()
+	evDone := make(chan struct{})
+	go func() { defer close(evDone); p.readEvents(evR) }()
+	go func() {
+		err := cmd.Wait()
+		// Grandchildren may keep the output pipes open; do not wait for them forever.
+		drained := make(chan struct{})
+		go func() { readers.Wait(); <-evDone; close(drained) }()
+		select {
+		case <-drained:
+		case <-time.After(200 * time.Millisecond):
+			outR.Close()
+			errR.Close()
+			diagR.Close()
+			evR.Close()
+			p.setMark(0, math.MaxUint64)
+			p.setMark(1, math.MaxUint64)
+		}
+		p.exitErr = err
+		reqW.Close()
+		close(p.dead)
+	}()
+	select {
+	case ev := <-p.done:
+		if ev.Ev != wire.EvReady {
+			p.kill()
+			return nil, fmt.Errorf("the Go worker sent %q before ready", ev.Ev)
+		}
+		return p, nil
+	case <-p.dead:
+		return nil, fmt.Errorf("the Go worker exited at start (%v): %s", p.exitErr, bytes.TrimSpace(p.diagTail()))
+	case <-ctx.Done():
+		p.kill()
+		return nil, fmt.Errorf("starting the Go worker: %w", ctx.Err())
+	}
+}
+
+func (s *Supervisor) workerEnv() []string {
+	env := []string{worker.EnvMemLimit + "=" + strconv.FormatUint(s.opts.MemoryLimit, 10)}
+	if s.opts.GoPath != "" {
+		env = append(env, worker.EnvGoPath+"="+s.opts.GoPath)
+	}
+	return env
+}
+
+// send writes a request; an error means the worker is gone.
+func (p *proc) send(r wire.Request) error {
+	p.encM.Lock()
+	defer p.encM.Unlock()
+	return p.enc.Encode(r)
+}
+
+// kill ends the worker and its process group (children it started).
+func (p *proc) kill() {
+	p.markMu.Lock()
+	p.killed = true
+	p.markMu.Unlock()
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	_ = p.cmd.Process.Kill()
+}
+
+func (p *proc) wasKilled() bool {
+	p.markMu.Lock()
+	defer p.markMu.Unlock()
+	return p.killed
+}
+
+func (p *proc) setMark(i int, n uint64) {
+	p.markMu.Lock()
+	if n > p.marks[i] {
+		p.marks[i] = n
+	}
+	p.markMu.Unlock()
+	p.markC.Broadcast()
+}
+
+// waitMarks returns once both output readers have forwarded everything before marker n.
+func (p *proc) waitMarks(n uint64) {
+	p.markMu.Lock()
+	for p.marks[0] < n || p.marks[1] < n {
+		p.markC.Wait()
+	}
+	p.markMu.Unlock()
+}
+
+// readStream forwards one output pipe to the current Output, in order, and tracks markers.
+func (p *proc) readStream(r *os.File, idx int, name string) {
+	defer p.setMark(idx, math.MaxUint64)
+	var sc wire.Scanner
+	buf := make([]byte, 64<<10)
+	emit := func(b []byte) { p.s.stream(name, string(b)) }
+	mark := func(n uint64) { p.setMark(idx, n) }
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			sc.Feed(buf[:n], emit, mark)
+		}
+		if err != nil {
+			if rest := sc.Flush(); len(rest) > 0 {
+				emit(rest)
+			}
+			return
+		}
+	}
+}
+
+// readDiag keeps the tail of the worker's fd 2 and logs it.
+func (p *proc) readDiag(r *os.File) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			p.diagMu.Lock()
+			p.diag = append(p.diag, line...)
+			if len(p.diag) > diagKeep {
+				p.diag = append([]byte(nil), p.diag[len(p.diag)-diagKeep/2:]...)
+			}
+			p.diagMu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *proc) diagTail() []byte {
+	p.diagMu.Lock()
+	defer p.diagMu.Unlock()
+	return append([]byte(nil), p.diag...)
+}
+
+func (p *proc) takeTraces() []string {
+	p.traceMu.Lock()
+	defer p.traceMu.Unlock()
+	t := p.traces
+	p.traces = nil
+	return t
+}
+
+// readEvents decodes events: displays and input requests are handled here, in order with the
+// output streams; done/ready go to p.done.
+func (p *proc) readEvents(r io.Reader) {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	for {
+		var ev wire.Event
+		if err := dec.Decode(&ev); err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
+				p.s.log.Debug("worker events", "err", err)
+			}
+			return
+		}
+		switch ev.Ev {
+		case wire.EvDisplay:
+			p.waitMarks(ev.Sync)
+			p.s.display(ev.Display)
+		case wire.EvTrace:
+			p.traceMu.Lock()
+			p.traces = append(p.traces, ev.Text)
+			p.traceMu.Unlock()
+		case wire.EvInput:
+			p.waitMarks(ev.Sync)
+			go p.s.input(p, ev)
+		case wire.EvFatal:
+			p.waitMarks(ev.Sync)
+			p.markMu.Lock()
+			p.fatal = ev.Error
+			p.markMu.Unlock()
+		case wire.EvLog:
+			p.s.log.Info("worker", "msg", ev.Text)
+		default:
+			p.done <- ev
+		}
+	}
+}
+
+// crashError describes why the worker died.
+func (p *proc) crashError() *wire.Error {
+	p.markMu.Lock()
+	fatal := p.fatal
+	p.markMu.Unlock()
+	if fatal != nil {
+		return fatal
+	}
+	return parseCrash(string(p.diagTail()), p.exitErr)
+}
+
+// run sends one request and waits for its end. It returns the done event, or ok=false when the
+// worker died first.
+func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
+	p.takeTraces()
+	if err := p.send(r); err != nil {
+		<-p.dead
+		return wire.Event{}, false
+	}
+	for {
+		select {
+		case ev := <-p.done:
+			if ev.ID != r.ID {
+				continue
+			}
+			p.waitMarks(ev.Sync)
+			return ev, true
+		case <-p.dead:
+			return wire.Event{}, false
+		case <-ctx.Done():
+			p.kill()
+			<-p.dead
+			return wire.Event{}, false
+		}
+	}
+}
+
+func logAttrs(p *proc) []any {
+	return []any{slog.Int("pid", p.pid)}
+}

@@ -1,0 +1,404 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/eval/cell"
+	"github.com/quire-go/quire/eval/internal/wire"
+	"github.com/quire-go/quire/eval/worker"
+)
+
+// Options configure a Supervisor.
+type Options struct {
+	// WorkerCommand builds the command that starts a worker with the given arguments
+	// ("worker"). Default: the running executable (os.Executable) with those arguments. The
+	// supervisor sets Stdin, Stdout, Stderr, ExtraFiles, SysProcAttr and appends to Env.
+	WorkerCommand func(ctx context.Context, args ...string) *exec.Cmd
+	// Logger receives the supervisor's diagnostics. Default: slog.Default().
+	Logger *slog.Logger
+	// MemoryLimit caps the worker's address space (RLIMIT_AS) in bytes; 0 means 4 GiB,
+	// math.MaxUint64 (or any value >= 1<<50) means no limit. Exceeding it ends the cell with
+	// "fatal error: runtime: out of memory" and restarts the worker.
+	MemoryLimit uint64
+	// GoPath is the kernel-owned GOPATH where %go get puts module sources ("" disables it).
+	GoPath string
+	// Magics handles cells whose first non-blank line starts with % or !. Nil: such cells are
+	// Go (and usually a syntax error).
+	Magics Magics
+}
+
+// Supervisor implements backend.Backend: it lives in the kernel process and runs cells in a
+// worker process (see package worker), restarting it when it dies.
+type Supervisor struct {
+	opts Options
+	log  *slog.Logger
+
+	execMu sync.Mutex // one Execute (or magic action) at a time
+
+	mu           sync.Mutex
+	p            *proc         // current worker (nil while starting)
+	ready        chan struct{} // closed when p is usable (restart finished)
+	startErr     error
+	sess         *session
+	running      *proc // worker running a cell, if any
+	interr       bool  // the running cell was interrupted
+	inputCancel  context.CancelFunc
+	lastDuration time.Duration
+	notes        []string // messages for the next cell (replay failures after a background restart)
+
+	outMu sync.Mutex
+	out   backend.Output // running cell's Output, or the last one
+
+	reqID  atomic.Uint64
+	closed atomic.Bool
+}
+
+var _ backend.Backend = (*Supervisor)(nil)
+
+// NewSupervisor starts a worker and returns a Supervisor for a fresh session.
+func NewSupervisor(opts Options) (*Supervisor, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.WorkerCommand == nil {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("locating the quire binary for the worker: %w", err)
+		}
+		opts.WorkerCommand = func(ctx context.Context, args ...string) *exec.Cmd {
+			return exec.CommandContext(ctx, exe, args...)
+		}
+	}
+	if opts.MemoryLimit == 0 {
+		opts.MemoryLimit = 4 << 30
+	}
+	if opts.MemoryLimit >= 1<<50 {
+		opts.MemoryLimit = 0
+	}
+	s := &Supervisor{opts: opts, log: opts.Logger, sess: newSession()}
+	s.restart(nil)
+	<-s.ready
+	if s.startErr != nil {
+		return nil, s.startErr
+	}
+	return s, nil
+}
+
+// restart starts a new worker (in the background) and replays the session into it. old, if
+// not nil, is killed first. The returned channel closes when the worker is ready.
+func (s *Supervisor) restart(old *proc) chan struct{} {
+	ready := make(chan struct{})
+	s.mu.Lock()
+	s.p, s.ready, s.startErr = nil, ready, nil
+	s.mu.Unlock()
+	if old != nil {
+		old.kill()
+	}
+	go s.startAndReplay(ready)
+	return ready
+}
+
+// restartIf restarts the worker unless someone already did since p was current (p nil: unless
+// a start is in progress).
+func (s *Supervisor) restartIf(p *proc) {
+	s.mu.Lock()
+	if p != nil && s.p != p {
+		s.mu.Unlock()
+		return
+	}
+	if p == nil {
+		select {
+		case <-s.ready:
+		default:
+			s.mu.Unlock()
+			return
+		}
+	}
+	ready := make(chan struct{})
+	s.p, s.ready, s.startErr = nil, ready, nil
+	s.mu.Unlock()
+	go s.startAndReplay(ready)
+}
+
+func (s *Supervisor) startAndReplay(ready chan struct{}) {
+	func() {
+		defer close(ready)
+		t0 := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		p, err := s.startProc(ctx)
+		if err != nil {
+			s.mu.Lock()
+			s.startErr = err
+			s.mu.Unlock()
+			s.log.Error("starting the Go worker", "err", err)
+			return
+		}
+		s.mu.Lock()
+		steps := s.sess.replaySteps(prelude())
+		s.mu.Unlock()
+		if len(steps) > 0 {
+			ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps})
+			if !ok {
+				s.mu.Lock()
+				s.startErr = fmt.Errorf("the Go worker died while replaying the session: %s", p.crashError().Value)
+				s.mu.Unlock()
+				return
+			}
+			if len(ev.Failed) > 0 {
+				var b strings.Builder
+				b.WriteString("could not restore after the restart:")
+				for _, f := range ev.Failed {
+					fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Err)
+				}
+				s.mu.Lock()
+				s.notes = append(s.notes, b.String())
+				s.mu.Unlock()
+			}
+		}
+		s.log.Debug("worker ready", "pid", p.pid, "replayed", len(steps), "took", time.Since(t0))
+		s.mu.Lock()
+		current := s.ready == ready
+		if current {
+			s.p = p
+		}
+		s.mu.Unlock()
+		if !current {
+			p.kill()
+			return
+		}
+		go s.watch(p)
+	}()
+}
+
+// watch handles a worker that dies while no cell runs (a goroutine or timer callback
+// panicked after its cell ended): it tells the last cell's Output and restarts.
+func (s *Supervisor) watch(p *proc) {
+	<-p.dead
+	if s.closed.Load() || p.wasKilled() {
+		return
+	}
+	s.mu.Lock()
+	if s.running == p || s.p != p {
+		s.mu.Unlock()
+		return // the running cell reports it
+	}
+	lost := s.sess.lost()
+	s.sess.forgetVars()
+	s.mu.Unlock()
+	e := p.crashError()
+	msg := "\n" + e.Value + "\n" + crashNote(p.takeTraces(), lost) + "\n"
+	s.stream("stderr", msg)
+	s.restartIf(p)
+}
+
+func crashNote(traces []string, lost []string) string {
+	var b strings.Builder
+	for _, t := range traces {
+		b.WriteString(t + "\n")
+	}
+	b.WriteString("The Go worker process stopped; quire started a new one and replayed your declarations.")
+	if len(lost) > 0 {
+		b.WriteString("\nLost variables: " + strings.Join(lost, ", "))
+	}
+	return b.String()
+}
+
+// worker returns the ready worker, waiting for a restart in progress.
+func (s *Supervisor) worker(ctx context.Context) (*proc, error) {
+	for attempt := 0; ; attempt++ {
+		if s.closed.Load() {
+			return nil, errors.New("the Go backend is shut down")
+		}
+		s.mu.Lock()
+		ready := s.ready
+		s.mu.Unlock()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		s.mu.Lock()
+		p, err, cur := s.p, s.startErr, s.ready
+		s.mu.Unlock()
+		if cur != ready {
+			continue // another restart began
+		}
+		if err != nil || p == nil {
+			if attempt > 2 {
+				return nil, err
+			}
+			s.restartIf(nil)
+			continue
+		}
+		select {
+		case <-p.dead:
+			s.restartIf(p)
+			continue
+		default:
+		}
+		return p, nil
+	}
+}
+
+func (s *Supervisor) setOutput(out backend.Output) {
+	s.outMu.Lock()
+	s.out = out
+	s.outMu.Unlock()
+}
+
+// stream forwards worker output to the running cell's Output, or the last cell's when none
+// runs (goroutines that outlive their cell).
+func (s *Supervisor) stream(name, text string) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	if s.out != nil && text != "" {
+		s.out.Stream(name, text)
+	}
+}
+
+func (s *Supervisor) display(d *wire.Display) {
+	if d == nil {
+		return
+	}
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	if s.out == nil {
+		return
+	}
+	switch d.Kind {
+	case 2: // display.KindClear
+		s.out.ClearOutput(d.Wait)
+	default:
+		s.out.Display(backend.Display{Data: d.Data, Metadata: d.Metadata, ID: d.ID, Update: d.Kind == 1})
+	}
+}
+
+// input answers a worker's stdin read through the current Output.
+func (s *Supervisor) input(p *proc, ev wire.Event) {
+	s.outMu.Lock()
+	out := s.out
+	s.outMu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.inputCancel = cancel
+	s.mu.Unlock()
+	defer cancel()
+	go func() {
+		select {
+		case <-p.dead:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	r := wire.Request{Op: wire.OpInput}
+	if out == nil {
+		r.Err = backend.ErrNoStdin.Error()
+	} else {
+		text, err := out.Input(ctx, ev.Text, ev.Password)
+		if err != nil {
+			if errors.Is(err, backend.ErrNoStdin) {
+				r.Err = worker.ErrNoStdin.Error()
+			} else {
+				r.Err = "reading stdin: " + err.Error()
+			}
+		}
+		r.Text = text
+	}
+	_ = p.send(r)
+}
+
+// Info describes the backend for kernel_info_reply.
+func (s *Supervisor) Info() backend.Info {
+	return backend.Info{
+		Implementation:        "quire",
+		ImplementationVersion: "0.1",
+		Banner:                "quire: Go " + strings.TrimPrefix(runtime.Version(), "go") + " cells interpreted by yaegi v0.16.1 (Go 1.22 standard library API)",
+		Language: backend.LanguageInfo{
+			Name: "go", Version: "1.22", MIMEType: "text/x-go", FileExtension: ".go",
+			PygmentsLexer: "go", CodemirrorMode: "go", NBConvertExporter: "script",
+		},
+		HelpLinks: []backend.HelpLink{
+			{Text: "Go standard library", URL: "https://pkg.go.dev/std"},
+			{Text: "Go language specification", URL: "https://go.dev/ref/spec"},
+		},
+	}
+}
+
+// Interrupt stops the running cell: the worker is killed, a new one starts and the session's
+// declarations are replayed; the cell ends with a KeyboardInterrupt error.
+func (s *Supervisor) Interrupt() error {
+	s.mu.Lock()
+	p := s.running
+	if p != nil {
+		s.interr = true
+	}
+	cancel := s.inputCancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	if p != nil {
+		p.kill()
+	}
+	return nil
+}
+
+// Shutdown ends the worker; with restart, a fresh session and worker follow.
+func (s *Supervisor) Shutdown(restart bool) error {
+	s.mu.Lock()
+	p := s.p
+	ready := s.ready
+	s.mu.Unlock()
+	if !restart {
+		s.closed.Store(true)
+	}
+	if p == nil {
+		<-ready
+		s.mu.Lock()
+		p = s.p
+		s.mu.Unlock()
+	}
+	if p != nil {
+		_ = p.send(wire.Request{Op: wire.OpExit})
+		select {
+		case <-p.dead:
+		case <-time.After(100 * time.Millisecond):
+		}
+		p.kill()
+	}
+	if restart {
+		s.execMu.Lock()
+		s.mu.Lock()
+		s.sess = newSession()
+		s.notes = nil
+		s.mu.Unlock()
+		ready := s.restart(nil)
+		s.execMu.Unlock()
+		<-ready
+		s.mu.Lock()
+		err := s.startErr
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// cellName names the n-th executed cell in positions ("cell3.go").
+func cellName(n int) string { return fmt.Sprintf("cell%d.go", n) }
+
+// prelude returns the helper declarations the cell rewriter's plans may call.
+func prelude() string { return cellPrelude() }
+
+var _ = cell.HostPkg
