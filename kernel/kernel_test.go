@@ -1,0 +1,852 @@
+package kernel_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/kernel"
+	"github.com/quire-go/quire/kernel/client"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type harness struct {
+	k      *kernel.Kernel
+	be     *fakeBackend
+	c      *client.Client
+	logs   *syncBuffer
+	served    chan struct{} // closed when Serve returned
+	serveErr  error
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+}
+
+const testKey = "0123456789abcdef0123456789abcdef"
+
+func testConn() kernel.ConnectionInfo {
+	return kernel.ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: testKey, SignatureScheme: "hmac-sha256"}
+}
+
+// startKernel serves an in-process kernel with a fake backend and connects a client.
+func startKernel(t testing.TB, modify func(*kernel.Config)) *harness {
+	t.Helper()
+	h := &harness{be: newFakeBackend(), logs: &syncBuffer{}, served: make(chan struct{})}
+	cfg := kernel.Config{
+		Conn:        testConn(),
+		Backend:     h.be,
+		Logger:      slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		HistoryPath: filepath.Join(t.TempDir(), "history.jsonl"),
+	}
+	if modify != nil {
+		modify(&cfg)
+	}
+	k, err := kernel.New(cfg)
+	if err != nil {
+		t.Fatalf("kernel.New: %v", err)
+	}
+	h.k = k
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() {
+		h.serveErr = k.Serve(ctx)
+		close(h.served)
+	}()
+	cctx, ccancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer ccancel()
+	c, err := client.Connect(cctx, k.ConnectionInfo())
+	if err != nil {
+		cancel()
+		t.Fatalf("client.Connect: %v\nlogs:\n%s", err, h.logs.String())
+	}
+	h.c = c
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *harness) stop() {
+	h.closeOnce.Do(func() {
+		h.cancel()
+		select {
+		case <-h.served:
+		case <-time.After(10 * time.Second):
+		}
+		h.c.Close()
+	})
+}
+
+// waitServed waits for Serve to return and returns its error.
+func (h *harness) waitServed(t testing.TB) error {
+	t.Helper()
+	select {
+	case <-h.served:
+		return h.serveErr
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+		return nil
+	}
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func statusOf(m *kernel.Message) string {
+	s, _ := m.ContentMap()["execution_state"].(string)
+	return s
+}
+
+func TestKernelInfo(t *testing.T) {
+	h := startKernel(t, nil)
+	r, err := h.c.KernelInfo(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Msg.Type() != "kernel_info_reply" {
+		t.Fatalf("reply type %q", r.Msg.Type())
+	}
+	c := r.Content
+	if c["status"] != "ok" || c["protocol_version"] != "5.3" || c["implementation"] != "fake" ||
+		c["implementation_version"] != "0.1" || c["banner"] != "fake backend for tests" {
+		t.Errorf("bad kernel_info_reply content: %v", c)
+	}
+	li, _ := c["language_info"].(map[string]any)
+	if li["name"] != "fake" || li["mimetype"] != "text/x-fake" || li["file_extension"] != ".fake" {
+		t.Errorf("bad language_info: %v", li)
+	}
+	links, _ := c["help_links"].([]any)
+	if len(links) != 1 {
+		t.Errorf("help_links: %v", c["help_links"])
+	}
+	if r.Msg.Header.Version != "5.3" || r.Msg.Header.Session != h.k.Session() {
+		t.Errorf("reply header: %+v", r.Msg.Header)
+	}
+	if got := r.Types(); !slices.Equal(got, []string{"status", "status"}) || statusOf(r.IOPub[0]) != "busy" || statusOf(r.IOPub[1]) != "idle" {
+		t.Errorf("iopub around kernel_info: %v", got)
+	}
+	// kernel_info is also served on control.
+	r, err = h.c.Request(ctxT(t), client.Control, "kernel_info_request", map[string]any{}, true)
+	if err != nil || r.Status() != "ok" {
+		t.Fatalf("kernel_info on control: %v %v", err, r)
+	}
+}
+
+func TestExecuteCountAndOrder(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	for i := 1; i <= 2; i++ {
+		r, err := h.c.Execute(ctx, "print hi", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status() != "ok" || r.ExecutionCount() != i {
+			t.Fatalf("run %d: reply %v", i, r.Content)
+		}
+		want := []string{"status", "execute_input", "stream", "status"}
+		if got := r.Types(); !slices.Equal(got, want) {
+			t.Fatalf("iopub order %v, want %v", got, want)
+		}
+		if statusOf(r.IOPub[0]) != "busy" || statusOf(r.IOPub[3]) != "idle" {
+			t.Fatalf("status order: %s %s", statusOf(r.IOPub[0]), statusOf(r.IOPub[3]))
+		}
+		in := r.IOPub[1].ContentMap()
+		if in["code"] != "print hi" || in["execution_count"] != float64(i) {
+			t.Errorf("execute_input %v", in)
+		}
+		if r.Stream("stdout") != "hi\n" {
+			t.Errorf("stdout %q", r.Stream("stdout"))
+		}
+		for _, m := range r.IOPub {
+			if m.ParentHeader.MsgID != r.Msg.ParentHeader.MsgID {
+				t.Errorf("iopub %s has parent %s", m.Type(), m.ParentHeader.MsgID)
+			}
+		}
+	}
+	r, err := h.c.Execute(ctx, "value 42", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"status", "execute_input", "execute_result", "status"}
+	if got := r.Types(); !slices.Equal(got, want) {
+		t.Fatalf("iopub %v, want %v", got, want)
+	}
+	res := r.IOPub[2].ContentMap()
+	if res["execution_count"] != float64(3) || res["data"].(map[string]any)["text/plain"] != "42" {
+		t.Errorf("execute_result %v", res)
+	}
+	// store_history false: the counter does not move.
+	r, err = h.c.Execute(ctx, "print x", &client.ExecuteOptions{NoStoreHistory: true})
+	if err != nil || r.ExecutionCount() != 3 {
+		t.Fatalf("store_history=false: %v %v", err, r.Content)
+	}
+}
+
+func TestSilent(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	if _, err := h.c.Execute(ctx, "print a", nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.c.Execute(ctx, "value 7", &client.ExecuteOptions{Silent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status() != "ok" || r.ExecutionCount() != 1 {
+		t.Errorf("silent reply %v", r.Content)
+	}
+	if got := r.Types(); !slices.Equal(got, []string{"status", "status"}) {
+		t.Errorf("silent iopub %v, want only busy/idle", got)
+	}
+	r, err = h.c.Execute(ctx, "print b", nil)
+	if err != nil || r.ExecutionCount() != 2 {
+		t.Fatalf("after silent: %v %v", err, r.Content)
+	}
+	hist, err := h.c.History(ctx, kernel.HistoryQuery{HistAccessType: "tail", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(hist.Content["history"].([]any)); n != 2 {
+		t.Errorf("silent cell stored in history: %d entries", n)
+	}
+}
+
+func TestStopOnErrorAbortsQueued(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	first, err := h.c.ExecuteAsync("sleepfail 300ms", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []*client.Call
+	for _, code := range []string{"print a", "print b"} {
+		p, err := h.c.ExecuteAsync(code, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, p)
+	}
+	r, err := first.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status() != "error" || r.Content["ename"] != "TestError" {
+		t.Fatalf("first reply %v", r.Content)
+	}
+	if got := r.Types(); !slices.Equal(got, []string{"status", "execute_input", "error", "status"}) {
+		t.Errorf("error iopub %v", got)
+	}
+	for i, p := range calls {
+		r, err := p.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status() != "aborted" {
+			t.Errorf("queued request %d: status %q, want aborted", i, r.Status())
+		}
+		if got := r.Types(); !slices.Equal(got, []string{"status", "status"}) {
+			t.Errorf("aborted iopub %v", got)
+		}
+	}
+	if codes := h.be.Codes(); len(codes) != 1 {
+		t.Errorf("backend ran %v; the queued cells must not run", codes)
+	}
+	// Requests sent after the abort run normally.
+	r, err = h.c.Execute(ctx, "print c", nil)
+	if err != nil || r.Status() != "ok" || r.Stream("stdout") != "c\n" {
+		t.Fatalf("after abort: %v %v", err, r)
+	}
+	// With stop_on_error false, the queue keeps running.
+	first, _ = h.c.ExecuteAsync("sleepfail 200ms", &client.ExecuteOptions{NoStopOnError: true})
+	next, _ := h.c.ExecuteAsync("print d", nil)
+	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
+		t.Fatalf("%v %v", err, r)
+	}
+	if r, err := next.Wait(ctx); err != nil || r.Status() != "ok" {
+		t.Fatalf("stop_on_error=false: next %v %v", err, r)
+	}
+}
+
+func TestManyLinesInOrder(t *testing.T) {
+	h := startKernel(t, nil)
+	const n = 100000
+	var want strings.Builder
+	for i := range n {
+		fmt.Fprintf(&want, "line %d\n", i)
+	}
+	start := time.Now()
+	r, err := h.c.Execute(ctxT(t), fmt.Sprintf("lines %d", n), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	got := r.Stream("stdout")
+	if got != want.String() {
+		t.Fatalf("stdout differs: got %d bytes, want %d", len(got), want.Len())
+	}
+	streams := 0
+	for _, m := range r.IOPub {
+		if m.Type() == "stream" {
+			streams++
+		}
+	}
+	if last := r.IOPub[len(r.IOPub)-1]; statusOf(last) != "idle" {
+		t.Errorf("last iopub is %s", last.Type())
+	}
+	t.Logf("%d lines (%d bytes) in %d stream messages, %v", n, len(got), streams, elapsed)
+	if streams > n/10 {
+		t.Errorf("stream text not coalesced: %d messages for %d lines", streams, n)
+	}
+}
+
+func TestHeartbeatWhileCPUBusy(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	p, err := h.c.ExecuteAsync("spin 1500ms", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	for i := range 5 {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := h.c.Ping(pctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("ping %d while spinning: %v", i, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r, err := p.Wait(ctx); err != nil || r.Status() != "ok" {
+		t.Fatalf("spin: %v %v", err, r)
+	}
+}
+
+func TestInterruptOnControlWhileRunning(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	p, err := h.c.ExecuteAsync("sleep 20s", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	ir, err := h.c.Interrupt(ctx)
+	if err != nil || ir.Status() != "ok" || ir.Msg.Type() != "interrupt_reply" {
+		t.Fatalf("interrupt: %v %v", err, ir)
+	}
+	r, err := p.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status() != "error" || r.Content["ename"] != "KeyboardInterrupt" {
+		t.Fatalf("interrupted cell reply %v", r.Content)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("interrupt took %v", d)
+	}
+}
+
+func TestShutdownOnControlWhileRunning(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	if _, err := h.c.ExecuteAsync("sleep 20s", nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	r, err := h.c.Shutdown(ctx, false)
+	if err != nil || r.Status() != "ok" || r.Msg.Type() != "shutdown_reply" || r.Content["restart"] != false {
+		t.Fatalf("shutdown: %v %v", err, r)
+	}
+	if err := h.waitServed(t); err != nil {
+		t.Errorf("Serve returned %v", err)
+	}
+	if s := h.be.Shutdowns(); !slices.Equal(s, []bool{false}) {
+		t.Errorf("backend Shutdown calls %v", s)
+	}
+}
+
+func TestShutdownOnShell(t *testing.T) {
+	h := startKernel(t, nil)
+	r, err := h.c.Request(ctxT(t), client.Shell, "shutdown_request", map[string]any{"restart": false}, true)
+	if err != nil || r.Status() != "ok" {
+		t.Fatalf("shutdown on shell: %v %v", err, r)
+	}
+	if err := h.waitServed(t); err != nil {
+		t.Errorf("Serve returned %v", err)
+	}
+}
+
+func TestRestartInProcess(t *testing.T) {
+	h := startKernel(t, func(c *kernel.Config) { c.RestartInProcess = true })
+	ctx := ctxT(t)
+	h.c.Execute(ctx, "print a", nil)
+	r, err := h.c.Shutdown(ctx, true)
+	if err != nil || r.Content["restart"] != true {
+		t.Fatalf("restart: %v %v", err, r)
+	}
+	// Still serving, with a fresh counter.
+	er, err := h.c.Execute(ctx, "print b", nil)
+	if err != nil || er.ExecutionCount() != 1 {
+		t.Fatalf("after restart: %v %v", err, er)
+	}
+	if s := h.be.Shutdowns(); !slices.Equal(s, []bool{true}) {
+		t.Errorf("backend Shutdown calls %v", s)
+	}
+}
+
+func TestShellNotBlockedByRunningCell(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	p, err := h.c.ExecuteAsync("sleep 3s", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	cr, err := h.c.Complete(ctx, "fmt.Pr", 6)
+	if err != nil || cr.Status() != "ok" {
+		t.Fatalf("complete: %v %v", err, cr)
+	}
+	if m := cr.Content["matches"].([]any); len(m) != 2 || cr.Content["cursor_end"] != float64(6) {
+		t.Errorf("complete reply %v", cr.Content)
+	}
+	ir, err := h.c.Inspect(ctx, "fmt", 3, 0)
+	if err != nil || ir.Content["found"] != true || ir.Content["data"].(map[string]any)["text/plain"] != "doc of fmt" {
+		t.Fatalf("inspect: %v %v", err, ir)
+	}
+	ic, err := h.c.IsComplete(ctx, "func f() {")
+	if err != nil || ic.Content["status"] != "incomplete" || ic.Content["indent"] != "\t" {
+		t.Fatalf("is_complete: %v %v", err, ic)
+	}
+	if _, err := h.c.KernelInfo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.c.History(ctx, kernel.HistoryQuery{HistAccessType: "tail", N: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("shell requests waited for the running cell: %v", d)
+	}
+	select {
+	case <-p.Done():
+		t.Error("cell finished before the shell requests were answered")
+	default:
+	}
+	if _, err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cr, err = h.c.Complete(ctx, "err", 3)
+	if err != nil || cr.Status() != "error" || cr.Content["ename"] != "CompleteError" {
+		t.Fatalf("complete error: %v %v", err, cr)
+	}
+}
+
+// signedFrames encodes an execute_request with codec.
+func signedFrames(t testing.TB, c *client.Client, codec *kernel.Codec, code string) [][]byte {
+	t.Helper()
+	m := c.NewMessage("execute_request", map[string]any{"code": code, "silent": false, "store_history": true,
+		"user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true})
+	frames, err := codec.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return frames
+}
+
+// sync waits until everything sent before it on shell has been handled: shell is in order up to
+// dispatch, and execute requests run in order, so a trailing execute flushes the pipe.
+func syncShell(t testing.TB, h *harness) {
+	t.Helper()
+	if _, err := h.c.Execute(ctxT(t), "print sync", &client.ExecuteOptions{NoStoreHistory: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSignatureRefused(t *testing.T) {
+	h := startKernel(t, nil)
+	wrong := kernel.NewCodec([]byte("not-the-key"), 0, 0)
+	if err := h.c.SendFrames(client.Shell, signedFrames(t, h.c, wrong, "print wrong-key")); err != nil {
+		t.Fatal(err)
+	}
+	missing := signedFrames(t, h.c, h.c.Codec(), "print missing-sig")
+	missing[1] = nil
+	h.c.SendFrames(client.Shell, missing)
+	garbage := signedFrames(t, h.c, h.c.Codec(), "print garbage-sig")
+	garbage[1] = bytes.Repeat([]byte("zz"), 32)
+	h.c.SendFrames(client.Shell, garbage)
+	// A valid message, then the same frames again: the replay is refused.
+	valid := signedFrames(t, h.c, h.c.Codec(), "print once")
+	h.c.SendFrames(client.Shell, valid)
+	h.c.SendFrames(client.Shell, valid)
+	syncShell(t, h)
+
+	codes := h.be.Codes()
+	if !slices.Equal(codes, []string{"print once", "print sync"}) {
+		t.Errorf("backend executed %q; only the valid message may run, once", codes)
+	}
+	s := h.k.Stats()
+	if s.BadSignature != 3 || s.Replayed != 1 {
+		t.Errorf("stats %+v: want 3 bad signatures, 1 replay", s)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "bad or missing signature") || !strings.Contains(logs, "replayed") {
+		t.Errorf("refusals not logged:\n%s", logs)
+	}
+	if strings.Contains(logs, testKey) {
+		t.Error("the key appears in the logs")
+	}
+}
+
+func TestMalformedSurvived(t *testing.T) {
+	h := startKernel(t, func(c *kernel.Config) { c.MaxMessageBytes = 64 << 10 })
+	codec := h.c.Codec()
+	send := func(frames ...[]byte) {
+		if err := h.c.SendFrames(client.Shell, frames); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No delimiter.
+	send([]byte("hello"), []byte("world"))
+	// Delimiter but missing frames.
+	send(kernel.Delimiter, []byte("sig"), []byte("{}"))
+	// Signed, bad JSON header.
+	hdr, parent, meta, content := []byte("{not json"), []byte("{}"), []byte("{}"), []byte("{}")
+	send(kernel.Delimiter, codec.Sign(hdr, parent, meta, content), hdr, parent, meta, content)
+	// Signed, content not an object.
+	hdr = []byte(`{"msg_id":"x1","msg_type":"execute_request","session":"s","username":"u","date":"","version":"5.3"}`)
+	content = []byte(`[1,2]`)
+	send(kernel.Delimiter, codec.Sign(hdr, parent, meta, content), hdr, parent, meta, content)
+	// Oversize.
+	big := signedFrames(t, h.c, codec, "print "+strings.Repeat("x", 100<<10))
+	send(big...)
+	syncShell(t, h)
+
+	s := h.k.Stats()
+	if s.Malformed != 4 || s.TooLarge != 1 {
+		t.Errorf("stats %+v: want 4 malformed, 1 too large", s)
+	}
+	if codes := h.be.Codes(); !slices.Equal(codes, []string{"print sync"}) {
+		t.Errorf("backend ran %q", codes)
+	}
+	if !strings.Contains(h.logs.String(), "malformed") {
+		t.Error("malformed messages not logged")
+	}
+}
+
+func TestUnknownTypes(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	r, err := h.c.Request(ctx, client.Shell, "frobnicate_request", map[string]any{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Msg.Type() != "frobnicate_reply" || r.Status() != "error" || r.Content["ename"] != "UnknownMessageType" {
+		t.Fatalf("unknown request reply %s %v", r.Msg.Type(), r.Content)
+	}
+	r, err = h.c.Request(ctx, client.Control, "debug_request", map[string]any{}, true)
+	if err != nil || r.Msg.Type() != "debug_reply" || r.Status() != "error" {
+		t.Fatalf("unknown control request: %v %v", err, r)
+	}
+	// A non-request unknown type is ignored (no reply), and the kernel keeps serving.
+	h.c.Send(client.Shell, h.c.NewMessage("frobnicate", map[string]any{}))
+	if _, err := h.c.KernelInfo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := h.k.Stats(); s.Unknown != 3 {
+		t.Errorf("unknown count %d, want 3", s.Unknown)
+	}
+}
+
+func TestPanicRecovered(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	r, err := h.c.Execute(ctx, "panic", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status() != "error" || r.Content["ename"] != "KernelError" {
+		t.Fatalf("panic reply %v", r.Content)
+	}
+	if r, err := h.c.Execute(ctx, "print alive", nil); err != nil || r.Stream("stdout") != "alive\n" {
+		t.Fatalf("after panic: %v %v", err, r)
+	}
+	if h.k.Stats().Panics != 1 {
+		t.Errorf("panics %d", h.k.Stats().Panics)
+	}
+}
+
+func TestDisplayAndLateOutput(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	r, err := h.c.Execute(ctx, "display", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"status", "execute_input", "display_data", "update_display_data", "clear_output", "status"}
+	if got := r.Types(); !slices.Equal(got, want) {
+		t.Fatalf("display iopub %v, want %v", got, want)
+	}
+	tr := r.IOPub[2].ContentMap()["transient"].(map[string]any)
+	if tr["display_id"] != "d1" {
+		t.Errorf("transient %v", tr)
+	}
+	if r.IOPub[4].ContentMap()["wait"] != true {
+		t.Errorf("clear_output %v", r.IOPub[4].ContentMap())
+	}
+	r, err = h.c.Execute(ctx, "late", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := h.c.Recv(ctx, client.IOPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type() != "stream" || m.ContentMap()["text"] != "late\n" || m.ParentHeader.MsgID != r.Msg.ParentHeader.MsgID {
+		t.Errorf("late output %s %v parent %s", m.Type(), m.ContentMap(), m.ParentHeader.MsgID)
+	}
+}
+
+func TestInputRoundTrip(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	var prompts []string
+	r, err := h.c.Execute(ctx, "input name?", &client.ExecuteOptions{Input: func(prompt string, password bool) (string, error) {
+		prompts = append(prompts, prompt)
+		return "Ada", nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status() != "ok" || r.Stream("stdout") != "got: Ada\n" || !slices.Equal(prompts, []string{"name?"}) {
+		t.Fatalf("input: %v stdout %q prompts %v", r.Content, r.Stream("stdout"), prompts)
+	}
+	// allow_stdin false: ErrNoStdin at once.
+	start := time.Now()
+	r, err = h.c.Execute(ctx, "input name?", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status() != "error" || !strings.Contains(r.Stream("stderr"), "allow_stdin is false") {
+		t.Fatalf("no stdin: %v %q", r.Content, r.Stream("stderr"))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("ErrNoStdin took %v", d)
+	}
+	// An interrupt ends a pending input.
+	p, _ := h.c.ExecuteAsync("input never?", &client.ExecuteOptions{Input: func(string, bool) (string, error) {
+		select {} // never answers
+	}})
+	time.Sleep(200 * time.Millisecond)
+	if _, err := h.c.Interrupt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, err = p.Wait(ctx)
+	if err != nil || r.Status() != "error" {
+		t.Fatalf("interrupted input: %v %v", err, r)
+	}
+}
+
+// echoComm sends every message back with "echo": true.
+type echoComm struct{ closed chan map[string]any }
+
+func (e *echoComm) Msg(c *kernel.Comm, data map[string]any, _ [][]byte) {
+	data["echo"] = true
+	c.Send(data, nil)
+}
+func (e *echoComm) Close(_ *kernel.Comm, data map[string]any) { e.closed <- data }
+
+func TestComms(t *testing.T) {
+	ec := &echoComm{closed: make(chan map[string]any, 1)}
+	h := startKernel(t, func(c *kernel.Config) {
+		c.CommTargets = map[string]kernel.CommTarget{"echo": func(*kernel.Comm, map[string]any, [][]byte) (kernel.CommHandler, error) {
+			return ec, nil
+		}}
+	})
+	ctx := ctxT(t)
+	r, err := h.c.Request(ctx, client.Shell, "comm_open", map[string]any{"comm_id": "c1", "target_name": "echo", "data": map[string]any{}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Types(); !slices.Equal(got, []string{"status", "status"}) {
+		t.Errorf("comm_open iopub %v", got)
+	}
+	info, err := h.c.Request(ctx, client.Shell, "comm_info_request", map[string]any{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comms := info.Content["comms"].(map[string]any)
+	if c1, ok := comms["c1"].(map[string]any); !ok || c1["target_name"] != "echo" {
+		t.Fatalf("comm_info %v", info.Content)
+	}
+	info, _ = h.c.Request(ctx, client.Shell, "comm_info_request", map[string]any{"target_name": "other"}, true)
+	if len(info.Content["comms"].(map[string]any)) != 0 {
+		t.Errorf("comm_info filter: %v", info.Content)
+	}
+	r, err = h.c.Request(ctx, client.Shell, "comm_msg", map[string]any{"comm_id": "c1", "data": map[string]any{"x": 1}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Types(); !slices.Equal(got, []string{"status", "comm_msg", "status"}) {
+		t.Fatalf("comm_msg iopub %v", got)
+	}
+	if d := r.IOPub[1].ContentMap()["data"].(map[string]any); d["echo"] != true || d["x"] != float64(1) {
+		t.Errorf("echo %v", d)
+	}
+	h.c.Request(ctx, client.Shell, "comm_close", map[string]any{"comm_id": "c1", "data": map[string]any{"bye": true}}, false)
+	select {
+	case d := <-ec.closed:
+		if d["bye"] != true {
+			t.Errorf("close data %v", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("comm handler not closed")
+	}
+	if len(h.k.OpenComms()) != 0 {
+		t.Errorf("open comms after close: %v", h.k.OpenComms())
+	}
+	// Unknown target: the kernel answers with comm_close.
+	r, err = h.c.Request(ctx, client.Shell, "comm_open", map[string]any{"comm_id": "c2", "target_name": "nope", "data": map[string]any{}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Types(); !slices.Equal(got, []string{"status", "comm_close", "status"}) || r.IOPub[1].ContentMap()["comm_id"] != "c2" {
+		t.Fatalf("unknown target iopub %v", got)
+	}
+}
+
+func historyOf(t *testing.T, r *client.Reply) [][3]any {
+	t.Helper()
+	var out [][3]any
+	for _, e := range r.Content["history"].([]any) {
+		t3 := e.([]any)
+		out = append(out, [3]any{int(t3[0].(float64)), int(t3[1].(float64)), t3[2]})
+	}
+	return out
+}
+
+func TestHistoryPersists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "quire", "history.jsonl")
+	useFile := func(c *kernel.Config) { c.HistoryPath = path }
+	h := startKernel(t, useFile)
+	ctx := ctxT(t)
+	for _, code := range []string{"print a", "print b", "value 1", "print a"} {
+		if _, err := h.c.Execute(ctx, code, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := h.c.History(ctx, kernel.HistoryQuery{HistAccessType: "tail", N: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := historyOf(t, r); !slices.Equal(got, [][3]any{{1, 3, "value 1"}, {1, 4, "print a"}}) {
+		t.Errorf("tail %v", got)
+	}
+	stop := 3
+	r, _ = h.c.History(ctx, kernel.HistoryQuery{HistAccessType: "range", Session: 0, Start: 1, Stop: &stop})
+	if got := historyOf(t, r); !slices.Equal(got, [][3]any{{1, 1, "print a"}, {1, 2, "print b"}}) {
+		t.Errorf("range %v", got)
+	}
+	r, _ = h.c.History(ctx, kernel.HistoryQuery{HistAccessType: "search", Pattern: "print*", Unique: true})
+	if got := historyOf(t, r); !slices.Equal(got, [][3]any{{1, 2, "print b"}, {1, 4, "print a"}}) {
+		t.Errorf("search unique %v", got)
+	}
+	r, _ = h.c.History(ctx, kernel.HistoryQuery{HistAccessType: "search", Pattern: "print ?", N: 1})
+	if got := historyOf(t, r); !slices.Equal(got, [][3]any{{1, 4, "print a"}}) {
+		t.Errorf("search n=1 %v", got)
+	}
+	r, _ = h.c.History(ctx, kernel.HistoryQuery{HistAccessType: "tail", N: 1, Output: true})
+	if e := r.Content["history"].([]any)[0].([]any); len(e) != 3 || e[2].([]any)[0] != "print a" {
+		t.Errorf("output=true entry %v", e)
+	}
+	h.stop()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode %v", fi.Mode().Perm())
+	}
+
+	h2 := startKernel(t, useFile)
+	if _, err := h2.c.Execute(ctx, "print new", nil); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = h2.c.History(ctx, kernel.HistoryQuery{HistAccessType: "range", Session: -1, Start: 1})
+	if got := historyOf(t, r); len(got) != 4 || got[0] != [3]any{1, 1, "print a"} {
+		t.Errorf("previous session %v", got)
+	}
+	r, _ = h2.c.History(ctx, kernel.HistoryQuery{HistAccessType: "range", Session: 0, Start: 1})
+	if got := historyOf(t, r); !slices.Equal(got, [][3]any{{2, 1, "print new"}}) {
+		t.Errorf("current session %v", got)
+	}
+	r, _ = h2.c.History(ctx, kernel.HistoryQuery{HistAccessType: "tail", N: 2})
+	if got := historyOf(t, r); !slices.Equal(got, [][3]any{{1, 4, "print a"}, {2, 1, "print new"}}) {
+		t.Errorf("tail across sessions %v", got)
+	}
+}
+
+func TestIPCTransport(t *testing.T) {
+	dir, err := os.MkdirTemp("", "qk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	info, err := kernel.NewConnectionInfo("ipc", filepath.Join(dir, "kernel-ipc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startKernel(t, func(c *kernel.Config) { c.Conn = info })
+	ctx := ctxT(t)
+	r, err := h.c.Execute(ctx, "print over ipc", nil)
+	if err != nil || r.Stream("stdout") != "over ipc\n" {
+		t.Fatalf("ipc execute: %v %v", err, r)
+	}
+	if err := h.c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(info.IP + "-" + fmt.Sprint(info.ShellPort)); err != nil {
+		t.Errorf("ipc socket file: %v", err)
+	}
+}
+
+func TestServeReturnsOnContextCancel(t *testing.T) {
+	h := startKernel(t, nil)
+	h.cancel()
+	if err := h.waitServed(t); err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if s := h.be.Shutdowns(); !slices.Equal(s, []bool{false}) {
+		t.Errorf("backend shutdowns %v", s)
+	}
+	// The ports are free again.
+	k2, err := kernel.New(kernel.Config{Conn: h.k.ConnectionInfo(), Backend: newFakeBackend(), NoHistory: true})
+	if err != nil {
+		t.Fatalf("rebinding after Serve returned: %v", err)
+	}
+	k2.Close()
+}
