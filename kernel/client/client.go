@@ -241,13 +241,14 @@ func connect(ctx context.Context, info kernel.ConnectionInfo, dead chan struct{}
 // waitReady sends kernel_info_request until one is answered and its status idle arrives on
 // iopub (a SUB socket misses what is published before its subscription reaches the PUB).
 func (c *Client) waitReady(ctx context.Context) error {
+	wait := 50 * time.Millisecond
 	for {
 		m := c.NewMessage("kernel_info_request", map[string]any{})
 		p, err := c.start(Shell, m, true, nil, nil)
 		if err != nil {
 			return err
 		}
-		attempt, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		attempt, cancel := context.WithTimeout(ctx, wait)
 		_, err = p.Wait(attempt)
 		cancel()
 		if err == nil {
@@ -261,6 +262,7 @@ func (c *Client) waitReady(ctx context.Context) error {
 			return ErrKernelDied
 		default:
 		}
+		wait = min(2*wait, time.Second)
 	}
 }
 
