@@ -36,10 +36,10 @@ func (b *syncBuffer) String() string {
 }
 
 type harness struct {
-	k      *kernel.Kernel
-	be     *fakeBackend
-	c      *client.Client
-	logs   *syncBuffer
+	k         *kernel.Kernel
+	be        *fakeBackend
+	c         *client.Client
+	logs      *syncBuffer
 	served    chan struct{} // closed when Serve returned
 	serveErr  error
 	cancel    context.CancelFunc
