@@ -202,6 +202,30 @@ type callable struct {
 	variadic  bool
 	results   []reflect.Type // excluding a trailing error
 	hasErr    bool
+	// fast calls common signatures without reflect (smaller stacks, no allocation);
+	// its arguments are already converted to the parameter types.
+	fast func(t *Task, args []any) (any, error)
+}
+
+// fastPath returns a direct caller for the most common function shapes, or nil.
+func fastPath(fn any) func(t *Task, args []any) (any, error) {
+	switch f := fn.(type) {
+	case func():
+		return func(*Task, []any) (any, error) { f(); return nil, nil }
+	case func() error:
+		return func(*Task, []any) (any, error) { return nil, f() }
+	case func(*Task):
+		return func(t *Task, _ []any) (any, error) { f(t); return nil, nil }
+	case func(*Task) error:
+		return func(t *Task, _ []any) (any, error) { return nil, f(t) }
+	case func(*Task, time.Duration):
+		return func(t *Task, a []any) (any, error) { f(t, a[0].(time.Duration)); return nil, nil }
+	case func(*Task, int) int:
+		return func(t *Task, a []any) (any, error) { return f(t, a[0].(int)), nil }
+	case func(*Task, string) (string, error):
+		return func(t *Task, a []any) (any, error) { return f(t, a[0].(string)) }
+	}
+	return nil
 }
 
 // newCallable checks that fn is a function this package can call: a func value (or a Named
@@ -228,6 +252,7 @@ func newCallable(fn any) (*callable, error) {
 		return nil, errors.New("executors: the function is nil")
 	}
 	c.v = v
+	c.fast = fastPath(fn)
 	t := v.Type()
 	in := 0
 	if t.NumIn() > 0 && t.In(0) == taskType {
@@ -357,6 +382,11 @@ func (cancelSignal) Error() string { return "net/http: abort Handler" }
 // call runs the function, converting its results. A panic becomes a *PanicError; a cancelled
 // await point becomes ErrCancelled.
 func (c *callable) call(t *Task, args []reflect.Value) (result any, err error) {
+	return c.callWith(t, args, nil)
+}
+
+// callWith is call with, optionally, the same arguments as converted values for the fast path.
+func (c *callable) callWith(t *Task, args []reflect.Value, vals []any) (result any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(cancelSignal); ok {
@@ -366,6 +396,9 @@ func (c *callable) call(t *Task, args []reflect.Value) (result any, err error) {
 			result, err = nil, &PanicError{Value: unwrapPanic(r), Stack: string(debug.Stack())}
 		}
 	}()
+	if c.fast != nil && vals != nil {
+		return c.fast(t, vals)
+	}
 	in := args
 	if c.takesTask {
 		in = append([]reflect.Value{reflect.ValueOf(t)}, args...)
@@ -383,11 +416,11 @@ func (c *callable) call(t *Task, args []reflect.Value) (result any, err error) {
 	case 1:
 		return out[0].Interface(), err
 	}
-	vals := make([]any, len(out))
+	results := make([]any, len(out))
 	for i, o := range out {
-		vals[i] = o.Interface()
+		results[i] = o.Interface()
 	}
-	return vals, err
+	return results, err
 }
 
 // unwrapPanic turns yaegi's reflect.Value panic payloads into the user's value.
@@ -404,8 +437,11 @@ type prepared struct {
 	name string
 	c    *callable
 	args []reflect.Value
-	raw  []any
+	vals []any // args as values, for the fast path (nil without one)
 }
+
+// invoke calls the prepared job.
+func (p *prepared) invoke(t *Task) (any, error) { return p.c.callWith(t, p.args, p.vals) }
 
 func prepareJobs(jobs []Job) ([]prepared, error) {
 	out := make([]prepared, len(jobs))
@@ -422,7 +458,13 @@ func prepareJobs(jobs []Job) ([]prepared, error) {
 		if name == "" {
 			name = fmt.Sprintf("%s#%d", c.name, i)
 		}
-		out[i] = prepared{id: i, name: name, c: c, args: args, raw: j.Args}
+		out[i] = prepared{id: i, name: name, c: c, args: args}
+		if c.fast != nil {
+			out[i].vals = make([]any, len(args))
+			for k, a := range args {
+				out[i].vals[k] = a.Interface()
+			}
+		}
 	}
 	return out, nil
 }

@@ -33,7 +33,7 @@ func Gather(args ...any) *Report {
 	if err == nil {
 		err = r.ctxErr()
 	}
-	return r.report(1, l.held, err)
+	return r.reportIdeal(1, 0, l.held, err)
 }
 
 type coState int
@@ -59,6 +59,9 @@ type coro struct {
 	readyAt   time.Time
 	result    any
 	err       error
+	// sleepOnly is the duration of a built-in Sleep job, which the loop runs as a stackless
+	// state machine (start: arm a timer; wake: finish) instead of on its own goroutine.
+	sleepOnly time.Duration
 }
 
 type timerEntry struct {
@@ -111,6 +114,9 @@ func newLoop(r *run, ps []prepared) *eventLoop {
 	l.coros = make([]*coro, len(ps))
 	for i, p := range ps {
 		c := &coro{p: p}
+		if p.c.named == "executors.Sleep" && len(p.vals) == 1 {
+			c.sleepOnly, _ = p.vals[0].(time.Duration)
+		}
 		rec := &r.recs[p.id]
 		rec.Name, rec.Worker, rec.Pid = p.name, fmt.Sprintf("coroutine %d", p.id), selfPid
 		c.t = &Task{ID: p.id, Name: p.name, ctx: r.ctx, sched: l, rec: rec, run: r, co: c}
@@ -157,6 +163,13 @@ func (l *eventLoop) resume(c *coro) {
 	if d := now.Sub(c.readyAt); d > 0 {
 		rec.Waited += d
 	}
+	if c.sleepOnly > 0 {
+		l.stepSleeper(c, now)
+		end := time.Now()
+		l.held += end.Sub(now)
+		addSpan(rec, Span{now.Sub(l.r.t0), end.Sub(l.r.t0)})
+		return
+	}
 	if !c.started {
 		c.started = true
 		if c.cancelled {
@@ -165,7 +178,7 @@ func (l *eventLoop) resume(c *coro) {
 		}
 		c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
 			c.yield = yield
-			c.result, c.err = c.p.c.call(c.t, c.p.args)
+			c.result, c.err = c.p.invoke(c.t)
 		})
 	}
 	_, more := c.next()
@@ -174,6 +187,21 @@ func (l *eventLoop) resume(c *coro) {
 	addSpan(rec, Span{now.Sub(l.r.t0), end.Sub(l.r.t0)})
 	if !more {
 		l.finish(c, c.result, c.err)
+	}
+}
+
+// stepSleeper runs a built-in Sleep coroutine one step: arm its timer, then finish.
+func (l *eventLoop) stepSleeper(c *coro, now time.Time) {
+	switch {
+	case c.cancelled:
+		l.finish(c, nil, ErrCancelled)
+	case !c.started:
+		c.started = true
+		c.gen++
+		c.state = coWaiting
+		heap.Push(&l.timers, timerEntry{at: now.Add(c.sleepOnly), c: c, gen: c.gen})
+	default:
+		l.finish(c, nil, nil)
 	}
 }
 

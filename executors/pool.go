@@ -302,7 +302,7 @@ func (p *pool) report() *Report {
 		}
 	}
 	rep.Wall = p.lastEnd
-	rep.finish(0)
+	rep.finish(0, p.workers)
 	return rep
 }
 

@@ -63,8 +63,10 @@ func (r *Report) Errors() []error {
 	return errs
 }
 
-// finish computes the derived figures from the records.
-func (r *Report) finish(held time.Duration) {
+// finish computes the derived figures from the records. held is the time the GIL or the
+// event loop was held (a lower bound of the ideal), parallel how many tasks could wait or run
+// at once (0: all).
+func (r *Report) finish(held time.Duration, parallel int) {
 	r.Tasks = len(r.Records)
 	r.Results = make([]any, len(r.Records))
 	durs := make([]time.Duration, 0, len(r.Records))
@@ -85,7 +87,7 @@ func (r *Report) finish(held time.Duration) {
 			}
 		}
 	}
-	w := r.Workers
+	w := parallel
 	if w <= 0 || w > len(durs) {
 		w = len(durs)
 	}

@@ -55,6 +55,11 @@ func (r *run) since() time.Duration { return time.Since(r.t0) }
 // report stops the clock and builds the report. held is the total time the GIL or the event
 // loop was held (a lower bound of the ideal wall time), 0 when not relevant.
 func (r *run) report(workers int, held time.Duration, err error) *Report {
+	return r.reportIdeal(workers, workers, held, err)
+}
+
+// reportIdeal is report with a separate degree of parallelism for the ideal time.
+func (r *run) reportIdeal(workers, parallel int, held time.Duration, err error) *Report {
 	wall := r.since()
 	cpu := cpuTime() - r.cpu0
 	r.cancel()
@@ -62,7 +67,7 @@ func (r *run) report(workers int, held time.Duration, err error) *Report {
 		r.prog.finish()
 	}
 	rep := &Report{Model: r.model, Workers: workers, Wall: wall, CPU: cpu, Records: r.recs, Err: err, GOMAXPROCS: gomaxprocs()}
-	rep.finish(held)
+	rep.finish(held, parallel)
 	return rep
 }
 

@@ -136,7 +136,7 @@ func execTask(ctx context.Context, t0 time.Time, r *run, p prepared, rec *TaskRe
 		if g != nil {
 			g.acquire(t)
 		}
-		res, err = p.c.call(t, p.args)
+		res, err = p.invoke(t)
 		if g != nil && t.holds {
 			g.release(t)
 		}
