@@ -1,0 +1,423 @@
+package notebook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Msg is one iopub message of an execution, as the kernel sent it.
+type Msg struct {
+	// Type is the msg_type: stream, display_data, update_display_data, execute_result, error,
+	// clear_output, execute_input, status, ...
+	Type string
+	// Content is the message content. Numbers are json.Number or float64.
+	Content map[string]any
+}
+
+// Reply is a kernel's execute_reply.
+type Reply struct {
+	// Status is "ok", "error" or "aborted".
+	Status string
+	// ExecutionCount is the reply's execution_count (0 when absent).
+	ExecutionCount int
+	// Content is the whole reply content (ename, evalue, traceback, payload, ...).
+	Content map[string]any
+}
+
+// Kernel runs code. Execute sends one execute_request, calls onMsg for each iopub message whose
+// parent is that request, in order, and returns the execute_reply once the kernel is idle again.
+// onMsg may run on another goroutine but never after Execute returns... except for an Execute
+// that returned because ctx ended: then late calls are allowed and ignored.
+type Kernel interface {
+	Execute(ctx context.Context, code string, onMsg func(Msg)) (Reply, error)
+}
+
+// Interrupter is implemented by kernels that can be interrupted; Execute interrupts a cell that
+// ran past its timeout.
+type Interrupter interface {
+	Interrupt(ctx context.Context) error
+}
+
+// KernelFactory starts a fresh kernel. When the Kernel also implements io.Closer, Run and Grade
+// close it when they are done.
+type KernelFactory func(ctx context.Context) (Kernel, error)
+
+// ExecOptions configure Execute.
+type ExecOptions struct {
+	// AllowErrors keeps executing after a cell fails (its error is kept as an output), as
+	// nbclient's allow_errors. Cells tagged "raises-exception" may always fail.
+	AllowErrors bool
+	// Timeout bounds each cell (0: no limit). A cell that runs past it is interrupted (when the
+	// kernel is an Interrupter) and gets a CellTimeoutError output.
+	Timeout time.Duration
+	// OnEvent, if set, is called as outputs arrive (live rendering). Calls are serialized but
+	// may come from the kernel's goroutine; OnEvent must not block for long.
+	OnEvent func(Event)
+}
+
+// EventKind says what happened in an Event.
+type EventKind int
+
+// Event kinds, in the order they occur for a cell.
+const (
+	// CellStarted: a code cell is about to be sent to the kernel.
+	CellStarted EventKind = iota
+	// CellInput: the kernel announced the cell (execute_input); Cell.ExecutionCount is set.
+	CellInput
+	// StreamText: Text was written to stream Name; Output is the (merged) stream output.
+	StreamText
+	// OutputAdded: Output was appended to the cell.
+	OutputAdded
+	// OutputUpdated: update_display_data replaced Output's data; Index is the cell holding it,
+	// which may be an earlier cell than the one running.
+	OutputUpdated
+	// OutputsCleared: clear_output removed the cell's outputs.
+	OutputsCleared
+	// CellFinished: the cell is done; Err is its *CellError, if any.
+	CellFinished
+)
+
+// Event reports progress of Execute.
+type Event struct {
+	Kind   EventKind
+	Index  int
+	Cell   *Cell
+	Output *Output
+	Name   string
+	Text   string
+	Err    error
+}
+
+// CellError is a cell that failed: the kernel replied with an error, or the cell timed out.
+type CellError struct {
+	Index          int
+	ID             string
+	ExecutionCount int
+	EName          string
+	EValue         string
+	Traceback      []string
+}
+
+func (e *CellError) Error() string {
+	where := fmt.Sprintf("cell %d", e.Index+1)
+	if e.ExecutionCount > 0 {
+		where += fmt.Sprintf(" (In [%d])", e.ExecutionCount)
+	}
+	if e.EValue == "" {
+		return where + ": " + e.EName
+	}
+	return where + ": " + e.EName + ": " + e.EValue
+}
+
+// ErrTimeout is wrapped by the CellError of a cell that ran past ExecOptions.Timeout.
+var ErrTimeout = errors.New("cell timed out")
+
+// Is lets errors.Is(err, ErrTimeout) find timeouts.
+func (e *CellError) Is(target error) bool {
+	return target == ErrTimeout && e.EName == "CellTimeoutError"
+}
+
+// Execute runs every code cell of nb through k, in order, replacing its outputs and execution
+// count with what the kernel produced, as nbclient does:
+//   - stream text is merged into the previous output when it is a stream of the same name, and
+//     carriage returns and backspaces are applied (a progress line keeps its last state);
+//   - display_data and execute_result are appended; update_display_data replaces the data of
+//     every output (in any cell) shown with the same display_id;
+//   - clear_output empties the cell's outputs, at once or, with wait, just before the next
+//     output arrives;
+//   - an error reply stops execution with a *CellError unless opts.AllowErrors or the cell is
+//     tagged "raises-exception".
+//
+// Empty code cells are skipped. Markdown and raw cells are left alone. An error from the kernel
+// itself (it died, ctx ended) is returned as is, wrapped with the cell's position.
+func Execute(ctx context.Context, nb *Notebook, k Kernel, opts ExecOptions) error {
+	x := &executor{nb: nb, opts: opts, displays: map[string][]outRef{}, current: -1}
+	for i := range nb.Cells {
+		c := &nb.Cells[i]
+		if c.CellType != Code {
+			continue
+		}
+		c.Outputs = nil
+		c.ExecutionCount = nil
+		x.forgetCell(i)
+		if strings.TrimSpace(c.Source) == "" {
+			continue
+		}
+		cellErr, err := x.runCell(ctx, i, k)
+		if err != nil {
+			return fmt.Errorf("notebook: cell %d: %w", i+1, err)
+		}
+		if cellErr == nil {
+			continue
+		}
+		if !opts.AllowErrors && !hasTag(c, "raises-exception") {
+			return cellErr
+		}
+	}
+	return nil
+}
+
+type outRef struct{ cell, out int }
+
+type executor struct {
+	nb   *Notebook
+	opts ExecOptions
+
+	mu           sync.Mutex
+	current      int // index of the cell whose messages are accepted, -1 between cells
+	clearPending bool
+	displays     map[string][]outRef
+}
+
+func (x *executor) emit(ev Event) {
+	if x.opts.OnEvent != nil {
+		x.opts.OnEvent(ev)
+	}
+}
+
+func (x *executor) runCell(ctx context.Context, i int, k Kernel) (*CellError, error) {
+	c := &x.nb.Cells[i]
+	x.mu.Lock()
+	x.current, x.clearPending = i, false
+	x.emit(Event{Kind: CellStarted, Index: i, Cell: c})
+	x.mu.Unlock()
+
+	cctx, cancel := ctx, context.CancelFunc(func() {})
+	if x.opts.Timeout > 0 {
+		cctx, cancel = context.WithTimeout(ctx, x.opts.Timeout)
+	}
+	reply, err := k.Execute(cctx, c.Source, func(m Msg) { x.handle(i, m) })
+	cancel()
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.current = -1
+	var cellErr *CellError
+	switch {
+	case err != nil && ctx.Err() == nil && cctx.Err() != nil:
+		// Our per-cell deadline, not the caller's: interrupt the kernel so the next cell can
+		// run, and record the timeout as the cell's error.
+		in, ok := k.(Interrupter)
+		if !ok {
+			return nil, fmt.Errorf("%w after %s (the kernel cannot be interrupted)", ErrTimeout, x.opts.Timeout)
+		}
+		ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
+		ierr := in.Interrupt(ictx)
+		icancel()
+		if ierr != nil {
+			return nil, fmt.Errorf("%w after %s; interrupting the kernel failed: %w", ErrTimeout, x.opts.Timeout, ierr)
+		}
+		o := Output{OutputType: Error, EName: "CellTimeoutError",
+			EValue:    fmt.Sprintf("the cell did not finish within %s", x.opts.Timeout),
+			Traceback: []string{fmt.Sprintf("CellTimeoutError: the cell did not finish within %s (raise the limit with --timeout)", x.opts.Timeout)}}
+		c.Outputs = append(c.Outputs, o)
+		x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1]})
+		cellErr = &CellError{Index: i, ID: c.ID, EName: o.EName, EValue: o.EValue, Traceback: o.Traceback}
+	case err != nil:
+		return nil, err
+	default:
+		if reply.ExecutionCount > 0 {
+			n := reply.ExecutionCount
+			c.ExecutionCount = &n
+		}
+		switch reply.Status {
+		case "ok", "":
+		case "aborted":
+			cellErr = &CellError{Index: i, ID: c.ID, EName: "ExecutionAborted", EValue: "the kernel aborted the cell"}
+		default:
+			cellErr = x.replyError(i, c, reply)
+		}
+	}
+	if cellErr != nil && c.ExecutionCount != nil {
+		cellErr.ExecutionCount = *c.ExecutionCount
+	}
+	var evErr error
+	if cellErr != nil {
+		evErr = cellErr
+	}
+	x.emit(Event{Kind: CellFinished, Index: i, Cell: c, Err: evErr})
+	return cellErr, nil
+}
+
+// replyError builds the CellError of an error reply, preferring the error output the kernel
+// published; it adds that output when the kernel only put the error in the reply.
+func (x *executor) replyError(i int, c *Cell, reply Reply) *CellError {
+	for j := len(c.Outputs) - 1; j >= 0; j-- {
+		if o := c.Outputs[j]; o.OutputType == Error {
+			return &CellError{Index: i, ID: c.ID, EName: o.EName, EValue: o.EValue, Traceback: o.Traceback}
+		}
+	}
+	o := errorOutput(reply.Content)
+	if o.EName == "" {
+		o.EName = "Error"
+	}
+	c.Outputs = append(c.Outputs, o)
+	x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1]})
+	return &CellError{Index: i, ID: c.ID, EName: o.EName, EValue: o.EValue, Traceback: o.Traceback}
+}
+
+func errorOutput(content map[string]any) Output {
+	o := Output{OutputType: Error, Traceback: []string{}}
+	o.EName, _ = content["ename"].(string)
+	o.EValue, _ = content["evalue"].(string)
+	if tb, ok := content["traceback"].([]any); ok {
+		for _, l := range tb {
+			s, _ := l.(string)
+			o.Traceback = append(o.Traceback, s)
+		}
+	}
+	return o
+}
+
+func (x *executor) handle(i int, m Msg) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.current != i {
+		return // a late message of a cell that timed out
+	}
+	c := &x.nb.Cells[i]
+	switch m.Type {
+	case "execute_input":
+		if n := intPtr(m.Content["execution_count"]); n != nil {
+			c.ExecutionCount = n
+		}
+		x.emit(Event{Kind: CellInput, Index: i, Cell: c})
+	case "stream":
+		name, _ := m.Content["name"].(string)
+		text, _ := m.Content["text"].(string)
+		x.applyPendingClear(i, c)
+		if n := len(c.Outputs); n > 0 && c.Outputs[n-1].OutputType == Stream && c.Outputs[n-1].Name == name {
+			o := &c.Outputs[n-1]
+			merged := o.Text + text
+			if strings.ContainsAny(text, "\r\b") || strings.HasSuffix(o.Text, "\r") {
+				merged = fixStream(merged)
+			}
+			o.Text = merged
+			x.emit(Event{Kind: StreamText, Index: i, Cell: c, Output: o, Name: name, Text: text})
+			return
+		}
+		c.Outputs = append(c.Outputs, Output{OutputType: Stream, Name: name, Text: fixStream(text)})
+		x.emit(Event{Kind: StreamText, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Name: name, Text: text})
+	case "display_data", "execute_result", "error":
+		x.applyPendingClear(i, c)
+		var o Output
+		if m.Type == "error" {
+			o = errorOutput(m.Content)
+		} else {
+			o = Output{OutputType: m.Type, Data: bundleOf(m.Content["data"]), Metadata: mapOf(m.Content["metadata"])}
+			if m.Type == ExecuteResult {
+				o.ExecutionCount = intPtr(m.Content["execution_count"])
+				if o.ExecutionCount == nil {
+					o.ExecutionCount = c.ExecutionCount
+				}
+			}
+			if id := displayID(m.Content); id != "" {
+				x.displays[id] = append(x.displays[id], outRef{i, len(c.Outputs)})
+			}
+		}
+		c.Outputs = append(c.Outputs, o)
+		x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1]})
+	case "update_display_data":
+		id := displayID(m.Content)
+		for _, r := range x.displays[id] {
+			tc := &x.nb.Cells[r.cell]
+			if r.out >= len(tc.Outputs) {
+				continue
+			}
+			o := &tc.Outputs[r.out]
+			o.Data = bundleOf(m.Content["data"])
+			o.Metadata = mapOf(m.Content["metadata"])
+			x.emit(Event{Kind: OutputUpdated, Index: r.cell, Cell: tc, Output: o})
+		}
+	case "clear_output":
+		if wait, _ := m.Content["wait"].(bool); wait {
+			x.clearPending = true
+			return
+		}
+		x.clear(i, c)
+	}
+}
+
+func (x *executor) applyPendingClear(i int, c *Cell) {
+	if x.clearPending {
+		x.clearPending = false
+		x.clear(i, c)
+	}
+}
+
+func (x *executor) clear(i int, c *Cell) {
+	c.Outputs = nil
+	x.forgetCell(i)
+	x.emit(Event{Kind: OutputsCleared, Index: i, Cell: c})
+}
+
+// forgetCell drops the display_id references into cell i (its outputs are gone).
+func (x *executor) forgetCell(i int) {
+	for id, refs := range x.displays {
+		kept := refs[:0]
+		for _, r := range refs {
+			if r.cell != i {
+				kept = append(kept, r)
+			}
+		}
+		if len(kept) == 0 {
+			delete(x.displays, id)
+		} else {
+			x.displays[id] = kept
+		}
+	}
+}
+
+func displayID(content map[string]any) string {
+	t, _ := content["transient"].(map[string]any)
+	id, _ := t["display_id"].(string)
+	return id
+}
+
+func mapOf(v any) map[string]any {
+	if m, ok := v.(map[string]any); ok {
+		return m
+	}
+	return map[string]any{}
+}
+
+func bundleOf(v any) MIMEBundle {
+	m, _ := v.(map[string]any)
+	return joinBundle(m)
+}
+
+var (
+	carriageReturn = regexp.MustCompile(`(?m)^.*\r([^\n])`)
+	backspace      = regexp.MustCompile(`[^\n]\x08`)
+)
+
+// fixStream applies carriage returns (a line is overwritten by what follows its last \r) and
+// backspaces, as nbconvert's coalesce_streams and Jupyter's output area do.
+func fixStream(s string) string {
+	if strings.Contains(s, "\r") {
+		s = carriageReturn.ReplaceAllString(s, "$1")
+	}
+	for strings.Contains(s, "\b") {
+		t := backspace.ReplaceAllString(s, "")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return s
+}
+
+func hasTag(c *Cell, tag string) bool {
+	tags, _ := c.Metadata["tags"].([]any)
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
