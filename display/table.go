@@ -55,7 +55,7 @@ func tableOf(v any, maxRows int) (*table, bool) {
 		if !ok {
 			return nil, false
 		}
-		return build(nil, recs, kind, maxRows)
+		return build(nil, recs, rv.Type().Elem(), kind, maxRows)
 	case reflect.Map:
 		keys := rv.MapKeys()
 		ks := make([]string, len(keys))
@@ -77,7 +77,7 @@ func tableOf(v any, maxRows int) (*table, bool) {
 		if !ok {
 			kind = reflect.Invalid // one "value" column
 		}
-		return build(sortedKeys, recs, kind, maxRows)
+		return build(sortedKeys, recs, rv.Type().Elem(), kind, maxRows)
 	}
 	return nil, false
 }
@@ -124,9 +124,9 @@ func recordKind(elem reflect.Type, recs []reflect.Value) (reflect.Kind, bool) {
 	return kind, kind != reflect.Invalid
 }
 
-// build lays out the records: an optional key column, then the struct fields or the union of
+// build lays out the records (elements of type elem): an optional key column, then the struct fields or the union of
 // the map keys (of the rows shown), or a single value column when kind is Invalid.
-func build(keys []string, recs []reflect.Value, kind reflect.Kind, maxRows int) (*table, bool) {
+func build(keys []string, recs []reflect.Value, elem reflect.Type, kind reflect.Kind, maxRows int) (*table, bool) {
 	t := &table{total: len(recs)}
 	shown := recs
 	if maxRows > 0 && len(shown) > maxRows {
@@ -136,11 +136,19 @@ func build(keys []string, recs []reflect.Value, kind reflect.Kind, maxRows int) 
 	var mapCols []string
 	switch kind {
 	case reflect.Struct:
-		var typ reflect.Type
+		var typ reflect.Type // the static element type, or that of the records in a []any
+		for elem.Kind() == reflect.Pointer {
+			elem = elem.Elem()
+		}
+		if elem.Kind() == reflect.Struct {
+			typ = elem
+		}
 		for _, r := range recs {
+			if typ != nil {
+				break
+			}
 			if r.IsValid() {
 				typ = r.Type()
-				break
 			}
 		}
 		if typ == nil {
@@ -352,20 +360,21 @@ func (t *table) String() string {
 		}
 	}
 	var b strings.Builder
+	var l strings.Builder
 	line := func(row []string) {
+		l.Reset()
 		for c, s := range row {
 			if c > 0 {
-				b.WriteString("  ")
+				l.WriteString("  ")
 			}
 			pad := strings.Repeat(" ", width[c]-utf8.RuneCountInString(s))
 			if t.numeric[c] {
-				b.WriteString(pad + s)
-			} else if c == len(row)-1 {
-				b.WriteString(s)
+				l.WriteString(pad + s)
 			} else {
-				b.WriteString(s + pad)
+				l.WriteString(s + pad)
 			}
 		}
+		b.WriteString(strings.TrimRight(l.String(), " "))
 		b.WriteByte('\n')
 	}
 	line(cells[0])
