@@ -117,6 +117,7 @@ func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (bac
 		cursor = len(rs)
 	}
 	qual, start := identBefore(rs, cursor)
+	dotted := start > 0 && rs[start-1] == '.'
 	prefix := string(rs[start:cursor])
 	res := backend.CompleteResult{CursorStart: start, CursorEnd: cursor, Metadata: map[string]any{}}
 	seen := map[string]bool{}
@@ -133,8 +134,8 @@ func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (bac
 			types = append(types, map[string]any{"start": start, "end": cursor, "text": name, "type": kind})
 		}
 	}
-	if qual != "" {
-		if p, ok := s.packagePath(qual, code); ok {
+	if dotted {
+		if p, ok := s.packagePath(qual, code); ok && qual != "" {
 			callable := binarySymbols(p)
 			members := godoc.Members(p)
 			for _, m := range members {
@@ -274,7 +275,7 @@ func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detailLev
 	d, user := s.sess.decls[key]
 	src := ""
 	if user {
-		src = s.declSource(d)
+		src = userDoc(d, s.sess.cellOf[key])
 	}
 	s.mu.Unlock()
 	if user {
@@ -299,8 +300,68 @@ func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detailLev
 	return res, nil
 }
 
+// userDoc finds d in the cell it came from and returns its doc comment and source as the
+// user wrote them; it falls back to the recorded (rewritten) source.
+func userDoc(d cell.Decl, cellSrc string) string {
+	var re *regexp.Regexp
+	name := regexp.QuoteMeta(d.Name)
+	switch d.Kind {
+	case cell.DeclFunc:
+		re = regexp.MustCompile(`(?m)^func\s+` + name + `\b`)
+	case cell.DeclMethod:
+		t, m, _ := strings.Cut(d.Name, ".")
+		re = regexp.MustCompile(`(?m)^func\s*\([^)]*\b` + regexp.QuoteMeta(t) + `\b[^)]*\)\s*` + regexp.QuoteMeta(m) + `\b`)
+	case cell.DeclType:
+		re = regexp.MustCompile(`(?m)^type\s+` + name + `\b`)
+	case cell.DeclVar, cell.DeclConst:
+		re = regexp.MustCompile(`(?m)^(?:(?:var|const)\s+)?` + name + `\b.*(?:=|\s[A-Za-z*\[])`)
+	}
+	loc := []int(nil)
+	if re != nil {
+		loc = re.FindStringIndex(cellSrc)
+	}
+	if loc == nil {
+		return declSource(d)
+	}
+	start := loc[0]
+	// The doc comment: the // lines right above.
+	lines := strings.Split(cellSrc[:start], "\n")
+	lines = lines[:len(lines)-1]
+	docStart := len(lines)
+	for docStart > 0 && strings.HasPrefix(strings.TrimSpace(lines[docStart-1]), "//") {
+		docStart--
+	}
+	doc := strings.Join(lines[docStart:], "\n")
+	// The declaration: up to the end of its first line, or of its braces.
+	rest := cellSrc[start:]
+	end, depth := len(rest), 0
+	for i, r := range rest {
+		switch r {
+		case '{', '(':
+			depth++
+		case '}', ')':
+			depth--
+		case '\n':
+			if depth <= 0 {
+				end = i
+			}
+		}
+		if end != len(rest) {
+			break
+		}
+	}
+	decl := rest[:end]
+	if nl := strings.Count(decl, "\n"); nl > 40 {
+		decl = strings.Join(strings.Split(decl, "\n")[:40], "\n") + "\n\t..."
+	}
+	if doc != "" {
+		return doc + "\n" + decl
+	}
+	return decl
+}
+
 // declSource is the user's declaration as they wrote it (without quire's line directives).
-func (s *Supervisor) declSource(d cell.Decl) string {
+func declSource(d cell.Decl) string {
 	src := lineDirective.ReplaceAllString(d.Src, "")
 	src = strings.TrimLeft(src, ";\n")
 	return strings.TrimSpace(src)

@@ -39,6 +39,10 @@ type proc struct {
 	markMu sync.Mutex
 	markC  *sync.Cond
 	marks  [2]uint64 // last marker seen on stdout, stderr (MaxUint64 at EOF)
+	// handled is the last sync number whose event was handled: an output reader that meets
+	// marker n waits for it, so text written after an event is not shown before it.
+	handled uint64
+	evEOF   bool
 
 	diagMu sync.Mutex
 	diag   []byte // tail of fd 2 (runtime crash output, worker diagnostics)
@@ -188,13 +192,34 @@ func (p *proc) waitMarks(n uint64) {
 	p.markMu.Unlock()
 }
 
+// setHandled records that the event with sync number n was handled.
+func (p *proc) setHandled(n uint64) {
+	p.markMu.Lock()
+	if n > p.handled {
+		p.handled = n
+	}
+	p.markMu.Unlock()
+	p.markC.Broadcast()
+}
+
+func (p *proc) waitHandled(n uint64) {
+	p.markMu.Lock()
+	for p.handled < n && !p.evEOF {
+		p.markC.Wait()
+	}
+	p.markMu.Unlock()
+}
+
 // readStream forwards one output pipe to the current Output, in order, and tracks markers.
 func (p *proc) readStream(r *os.File, idx int, name string) {
 	defer p.setMark(idx, math.MaxUint64)
 	var sc wire.Scanner
 	buf := make([]byte, 64<<10)
 	emit := func(b []byte) { p.s.stream(name, string(b)) }
-	mark := func(n uint64) { p.setMark(idx, n) }
+	mark := func(n uint64) {
+		p.setMark(idx, n)
+		p.waitHandled(n)
+	}
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
@@ -246,6 +271,12 @@ func (p *proc) takeTraces() []string {
 // output streams; done/ready go to p.done.
 func (p *proc) readEvents(r io.Reader) {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	defer func() {
+		p.markMu.Lock()
+		p.evEOF = true
+		p.markMu.Unlock()
+		p.markC.Broadcast()
+	}()
 	for {
 		var ev wire.Event
 		if err := dec.Decode(&ev); err != nil {
@@ -258,18 +289,21 @@ func (p *proc) readEvents(r io.Reader) {
 		case wire.EvDisplay:
 			p.waitMarks(ev.Sync)
 			p.s.display(ev.Display)
+			p.setHandled(ev.Sync)
 		case wire.EvTrace:
 			p.traceMu.Lock()
 			p.traces = append(p.traces, ev.Text)
 			p.traceMu.Unlock()
 		case wire.EvInput:
 			p.waitMarks(ev.Sync)
+			p.setHandled(ev.Sync)
 			go p.s.input(p, ev)
 		case wire.EvFatal:
 			p.waitMarks(ev.Sync)
 			p.markMu.Lock()
 			p.fatal = ev.Error
 			p.markMu.Unlock()
+			p.setHandled(ev.Sync)
 		case wire.EvLog:
 			p.s.log.Info("worker", "msg", ev.Text)
 		default:
@@ -301,9 +335,11 @@ func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
 		select {
 		case ev := <-p.done:
 			if ev.ID != r.ID {
+				p.setHandled(ev.Sync)
 				continue
 			}
 			p.waitMarks(ev.Sync)
+			p.setHandled(ev.Sync)
 			return ev, true
 		case <-p.dead:
 			return wire.Event{}, false

@@ -136,7 +136,7 @@ func newWorker() (*Worker, error) {
 // limits applies the memory limit and a small maximum stack, so runaway recursion and
 // allocation end the worker quickly with the runtime's own message.
 func limits() {
-	debug.SetMaxStack(256 << 20)
+	debug.SetMaxStack(64 << 20)
 	if s := os.Getenv(EnvMemLimit); s != "" {
 		if n, err := strconv.ParseUint(s, 10, 64); err == nil && n > 0 {
 			lim := syscall.Rlimit{Cur: n, Max: n}

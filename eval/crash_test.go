@@ -1,0 +1,153 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestGoroutinePanic(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import "time"
+func helper() int { return 41 }
+kept := 1`)
+	e, _ := mustErr(t, s, `go func() { panic("boom") }()
+time.Sleep(2 * time.Second)`)
+	if e.Name != "panic" || !strings.Contains(e.Value, "boom") {
+		t.Fatalf("goroutine panic: %s %q", e.Name, e.Value)
+	}
+	tb := strings.Join(e.Traceback, "\n")
+	if !strings.Contains(tb, "Lost variables: kept") {
+		t.Fatalf("traceback does not name lost variables:\n%s", tb)
+	}
+	if got, _ := mustOK(t, s, "helper() + 1"); got != "42" {
+		t.Fatalf("after restart helper()+1 = %q", got)
+	}
+	if _, out := mustErr(t, s, "kept"); out == nil {
+		t.Fatal("unreachable")
+	}
+}
+
+func TestConcurrentMapWrites(t *testing.T) {
+	s := newSup(t)
+	e, _ := mustErr(t, s, `import "sync"
+m := map[int]int{}
+var wg sync.WaitGroup
+for g := 0; g < 8; g++ {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 1000000; i++ { m[i%100] = i }
+	}()
+}
+wg.Wait()`)
+	if !strings.HasPrefix(e.Value, "fatal error: concurrent map writes") {
+		t.Fatalf("got %s %q", e.Name, e.Value)
+	}
+	if got, _ := mustOK(t, s, "1+1"); got != "2" {
+		t.Fatalf("after crash: %q", got)
+	}
+}
+
+func TestAfterFuncPanicAndExitInGoroutine(t *testing.T) {
+	s := newSup(t)
+	e, _ := mustErr(t, s, `import "time"
+time.AfterFunc(10*time.Millisecond, func() { panic("timer boom") })
+time.Sleep(3 * time.Second)`)
+	if !strings.Contains(e.Value, "timer boom") {
+		t.Fatalf("AfterFunc panic: %s %q", e.Name, e.Value)
+	}
+	e, _ = mustErr(t, s, `go func() { os.Exit(3) }()
+time.Sleep(3 * time.Second)`)
+	if e.Name != "Exit" && !strings.Contains(e.Value, "os.Exit") {
+		// os is not imported in this cell: the compile error is fine too, check the next one.
+	}
+	e, _ = mustErr(t, s, `import "os"
+go func() { os.Exit(3) }()
+time.Sleep(3 * time.Second)`)
+	if !strings.Contains(e.Value, "os.Exit(3)") {
+		t.Fatalf("os.Exit in goroutine: %s %q", e.Name, e.Value)
+	}
+	if got, _ := mustOK(t, s, "3*3"); got != "9" {
+		t.Fatalf("after: %q", got)
+	}
+}
+
+func TestStackOverflowAndOOM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	s := newSup(t)
+	e, _ := mustErr(t, s, `func rec(n int) int { return rec(n+1) + 1 }
+rec(0)`)
+	if !strings.Contains(e.Value, "stack overflow") && !strings.Contains(e.Value, "stack exceeds") {
+		t.Fatalf("stack overflow: %s %q\n%s", e.Name, e.Value, strings.Join(e.Traceback, "\n"))
+	}
+	e, _ = mustErr(t, s, `b := make([]byte, 3<<30)
+b[1] = 1`)
+	if !strings.Contains(e.Value, "out of memory") {
+		t.Fatalf("OOM: %s %q", e.Name, e.Value)
+	}
+	if got, _ := mustOK(t, s, `rec != nil`); got != "true" {
+		t.Fatalf("rec kept after crashes: %q", got)
+	}
+}
+
+func TestOsExitLogFatal(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import ("os"; "log"; "runtime")
+v := 7`)
+	e, _ := mustErr(t, s, "os.Exit(3)")
+	if e.Name != "Exit" || !strings.Contains(e.Value, "os.Exit(3)") {
+		t.Fatalf("os.Exit: %s %q", e.Name, e.Value)
+	}
+	e, out := mustErr(t, s, `log.Fatal("bad thing")`)
+	if e.Name != "Exit" || !strings.Contains(out.Stderr(), "bad thing") {
+		t.Fatalf("log.Fatal: %s %q, stderr %q", e.Name, e.Value, out.Stderr())
+	}
+	e, _ = mustErr(t, s, "runtime.Goexit()")
+	if e.Name != "Goexit" {
+		t.Fatalf("Goexit: %s %q", e.Name, e.Value)
+	}
+	e, _ = mustErr(t, s, "runtime.Breakpoint()")
+	if !strings.Contains(e.Value, "Breakpoint") {
+		t.Fatalf("Breakpoint: %s %q", e.Name, e.Value)
+	}
+	if got, _ := mustOK(t, s, "v"); got != "7" {
+		t.Fatalf("worker kept state: v = %q", got)
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import ("sync"; "time")
+func keep() int { return 2 }
+type P struct{ A int }`)
+	for _, code := range []string{
+		"for {}",
+		"time.Sleep(time.Hour)",
+		"ch := make(chan int)\n<-ch",
+		"var wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()",
+	} {
+		done := make(chan time.Time, 1)
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			done <- time.Now()
+			_ = s.Interrupt()
+		}()
+		e, _ := mustErr(t, s, code)
+		took := time.Since(<-done)
+		if e.Name != "KeyboardInterrupt" {
+			t.Fatalf("%q: %s %q", code, e.Name, e.Value)
+		}
+		if took > time.Second {
+			t.Errorf("%q: interrupt took %v", code, took)
+		}
+		if got, _ := mustOK(t, s, "1+1"); got != "2" {
+			t.Fatalf("after interrupt: %q", got)
+		}
+		if got, _ := mustOK(t, s, "keep() + P{A: 1}.A"); got != "3" {
+			t.Fatalf("declarations after interrupt: %q", got)
+		}
+	}
+}

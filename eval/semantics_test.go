@@ -1,0 +1,267 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+)
+
+func TestFuncRedefinitionReachesCallers(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "func f() int { return 1 }\nfunc g() int { return f() * 10 }")
+	if got, _ := mustOK(t, s, "g()"); got != "10" {
+		t.Fatalf("g() = %q", got)
+	}
+	mustOK(t, s, "func f() int { return 2 }")
+	if got, _ := mustOK(t, s, "g()"); got != "20" {
+		t.Fatalf("after redefining f, g() = %q", got)
+	}
+	// Same cell: redefine and call through the caller.
+	if got, _ := mustOK(t, s, "func f() int { return 3 }\ng()"); got != "30" {
+		t.Fatalf("redefine+call in one cell: g() = %q", got)
+	}
+}
+
+func TestTypeRedefinition(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "type T struct{ A int }\nfunc (t T) Sum() int { return t.A }\nx := 5")
+	_, out := mustOK(t, s, "type T struct{ A, B int }\nfunc (t T) Sum() int { return t.A + t.B }")
+	if !strings.Contains(out.Stderr(), "Lost variables: x") {
+		t.Fatalf("no lost-variables note: %q", out.Stderr())
+	}
+	if got, _ := mustOK(t, s, "T{1, 2}.Sum()"); got != "3" {
+		t.Fatalf("T{1,2}.Sum() = %q", got)
+	}
+	// Re-running the same cell does not restart.
+	mustOK(t, s, "y := 1")
+	_, out = mustOK(t, s, "type T struct{ A, B int }\nfunc (t T) Sum() int { return t.A + t.B }")
+	if out.Stderr() != "" {
+		t.Fatalf("re-running an unchanged type restarted: %q", out.Stderr())
+	}
+	if got, _ := mustOK(t, s, "y"); got != "1" {
+		t.Fatalf("y = %q", got)
+	}
+}
+
+func TestRepeatedImportAndMixedCell(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import "fmt"`)
+	got, out := mustOK(t, s, `import "fmt"
+import "strings"
+// doc for f
+func f() int { return 1 }
+x := f()
+type P struct{ A int }
+func (p P) Twice() int { return 2 * p.A }
+var m = map[string]int{}
+m["a"] = x
+func(){ fmt.Println("iife") }()
+strings.Repeat("ab", m["a"]+1)`)
+	if got != `"abab"` || out.Stdout() != "iife\n" {
+		t.Fatalf("mixed cell: %q, stdout %q", got, out.Stdout())
+	}
+	if got, _ := mustOK(t, s, "P{A: 4}.Twice()"); got != "8" {
+		t.Fatalf("method: %q", got)
+	}
+}
+
+func TestGo122Semantics(t *testing.T) {
+	s := newSup(t)
+	_, out := mustOK(t, s, `import ("fmt"; "sync")
+var wg sync.WaitGroup
+res := make([]int, 3)
+for i := 0; i < 3; i++ {
+	wg.Add(1)
+	go func() { defer wg.Done(); res[i] = i }()
+}
+wg.Wait()
+fmt.Println(res[0], res[1], res[2])
+var fs []func()
+for i := 0; i < 3; i++ { fs = append(fs, func() { fmt.Print(i, " ") }) }
+for _, f := range fs { f() }`)
+	if out.Stdout() != "0 1 2\n0 1 2 " {
+		t.Fatalf("loop vars: %q", out.Stdout())
+	}
+	if got, _ := mustOK(t, s, "min(3, 1)"); got != "1" {
+		t.Fatalf("min(3, 1) = %q", got)
+	}
+	if got, _ := mustOK(t, s, "a, b := 2.5, 7.0\nmax(a, b)"); got != "7" {
+		t.Fatalf("max = %q", got)
+	}
+	_, out = mustOK(t, s, "for i := range 3 { fmt.Print(i) }")
+	if out.Stdout() != "012" {
+		t.Fatalf("range over int: %q", out.Stdout())
+	}
+	got, _ := mustOK(t, s, `mm := map[string]int{"a": 1}
+v, ok := mm["a"]
+var x any = 3
+switch y := x.(type) {
+case int:
+	v += y
+}
+if w, ok2 := mm["b"]; !ok2 { v += w + 100 }
+clear(mm)
+fmt.Sprint(v, ok, len(mm))`)
+	if got != `"104 true 0"` {
+		t.Fatalf("comma-ok/type switch/clear: %q", got)
+	}
+}
+
+func TestOutputOrderAndDisplay(t *testing.T) {
+	s := newSup(t)
+	_, out := mustOK(t, s, `import ("fmt"; "os"; "github.com/quire-go/quire/display")
+fmt.Println("one")
+display.Show(display.HTML("<i>two</i>"))
+fmt.Fprintln(os.Stdout, "three")
+display.Show(42)
+fmt.Fprintln(os.Stderr, "err")`)
+	got := strings.Join(out.events, "|")
+	want := "stdout:one\n|display:<i>two</i>|stdout:three\n|display:42|stderr:err\n"
+	if got != want {
+		t.Fatalf("order:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestManyLines(t *testing.T) {
+	s := newSup(t)
+	start := time.Now()
+	_, out := mustOK(t, s, `import "fmt"
+for i := 0; i < 100000; i++ { fmt.Println(i) }`)
+	took := time.Since(start)
+	lines := strings.Split(strings.TrimSuffix(out.Stdout(), "\n"), "\n")
+	if len(lines) != 100000 {
+		t.Fatalf("got %d lines", len(lines))
+	}
+	for i, l := range lines {
+		if l != fmt.Sprint(i) {
+			t.Fatalf("line %d = %q", i, l)
+		}
+	}
+	t.Logf("100000 lines in %v, %d stream messages", took, len(out.events))
+}
+
+func TestGoroutineOutputAfterCell(t *testing.T) {
+	s := newSup(t)
+	out1 := &fakeOut{}
+	r := runOut(t, s, `import ("fmt"; "time")
+go func() { time.Sleep(200 * time.Millisecond); fmt.Println("late") }()`, out1)
+	if r.Status != backend.StatusOK {
+		t.Fatal(r.Error)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out1.Stdout(), "late") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out1.Stdout() != "late\n" {
+		t.Fatalf("late output to the last cell: %q", out1.Stdout())
+	}
+	// While another cell runs, late output goes to the running cell.
+	mustOK(t, s, `go func() { time.Sleep(100 * time.Millisecond); fmt.Println("bg") }()`)
+	_, out3 := mustOK(t, s, `time.Sleep(500 * time.Millisecond)`)
+	if out3.Stdout() != "bg\n" {
+		t.Fatalf("late output to the running cell: %q", out3.Stdout())
+	}
+}
+
+func TestStdin(t *testing.T) {
+	s := newSup(t)
+	out := &fakeOut{inputs: []string{"Ada", "42", "line three", "secret"}}
+	r := runOut(t, s, `import ("bufio"; "fmt"; "os"; "quire")
+var name string
+fmt.Print("name? ")
+fmt.Scanln(&name)
+var n int
+fmt.Scanln(&n)
+line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+pw, _ := quire.Password("pw: ")
+fmt.Println(name, n+1, line, err, pw)`, out)
+	if r.Status != backend.StatusOK {
+		t.Fatalf("%s: %s", r.Error.Name, r.Error.Value)
+	}
+	if got := out.Stdout(); got != "name? Ada 43 line three\n <nil> secret\n" {
+		t.Fatalf("stdout %q", got)
+	}
+	if len(out.password) != 4 || !out.password[3] || out.prompts[3] != "pw: " {
+		t.Fatalf("prompts %q password %v", out.prompts, out.password)
+	}
+	// Without stdin: an immediate error, no hang.
+	start := time.Now()
+	got, out2 := mustOK(t, s, `var z int
+_, err2 := fmt.Scanln(&z)
+err2`)
+	if !strings.Contains(got, "allow_stdin is false") || time.Since(start) > 5*time.Second {
+		t.Fatalf("no stdin: %q (stderr %q)", got, out2.Stderr())
+	}
+}
+
+func TestCompleteInspect(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import "fmt"
+// Area computes the area.
+func Area(w, h int) int { return w * h }
+type Shape struct{ W int }
+func (s Shape) Scale() int { return s.W }
+total := 1`)
+	ctx := context.Background()
+	c, err := s.Complete(ctx, "fmt.Prin", 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Matches, ",") != "Print,Printf,Println" || c.CursorStart != 4 || c.CursorEnd != 8 {
+		t.Fatalf("fmt.Prin: %v %d-%d", c.Matches, c.CursorStart, c.CursorEnd)
+	}
+	c, _ = s.Complete(ctx, "héllo := Ar", 11)
+	if len(c.Matches) == 0 || c.Matches[0] != "Area" || c.CursorStart != 9 {
+		t.Fatalf("Ar: %v %d", c.Matches, c.CursorStart)
+	}
+	c, _ = s.Complete(ctx, "tot", 3)
+	if !contains(c.Matches, "total") {
+		t.Fatalf("tot: %v", c.Matches)
+	}
+	c, _ = s.Complete(ctx, "strings.Cut", 11)
+	if !contains(c.Matches, "CutPrefix") || contains(c.Matches, "Lines") {
+		t.Fatalf("strings.Cut: %v", c.Matches)
+	}
+	c, _ = s.Complete(ctx, "Shape{}.Sc", 10)
+	if !contains(c.Matches, "Scale") {
+		t.Fatalf("method: %v", c.Matches)
+	}
+	c, _ = s.Complete(ctx, "fo", 2)
+	if !contains(c.Matches, "for") {
+		t.Fatalf("keyword: %v", c.Matches)
+	}
+	in, _ := s.Inspect(ctx, "fmt.Println", 6, 0)
+	if !in.Found || !strings.Contains(in.Data["text/plain"].(string), "func Println(a ...any) (n int, err error)") {
+		t.Fatalf("inspect Println: %#v", in)
+	}
+	in, _ = s.Inspect(ctx, "Area(1, ", 8, 0)
+	if !in.Found || !strings.Contains(in.Data["text/plain"].(string), "// Area computes the area.") {
+		t.Fatalf("inspect Area: %#v", in)
+	}
+	ic, _ := s.IsComplete(ctx, "func f() {")
+	if ic.Status != backend.Incomplete {
+		t.Fatalf("is_complete: %#v", ic)
+	}
+	// Answers while a cell runs.
+	go func() { run(t, s, `import "time"
+time.Sleep(2 * time.Second)`) }()
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	c, _ = s.Complete(ctx, "fmt.Prin", 8)
+	if len(c.Matches) != 3 || time.Since(start) > 500*time.Millisecond {
+		t.Fatalf("complete while busy: %v in %v", c.Matches, time.Since(start))
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
