@@ -247,8 +247,10 @@ total := 1`)
 		t.Fatalf("is_complete: %#v", ic)
 	}
 	// Answers while a cell runs.
-	go func() { run(t, s, `import "time"
-time.Sleep(2 * time.Second)`) }()
+	go func() {
+		run(t, s, `import "time"
+time.Sleep(2 * time.Second)`)
+	}()
 	time.Sleep(300 * time.Millisecond)
 	start := time.Now()
 	c, _ = s.Complete(ctx, "fmt.Prin", 8)

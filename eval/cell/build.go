@@ -13,27 +13,17 @@ import (
 	"strings"
 )
 
-// Build plans the evaluation of one cell. cellName names the cell in //line directives and
-// errors ("cell3" or "cell3.go"; ".go" is added when missing). known describes the session so
-// far. Errors are *Error values with the cell position and a message naming the construct and
-// a way around it.
+// Build plans the evaluation of one cell. cellName names the cell ("cell3"); //line directives
+// and errors use FileName(cellName). known describes the session so far. Errors are *Error
+// values with the cell position and a message naming the construct and a way around it.
 func Build(cellName, src string, known Known) (plan *Plan, err error) {
-	fname := cellName
-	if !strings.HasSuffix(fname, ".go") {
-		fname += ".go"
-	}
-	fname = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == ':' {
-			return '_'
-		}
-		return r
-	}, fname)
+	fname := FileName(cellName)
 	defer func() {
 		// Build must never panic across the package boundary (the fuzz test checks it does
 		// not panic at all); turn a bug into an error the user can report.
 		if r := recover(); r != nil {
 			plan = nil
-			err = &Error{File: fname, Msg: fmt.Sprintf("internal error in the cell rewriter: %v", r)}
+			err = &Error{File: strings.TrimSuffix(fname, fileSuffix) + ".go", Msg: fmt.Sprintf("internal error in the cell rewriter: %v", r)}
 		}
 	}()
 	b := &builder{
@@ -47,6 +37,36 @@ func Build(cellName, src string, known Known) (plan *Plan, err error) {
 		return nil, err
 	}
 	return b.plan, nil
+}
+
+// FileName returns the file name used in the //line directives of a cell: "cell3/_.go" for
+// "cell3" (a trailing ".go" is dropped first).
+//
+// The base name must be yaegi's default source name "_.go": yaegi v0.16.1 looks up an imported
+// package used in a type (var mu sync.Mutex, func f(wg *sync.WaitGroup)) under the base name of
+// the position's file, while imports are registered under "_.go"; with any other name it fails
+// with "constant definition loop" or a nil pointer panic. Use DisplayPositions on yaegi's
+// messages to show "cell3.go" to the user.
+func FileName(cellName string) string {
+	name := strings.TrimSuffix(cellName, ".go")
+	name = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == ':' || r == '/' {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "" {
+		name = "cell"
+	}
+	return name + fileSuffix
+}
+
+const fileSuffix = "/_.go"
+
+// DisplayPositions rewrites the positions in a yaegi message (an error or a panic trace line)
+// from the directive file names ("cell3/_.go:4:2") to the names users see ("cell3.go:4:2").
+func DisplayPositions(msg string) string {
+	return strings.ReplaceAll(msg, fileSuffix+":", ".go:")
 }
 
 type builder struct {
@@ -66,7 +86,7 @@ type builder struct {
 }
 
 func (b *builder) errorf(line, col int, format string, args ...any) *Error {
-	return &Error{File: b.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: DisplayPositions(b.file + ":")[:len(b.file)-len(fileSuffix)+3], Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (b *builder) run() error {
@@ -98,7 +118,7 @@ func (b *builder) run() error {
 	var kinds []itemKind
 	for i := 0; i < len(rest); {
 		j := i + 1
-		for j < len(rest) && rest[j].kind == rest[i].kind {
+		for j < len(rest) && rest[j].kind == rest[i].kind && rest[j].index == rest[j-1].index+1 {
 			j++
 		}
 		g := item{kind: rest[i].kind, start: rest[i].start, end: rest[j-1].end}

@@ -36,6 +36,7 @@ package cell
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Names shared with the session that evaluates the plan. The session must import a host package
@@ -252,4 +253,69 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Replay returns the snippets that re-create, in a fresh interpreter, the declarations of a
+// session whose plans declared decls (all Decls so far, in evaluation order), for example after
+// a type or method redefinition. Only the latest declaration of each name counts. The order is:
+// imports; type and const declarations; var declarations (and := statements) that use none of
+// the funcs; all funcs and methods in one file-mode snippet (so they may refer to each other in
+// any order); then the remaining var declarations. Statements that declared nothing are not
+// replayed, so their effects are lost; := statements run again.
+func Replay(decls []Decl) []string {
+	key := func(d Decl) string {
+		switch d.Kind {
+		case DeclImport:
+			return "import " + d.Name
+		case DeclFunc, DeclMethod:
+			return "func " + d.Name
+		case DeclType:
+			return "type " + d.Name
+		}
+		return "value " + d.Name
+	}
+	latest := map[string]int{}
+	funcs := map[string]bool{}
+	for i, d := range decls {
+		latest[key(d)] = i
+		if d.Kind == DeclFunc {
+			funcs[d.Name] = true
+		}
+	}
+	var imports, types, early, fns, late []string
+	seen := map[string]bool{}
+	for i, d := range decls {
+		if latest[key(d)] != i || seen[d.Src] {
+			continue
+		}
+		seen[d.Src] = true
+		switch d.Kind {
+		case DeclImport:
+			imports = append(imports, d.Src)
+		case DeclType, DeclConst:
+			types = append(types, d.Src)
+		case DeclFunc, DeclMethod:
+			fns = append(fns, d.Src)
+		default:
+			usesFunc := false
+			for _, u := range d.Uses {
+				usesFunc = usesFunc || funcs[u]
+			}
+			if usesFunc {
+				late = append(late, d.Src)
+			} else {
+				early = append(early, d.Src)
+			}
+		}
+	}
+	var out []string
+	if len(imports) > 0 {
+		out = append(out, strings.Join(imports, "\n"))
+	}
+	out = append(out, types...)
+	out = append(out, early...)
+	if len(fns) > 0 {
+		out = append(out, strings.Join(fns, "\n"))
+	}
+	return append(out, late...)
 }

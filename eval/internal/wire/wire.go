@@ -102,7 +102,7 @@ type Event struct {
 	Result   map[string]any `json:"result,omitempty"`
 	Error    *Error         `json:"error,omitempty"`
 	Failed   []Failure      `json:"failed,omitempty"`
-	Duration int64          `json:"dur,omitempty"` // nanoseconds spent evaluating
+	Duration int64          `json:"dur,omitempty"`   // nanoseconds spent evaluating
 	Steps    int            `json:"steps,omitempty"` // EvDone: steps that completed without error
 	PID      int            `json:"pid,omitempty"`
 }
