@@ -64,13 +64,13 @@ type (
 	richError struct{}
 )
 
-func (c celsius) HTML() string          { return "<b>21.5 °C</b>" }
-func (diagram) SVG() string             { return `<svg xmlns="http://www.w3.org/2000/svg"/>` }
-func (n note) Markdown() string         { return "**" + string(n) + "**" }
-func (formula) LaTeX() string           { return `$e^{i\pi}+1=0$` }
-func (pngImg) PNG() []byte              { return []byte{1, 2, 3} }
-func (jpegImg) JPEG() []byte            { return []byte{4, 5} }
-func (r record2) JSON() any             { return map[string]any{"a": r.A} }
+func (c celsius) HTML() string  { return "<b>21.5 °C</b>" }
+func (diagram) SVG() string     { return `<svg xmlns="http://www.w3.org/2000/svg"/>` }
+func (n note) Markdown() string { return "**" + string(n) + "**" }
+func (formula) LaTeX() string   { return `$e^{i\pi}+1=0$` }
+func (pngImg) PNG() []byte      { return []byte{1, 2, 3} }
+func (jpegImg) JPEG() []byte    { return []byte{4, 5} }
+func (r record2) JSON() any     { return map[string]any{"a": r.A} }
 func (custom) MIMEBundle() map[string]any {
 	return map[string]any{"text/html": "<i>c</i>", "image/png": []byte{0xff}, "application/json": []byte(`{"k":[1,2]}`)}
 }

@@ -62,11 +62,7 @@ func tableOf(v any, maxRows int) (*table, bool) {
 		for i, k := range keys {
 			ks[i], _ = cellString(k)
 		}
-		order := make([]int, len(keys))
-		for i := range order {
-			order[i] = i
-		}
-		sort.SliceStable(order, func(a, b int) bool { return naturalLess(ks[order[a]], ks[order[b]]) })
+		order := naturalOrder(ks)
 		recs := make([]reflect.Value, len(keys))
 		sortedKeys := make([]string, len(keys))
 		for i, j := range order {
@@ -177,7 +173,11 @@ func build(keys []string, recs []reflect.Value, elem reflect.Type, kind reflect.
 				}
 			}
 		}
-		sort.SliceStable(mapCols, func(a, b int) bool { return naturalLess(mapCols[a], mapCols[b]) })
+		sorted := make([]string, len(mapCols))
+		for i, j := range naturalOrder(mapCols) {
+			sorted[i] = mapCols[j]
+		}
+		mapCols = sorted
 		t.cols = mapCols
 	default:
 		t.cols = []string{"value"}
@@ -277,23 +277,45 @@ func cellString(v reflect.Value) (string, bool) {
 }
 
 func isNumber(s string) bool {
-	_, err := strconv.ParseFloat(s, 64)
-	return err == nil
+	_, ok := parseNumber(s)
+	return ok
 }
 
-// naturalLess orders numbers numerically before other strings, and strings lexically.
-func naturalLess(a, b string) bool {
-	fa, errA := strconv.ParseFloat(a, 64)
-	fb, errB := strconv.ParseFloat(b, 64)
-	switch {
-	case errA == nil && errB == nil:
-		return fa < fb
-	case errA == nil:
-		return true
-	case errB == nil:
-		return false
+// naturalOrder returns the indexes of ss in natural order: numbers first, numerically, then
+// the other strings lexically.
+func naturalOrder(ss []string) []int {
+	type key struct {
+		num bool
+		f   float64
 	}
-	return a < b
+	keys := make([]key, len(ss))
+	for i, s := range ss {
+		keys[i].f, keys[i].num = parseNumber(s)
+	}
+	order := make([]int, len(ss))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		ka, kb := keys[order[a]], keys[order[b]]
+		switch {
+		case ka.num && kb.num:
+			return ka.f < kb.f
+		case ka.num != kb.num:
+			return ka.num
+		}
+		return ss[order[a]] < ss[order[b]]
+	})
+	return order
+}
+
+// parseNumber parses s as a number, cheaply rejecting strings that cannot be one.
+func parseNumber(s string) (float64, bool) {
+	if s == "" || !strings.ContainsAny(s[:1], "0123456789+-.IiNn") {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
 }
 
 // more is the line under a truncated table.
