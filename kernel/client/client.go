@@ -328,6 +328,28 @@ func (c *Client) Session() string { return c.session }
 // Codec returns the codec the client signs with (for protocol tests building raw frames).
 func (c *Client) Codec() *kernel.Codec { return c.codec }
 
+// Process returns the kernel process started by Start (nil for Connect).
+func (c *Client) Process() *os.Process {
+	if c.cmd == nil {
+		return nil
+	}
+	return c.cmd.Process
+}
+
+// ProcessState returns the exit state of the kernel process once Done is closed (nil before,
+// and for Connect).
+func (c *Client) ProcessState() *os.ProcessState {
+	if c.cmd == nil {
+		return nil
+	}
+	select {
+	case <-c.dead:
+		return c.cmd.ProcessState
+	default:
+		return nil
+	}
+}
+
 // Done is closed when the kernel process started by Start exits (never for Connect).
 func (c *Client) Done() <-chan struct{} { return c.dead }
 
