@@ -80,14 +80,18 @@ const (
 	OutputsCleared
 	// CellFinished: the cell is done; Err is its *CellError, if any.
 	CellFinished
+	// TextCell: a markdown or raw cell was passed (not executed); printers may show it.
+	TextCell
 )
 
 // Event reports progress of Execute.
 type Event struct {
-	Kind   EventKind
-	Index  int
-	Cell   *Cell
+	Kind  EventKind
+	Index int
+	Cell  *Cell
+	// Output is the output concerned and Pos its position in Cell.Outputs.
 	Output *Output
+	Pos    int
 	Name   string
 	Text   string
 	Err    error
@@ -140,6 +144,7 @@ func Execute(ctx context.Context, nb *Notebook, k Kernel, opts ExecOptions) erro
 	for i := range nb.Cells {
 		c := &nb.Cells[i]
 		if c.CellType != Code {
+			x.emit(Event{Kind: TextCell, Index: i, Cell: c})
 			continue
 		}
 		c.Outputs = nil
@@ -216,7 +221,7 @@ func (x *executor) runCell(ctx context.Context, i int, k Kernel) (*CellError, er
 			EValue:    fmt.Sprintf("the cell did not finish within %s", x.opts.Timeout),
 			Traceback: []string{fmt.Sprintf("CellTimeoutError: the cell did not finish within %s (raise the limit with --timeout)", x.opts.Timeout)}}
 		c.Outputs = append(c.Outputs, o)
-		x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1]})
+		x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Pos: len(c.Outputs) - 1})
 		cellErr = &CellError{Index: i, ID: c.ID, EName: o.EName, EValue: o.EValue, Traceback: o.Traceback}
 	case err != nil:
 		return nil, err
@@ -257,7 +262,7 @@ func (x *executor) replyError(i int, c *Cell, reply Reply) *CellError {
 		o.EName = "Error"
 	}
 	c.Outputs = append(c.Outputs, o)
-	x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1]})
+	x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Pos: len(c.Outputs) - 1})
 	return &CellError{Index: i, ID: c.ID, EName: o.EName, EValue: o.EValue, Traceback: o.Traceback}
 }
 
@@ -298,11 +303,11 @@ func (x *executor) handle(i int, m Msg) {
 				merged = fixStream(merged)
 			}
 			o.Text = merged
-			x.emit(Event{Kind: StreamText, Index: i, Cell: c, Output: o, Name: name, Text: text})
+			x.emit(Event{Kind: StreamText, Index: i, Cell: c, Output: o, Pos: n - 1, Name: name, Text: text})
 			return
 		}
 		c.Outputs = append(c.Outputs, Output{OutputType: Stream, Name: name, Text: fixStream(text)})
-		x.emit(Event{Kind: StreamText, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Name: name, Text: text})
+		x.emit(Event{Kind: StreamText, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Pos: len(c.Outputs) - 1, Name: name, Text: text})
 	case "display_data", "execute_result", "error":
 		x.applyPendingClear(i, c)
 		var o Output
@@ -321,7 +326,7 @@ func (x *executor) handle(i int, m Msg) {
 			}
 		}
 		c.Outputs = append(c.Outputs, o)
-		x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1]})
+		x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Pos: len(c.Outputs) - 1})
 	case "update_display_data":
 		id := displayID(m.Content)
 		for _, r := range x.displays[id] {
@@ -332,7 +337,7 @@ func (x *executor) handle(i int, m Msg) {
 			o := &tc.Outputs[r.out]
 			o.Data = bundleOf(m.Content["data"])
 			o.Metadata = mapOf(m.Content["metadata"])
-			x.emit(Event{Kind: OutputUpdated, Index: r.cell, Cell: tc, Output: o})
+			x.emit(Event{Kind: OutputUpdated, Index: r.cell, Cell: tc, Output: o, Pos: r.out})
 		}
 	case "clear_output":
 		if wait, _ := m.Content["wait"].(bool); wait {
