@@ -161,3 +161,37 @@ func TestJupyterClientInterop(t *testing.T) {
 		})
 	}
 }
+
+// TestJupyterKernelTest runs Debian's jupyter_kernel_test suite (which validates every message
+// against the protocol's schemas) on a kernel process started by jupyter_client from a
+// kernelspec, and shut down by it.
+func TestJupyterKernelTest(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import jupyter_kernel_test").Run(); err != nil {
+		t.Skip("jupyter_kernel_test not available on /usr/bin/python3")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	specDir := filepath.Join(dir, "kernels", "quirefake")
+	if err := os.MkdirAll(specDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := fmt.Sprintf(`{"argv": [%q, "{connection_file}"], "display_name": "quire fake", "language": "fake",
+		"env": {"QUIRE_KERNEL_HELPER": "1"}}`, exe)
+	if err := os.WriteFile(filepath.Join(specDir, "kernel.json"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, "testdata/kerneltest.py")
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+dir, "JUPYTER_RUNTIME_DIR="+filepath.Join(dir, "runtime"),
+		"JUPYTER_DATA_DIR="+filepath.Join(dir, "data"), "QUIRE_KERNEL_HELPER=")
+	out, err := cmd.CombinedOutput()
+	t.Logf("jupyter_kernel_test:\n%s", out)
+	if err != nil {
+		t.Fatalf("jupyter_kernel_test failed: %v", err)
+	}
+}
