@@ -154,9 +154,9 @@ func tickFormatter(ticks []float64) func(float64) string {
 	case big >= 1e4:
 		scale, suffix = 1e3, "k"
 	}
-	dec := 0
-	if s := step / scale; s > 0 && s < 1 {
-		dec = int(math.Ceil(-math.Log10(s) - 1e-9))
+	dec := 0 // the fewest decimals that write the step exactly
+	for s := step / scale; dec < 9 && s > 0 && math.Abs(s-math.Round(s)) > 1e-9*max(1, s); s *= 10 {
+		dec++
 	}
 	return func(v float64) string {
 		s := strconv.FormatFloat(v/scale, 'f', dec, 64)
