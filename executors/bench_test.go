@@ -28,7 +28,7 @@ func reportFidelity(b *testing.B, ideal time.Duration, run func() *Report) {
 		}
 		worst = max(worst, r.Wall)
 		b.ReportMetric(r.Wall.Seconds(), "wall-s")
-		b.ReportMetric((r.Wall - ideal).Seconds()*1000, "over-ms")
+		b.ReportMetric((r.Wall-ideal).Seconds()*1000, "over-ms")
 	}
 	b.ReportMetric(ideal.Seconds(), "ideal-s")
 }

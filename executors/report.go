@@ -164,14 +164,14 @@ func (r *Report) String() string {
 	if len(r.Records) == 0 {
 		return b.String()
 	}
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "task\tworker\tstart\tend\tduration\tresult\t")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "task\tworker\tstart\tend\tduration\tresult")
 	for i, rec := range r.Records {
 		if i == maxRows {
-			fmt.Fprintf(tw, "... %d more\t\t\t\t\t\t\n", len(r.Records)-maxRows)
+			fmt.Fprintf(tw, "... %d more\t\t\t\t\t\n", len(r.Records)-maxRows)
 			break
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", rec.Name, rec.Worker, secs(rec.Start), secs(rec.End),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", rec.Name, rec.Worker, secs(rec.Start), secs(rec.End),
 			secs(rec.Duration()), resultText(rec))
 	}
 	tw.Flush()
@@ -245,7 +245,7 @@ func (r *Report) SVG() string {
 		top    = 34.0
 		laneH  = 24.0
 		barH   = 16.0
-		axisH  = 34.0
+		axisH  = 46.0
 		labelW = 7.0 // approximate px per character at font-size 11
 	)
 	var lanes []string
@@ -279,6 +279,12 @@ func (r *Report) SVG() string {
 	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" fill="#ffffff"/>`, width, height)
 	fmt.Fprintf(&b, `<text x="8" y="20" font-size="13" font-weight="bold">%s</text>`,
 		esc(fmt.Sprintf("%s: %d task(s), wall %s, speedup %.2fx", r.Model, r.Tasks, secs(r.Wall), r.Speedup)))
+	for _, rec := range r.Records {
+		if len(rec.Spans) > 0 {
+			fmt.Fprintf(&b, `<text x="%.0f" y="20" text-anchor="end" fill="#555555">pale: waiting, dark: running</text>`, width-right)
+			break
+		}
+	}
 	for i := 0; i < shown; i++ {
 		y := top + float64(i)*laneH
 		if i%2 == 0 {
