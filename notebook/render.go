@@ -78,10 +78,9 @@ func (o RenderOptions) header(c *Cell) string {
 	var b strings.Builder
 	b.WriteString(o.paint(ansiBold+ansiGreen, "In ["+count+"]:"))
 	b.WriteByte('\n')
-	if !o.HideSource {
-		src := strings.TrimRight(c.Source, "\n")
+	if src := strings.TrimRight(c.Source, "\n"); !o.HideSource && strings.TrimSpace(src) != "" {
 		for _, l := range strings.Split(src, "\n") {
-			b.WriteString(o.paint(ansiDim, "    "+l))
+			b.WriteString(o.paint(ansiDim, strings.TrimRight("    "+l, " ")))
 			b.WriteByte('\n')
 		}
 	}
