@@ -139,6 +139,12 @@ func (h *Handle) Update(v any) {
 	Publish(Message{Kind: KindUpdate, Data: Render(v), ID: h.id})
 }
 
+// Of renders v now and returns the bundle as a value that shows as exactly that bundle. In a
+// notebook, use it to hand a value of a type declared in a cell to a Handle method:
+// h.Update(display.Of(v)). The interpreter lets package functions such as Of, Show and Render
+// see the methods of cell-declared types, but not methods such as Handle.Update.
+func Of(v any) MIME { return MIME(Render(v)) }
+
 // Clear empties the handle's output area in place (an update to an empty text/plain output);
 // Jupyter has no message that removes a single output, so the area stays, blank. A later Update
 // fills it again.

@@ -221,3 +221,13 @@ func TestEscaping(t *testing.T) {
 		t.Errorf("EscapeMarkdown = %q", got)
 	}
 }
+
+func TestOf(t *testing.T) {
+	r := record(t)
+	h := New()
+	h.Update(Of(HTML("<b>x</b>")))
+	want := []Message{{Kind: KindDisplay, ID: h.ID(), Data: Bundle{"text/html": "<b>x</b>", "text/plain": "<b>x</b>"}}}
+	if got := r.messages(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v, want %#v", got, want)
+	}
+}

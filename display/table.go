@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -151,7 +152,7 @@ func build(keys []string, recs []reflect.Value, elem reflect.Type, kind reflect.
 			return nil, false
 		}
 		for i := 0; i < typ.NumField(); i++ {
-			if f := typ.Field(i); f.IsExported() {
+			if f := typ.Field(i); f.IsExported() && !renamedByInterpreter(typ, f) {
 				fields = append(fields, i)
 				t.cols = append(t.cols, f.Name)
 			}
@@ -238,6 +239,18 @@ func build(keys []string, recs []reflect.Value, elem reflect.Type, kind reflect.
 		t.numeric[c] = t.numeric[c] && hasValue[c]
 	}
 	return t, true
+}
+
+// renamedByInterpreter reports whether f looks like an unexported field of a type declared in a
+// notebook cell: yaegi hands such values over as unnamed struct types whose unexported fields
+// are renamed "X" + name (secret becomes Xsecret). Like unexported fields of compiled types,
+// they are not shown.
+func renamedByInterpreter(typ reflect.Type, f reflect.StructField) bool {
+	if typ.Name() != "" || len(f.Name) < 2 || f.Name[0] != 'X' {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(f.Name[1:])
+	return unicode.IsLower(r) || r == '_'
 }
 
 // cellString formats one value for a cell, and says whether it is a number.

@@ -156,3 +156,18 @@ func BenchmarkRenderTable(b *testing.B) {
 		}
 	})
 }
+
+func TestTableHidesInterpreterRenamedFields(t *testing.T) {
+	// yaegi hands a cell's `struct{ Name string; secret int }` over as this unnamed type.
+	cell := []struct {
+		Name    string
+		Xsecret int
+	}{{"a", 1}}
+	if got := Render(cell)["text/plain"]; got != "Name\n----\na" {
+		t.Errorf("unnamed struct: %q", got)
+	}
+	type named struct{ Xsecret int } // a compiled, named type keeps its exported fields
+	if got := Render([]named{{1}})["text/plain"]; got != "Xsecret\n-------\n      1" {
+		t.Errorf("named struct: %q", got)
+	}
+}
