@@ -1,16 +1,3 @@
-// Package display turns Go values into Jupyter MIME bundles and sends them to the notebook.
-//
-// A value renders itself when its type has one of the small methods below (HTML, SVG,
-// Markdown, PNG, JPEG, JSON, LaTeX, MIMEBundle). They are plain method sets, so user types and
-// third-party libraries satisfy them without importing this package:
-//
-//	type Celsius float64
-//	func (c Celsius) HTML() string { return fmt.Sprintf("<b>%.1f °C</b>", float64(c)) }
-//
-// Render(v) builds the bundle (always with a text/plain fallback). Show(v) publishes it as
-// display_data through the Publisher installed by the process that runs cells (the quire worker);
-// New() returns a Handle whose output can be replaced in place later (update_display_data).
-// Without a Publisher (plain Go programs, tests), Show writes the text/plain form to stdout.
 package display
 
 import (
