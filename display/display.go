@@ -39,6 +39,19 @@ const (
 	KindClear               // clear_output (Message.Wait)
 )
 
+// String names the Jupyter message a Kind becomes.
+func (k Kind) String() string {
+	switch k {
+	case KindDisplay:
+		return "display_data"
+	case KindUpdate:
+		return "update_display_data"
+	case KindClear:
+		return "clear_output"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
 // Message is one display action, as handed to a Publisher.
 type Message struct {
 	Kind     Kind

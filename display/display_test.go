@@ -231,3 +231,11 @@ func TestOf(t *testing.T) {
 		t.Fatalf("got %#v, want %#v", got, want)
 	}
 }
+
+func TestKindString(t *testing.T) {
+	for k, want := range map[Kind]string{KindDisplay: "display_data", KindUpdate: "update_display_data", KindClear: "clear_output", 7: "Kind(7)"} {
+		if k.String() != want {
+			t.Errorf("%d.String() = %q, want %q", int(k), k.String(), want)
+		}
+	}
+}

@@ -181,10 +181,17 @@ func (t *Timeline) String() string {
 	lines := 0
 	for k, lane := range lanes {
 		var parts []string
+		n := 0
 		for i, iv := range t.Intervals {
-			if laneOf[i] == k {
+			if laneOf[i] != k {
+				continue
+			}
+			if n++; n <= 20 {
 				parts = append(parts, fmt.Sprintf("%s %s–%s", iv.Label, iv.Start, iv.End))
 			}
+		}
+		if n > 20 {
+			parts = append(parts, fmt.Sprintf("... %d more", n-20))
 		}
 		if lines == 50 {
 			fmt.Fprintf(&b, "... %d more lanes\n", len(lanes)-k)
