@@ -60,7 +60,7 @@ func BenchmarkE3Process(b *testing.B) {
 
 func BenchmarkE4Processes(b *testing.B) {
 	u := 2 * exampleUnit()
-	reportFidelity(b, u, func() *Report { return Processes(Each(worker, "A", "B", "C")) })
+	reportFidelity(b, u, func() *Report { return Processes(Repeat(3, sleepFor, int(u/time.Millisecond))) })
 }
 
 func BenchmarkE5Gather(b *testing.B) {

@@ -129,7 +129,7 @@ func TestGatherContextCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(unit/2, cancel)
 	r := Gather(WithContext(ctx), Repeat(3, Sleep(10*time.Second)))
-	within(t, "cancelled gather", r.Wall, unit/2, 5*unit)
+	within(t, "cancelled gather", r.Wall, unit/4, 5*unit)
 	for _, rec := range r.Records {
 		if !errors.Is(rec.Err, ErrCancelled) {
 			t.Errorf("%s: err = %v", rec.Name, rec.Err)

@@ -72,6 +72,8 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	ChildMain()
+	// Children built with -race would otherwise sleep 1 s at exit.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	SetProgressDelay(-1)
 	os.Exit(m.Run())
 }

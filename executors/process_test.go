@@ -174,7 +174,7 @@ func TestProcessesCancelLeavesNoChildren(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(unit, cancel)
 	r := Processes(WithContext(ctx), Repeat(3, sleepFor, 20000))
-	within(t, "cancelled processes", r.Wall, unit, 10*unit)
+	within(t, "cancelled processes", r.Wall, unit/2, 10*unit)
 	for _, rec := range r.Records {
 		if !errors.Is(rec.Err, ErrCancelled) {
 			t.Errorf("%s: err = %v", rec.Name, rec.Err)

@@ -116,7 +116,7 @@ func TestThreadsCancel(t *testing.T) {
 	time.AfterFunc(unit/2, cancel)
 	var after atomic.Bool
 	r := Threads(WithContext(ctx), Repeat(2, func(t *Task) { t.Sleep(10 * time.Second); after.Store(true) }))
-	within(t, "cancelled threads", r.Wall, unit/2, 5*unit)
+	within(t, "cancelled threads", r.Wall, unit/4, 5*unit)
 	if after.Load() {
 		t.Error("code after a cancelled Sleep ran")
 	}
