@@ -188,7 +188,17 @@ func (l LaTeX) String() string      { return string(l) }
 // Bundler's own bundle; else the entries of every rendering method v has; else, for values with
 // no rich method, a PNG for an image.Image and an HTML table for tabular data. The text/plain
 // entry is always present.
-func Render(v any) Bundle {
+func Render(v any) (out Bundle) {
+	defer func() {
+		// A rendering method that panics must not take the cell (or the worker) down with it.
+		if r := recover(); r != nil {
+			out = Bundle{"text/plain": fmt.Sprintf("<%T: panic while rendering: %v>", v, r)}
+		}
+	}()
+	return render(v)
+}
+
+func render(v any) Bundle {
 	if b, ok := v.(Bundler); ok {
 		out := Bundle{}
 		for k, val := range b.MIMEBundle() {

@@ -239,3 +239,12 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+type panicky struct{}
+
+func (*panicky) HTML() string { panic("no HTML today") }
+
+func TestRenderRecoversFromPanickingMethods(t *testing.T) {
+	var p *panicky
+	checkBundle(t, "panic", Render(p), Bundle{"text/plain": "<*display.panicky: panic while rendering: no HTML today>"})
+}

@@ -74,7 +74,10 @@ func tableOf(v any, maxRows int) (*table, bool) {
 		if !ok {
 			kind = reflect.Invalid // one "value" column
 		}
-		return build(sortedKeys, recs, rv.Type().Elem(), kind, maxRows)
+		if t, ok := build(sortedKeys, recs, rv.Type().Elem(), kind, maxRows); ok {
+			return t, true
+		}
+		return build(sortedKeys, recs, rv.Type().Elem(), reflect.Invalid, maxRows)
 	}
 	return nil, false
 }
@@ -93,8 +96,14 @@ func deref(v reflect.Value) reflect.Value {
 // recordKind says whether the records are structs (all of one type) or maps, from the static
 // element type or, for interface elements, from the records themselves.
 func recordKind(elem reflect.Type, recs []reflect.Value) (reflect.Kind, bool) {
+	if textual(elem) {
+		return reflect.Invalid, false
+	}
 	for elem.Kind() == reflect.Pointer {
 		elem = elem.Elem()
+	}
+	if textual(elem) {
+		return reflect.Invalid, false
 	}
 	switch elem.Kind() {
 	case reflect.Struct, reflect.Map:
@@ -110,6 +119,8 @@ func recordKind(elem reflect.Type, recs []reflect.Value) (reflect.Kind, bool) {
 			continue
 		}
 		switch {
+		case textual(r.Type()):
+			return reflect.Invalid, false
 		case r.Kind() == reflect.Map && (kind == reflect.Invalid || kind == reflect.Map):
 			kind = reflect.Map
 		case r.Kind() == reflect.Struct && (typ == nil || typ == r.Type()):
@@ -119,6 +130,20 @@ func recordKind(elem reflect.Type, recs []reflect.Value) (reflect.Kind, bool) {
 		}
 	}
 	return kind, kind != reflect.Invalid
+}
+
+var (
+	stringerType = reflect.TypeFor[fmt.Stringer]()
+	errorType    = reflect.TypeFor[error]()
+)
+
+// textual reports whether values of t print themselves (String or Error): such records are
+// shown as one value, not split into fields (time.Time, big.Int, errors...).
+func textual(t reflect.Type) bool {
+	if t.Kind() == reflect.Interface {
+		return false
+	}
+	return t.Implements(stringerType) || t.Implements(errorType)
 }
 
 // build lays out the records (elements of type elem): an optional key column, then the struct fields or the union of

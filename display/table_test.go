@@ -2,9 +2,11 @@ package display
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 type score struct {
@@ -170,4 +172,16 @@ func TestTableHidesInterpreterRenamedFields(t *testing.T) {
 	if got := Render([]named{{1}})["text/plain"]; got != "Xsecret\n-------\n      1" {
 		t.Errorf("named struct: %q", got)
 	}
+}
+
+func TestTableValuesThatPrintThemselves(t *testing.T) {
+	day := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	// A map of values with a String method: key and value columns, not their fields.
+	got := Render(map[string]time.Time{"start": day})["text/plain"]
+	if want := "key    value\n-----  -----------------------------\nstart  2024-05-01 00:00:00 +0000 UTC"; got != want {
+		t.Errorf("map of times:\n%s\nwant\n%s", got, want)
+	}
+	// A slice of them is a plain list.
+	checkBundle(t, "[]time.Time", Render([]time.Time{day}), Bundle{"text/plain": "[2024-05-01 00:00:00 +0000 UTC]"})
+	checkBundle(t, "[]error", Render([]error{errors.New("x")}), Bundle{"text/plain": "[x]"})
 }
