@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -192,37 +193,45 @@ func (x *executor) runCell(ctx context.Context, i int, k Kernel) (*CellError, er
 	x.emit(Event{Kind: CellStarted, Index: i, Cell: c})
 	x.mu.Unlock()
 
-	cctx, cancel := ctx, context.CancelFunc(func() {})
+	// A cell past its timeout is interrupted and given a grace period to reply (the reply must
+	// be awaited, or the kernel would abort the next request, queued behind the interrupted
+	// one). A kernel that cannot be interrupted, or does not reply in time, ends the run.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var timedOut, hardStop atomic.Bool
+	var interruptErr error
 	if x.opts.Timeout > 0 {
-		cctx, cancel = context.WithTimeout(ctx, x.opts.Timeout)
+		timer := time.AfterFunc(x.opts.Timeout, func() {
+			timedOut.Store(true)
+			if in, ok := k.(Interrupter); ok {
+				ictx, icancel := context.WithTimeout(cctx, interruptGrace)
+				interruptErr = in.Interrupt(ictx)
+				icancel()
+				if interruptErr == nil {
+					time.AfterFunc(interruptGrace, func() { hardStop.Store(true); cancel() })
+					return
+				}
+			}
+			hardStop.Store(true)
+			cancel()
+		})
+		defer timer.Stop()
 	}
 	reply, err := k.Execute(cctx, c.Source, func(m Msg) { x.handle(i, m) })
-	cancel()
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.current = -1
 	var cellErr *CellError
 	switch {
-	case err != nil && ctx.Err() == nil && cctx.Err() != nil:
-		// Our per-cell deadline, not the caller's: interrupt the kernel so the next cell can
-		// run, and record the timeout as the cell's error.
-		in, ok := k.(Interrupter)
-		if !ok {
+	case err != nil && ctx.Err() == nil && hardStop.Load():
+		switch {
+		case interruptErr != nil:
+			return nil, fmt.Errorf("%w after %s; interrupting the kernel failed: %w", ErrTimeout, x.opts.Timeout, interruptErr)
+		case !isInterrupter(k):
 			return nil, fmt.Errorf("%w after %s (the kernel cannot be interrupted)", ErrTimeout, x.opts.Timeout)
 		}
-		ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
-		ierr := in.Interrupt(ictx)
-		icancel()
-		if ierr != nil {
-			return nil, fmt.Errorf("%w after %s; interrupting the kernel failed: %w", ErrTimeout, x.opts.Timeout, ierr)
-		}
-		o := Output{OutputType: Error, EName: "CellTimeoutError",
-			EValue:    fmt.Sprintf("the cell did not finish within %s", x.opts.Timeout),
-			Traceback: []string{fmt.Sprintf("CellTimeoutError: the cell did not finish within %s (raise the limit with --timeout)", x.opts.Timeout)}}
-		c.Outputs = append(c.Outputs, o)
-		x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Pos: len(c.Outputs) - 1})
-		cellErr = &CellError{Index: i, ID: c.ID, EName: o.EName, EValue: o.EValue, Traceback: o.Traceback}
+		return nil, fmt.Errorf("%w after %s; the kernel did not stop within %s of an interrupt", ErrTimeout, x.opts.Timeout, interruptGrace)
 	case err != nil:
 		return nil, err
 	default:
@@ -230,9 +239,16 @@ func (x *executor) runCell(ctx context.Context, i int, k Kernel) (*CellError, er
 			n := reply.ExecutionCount
 			c.ExecutionCount = &n
 		}
-		switch reply.Status {
-		case "ok", "":
-		case "aborted":
+		switch {
+		case timedOut.Load():
+			o := Output{OutputType: Error, EName: "CellTimeoutError",
+				EValue:    fmt.Sprintf("the cell did not finish within %s", x.opts.Timeout),
+				Traceback: []string{fmt.Sprintf("CellTimeoutError: the cell did not finish within %s and was interrupted (raise the limit with --timeout)", x.opts.Timeout)}}
+			c.Outputs = append(c.Outputs, o)
+			x.emit(Event{Kind: OutputAdded, Index: i, Cell: c, Output: &c.Outputs[len(c.Outputs)-1], Pos: len(c.Outputs) - 1})
+			cellErr = &CellError{Index: i, ID: c.ID, EName: o.EName, EValue: o.EValue, Traceback: o.Traceback}
+		case reply.Status == "ok" || reply.Status == "":
+		case reply.Status == "aborted":
 			cellErr = &CellError{Index: i, ID: c.ID, EName: "ExecutionAborted", EValue: "the kernel aborted the cell"}
 		default:
 			cellErr = x.replyError(i, c, reply)
@@ -251,6 +267,14 @@ func (x *executor) runCell(ctx context.Context, i int, k Kernel) (*CellError, er
 
 // replyError builds the CellError of an error reply, preferring the error output the kernel
 // published; it adds that output when the kernel only put the error in the reply.
+// interruptGrace is how long an interrupted kernel has to reply.
+const interruptGrace = 10 * time.Second
+
+func isInterrupter(k Kernel) bool {
+	_, ok := k.(Interrupter)
+	return ok
+}
+
 func (x *executor) replyError(i int, c *Cell, reply Reply) *CellError {
 	for j := len(c.Outputs) - 1; j >= 0; j-- {
 		if o := c.Outputs[j]; o.OutputType == Error {

@@ -17,6 +17,7 @@ type fakeKernel struct {
 	count       int
 	ran         []string
 	interrupted int
+	intr        chan struct{}
 }
 
 type fakeCell struct {
@@ -49,8 +50,19 @@ func (k *fakeKernel) Execute(ctx context.Context, code string, onMsg func(Msg)) 
 	}()
 	<-done
 	if fc.hang {
-		<-ctx.Done()
-		return Reply{}, ctx.Err()
+		k.mu.Lock()
+		if k.intr == nil {
+			k.intr = make(chan struct{}, 1)
+		}
+		intr := k.intr
+		k.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return Reply{}, ctx.Err()
+		case <-intr:
+			onMsg(errMsg("interrupted", "the cell was interrupted"))
+			return Reply{Status: "error", ExecutionCount: n, Content: map[string]any{"status": "error"}}, nil
+		}
 	}
 	status := fc.status
 	if status == "" {
@@ -67,6 +79,13 @@ func (k *fakeKernel) Interrupt(ctx context.Context) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.interrupted++
+	if k.intr == nil {
+		k.intr = make(chan struct{}, 1)
+	}
+	select {
+	case k.intr <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
@@ -256,7 +275,7 @@ func TestExecuteTimeoutInterrupts(t *testing.T) {
 		t.Errorf("interrupted %d times, ran %q", k.interrupted, k.ran)
 	}
 	outs := nb.Cells[0].Outputs
-	if len(outs) != 2 || outs[0].Text != "started\n" || outs[1].EName != "CellTimeoutError" {
+	if len(outs) != 3 || outs[0].Text != "started\n" || outs[1].EName != "interrupted" || outs[2].EName != "CellTimeoutError" {
 		t.Errorf("outputs %+v", outs)
 	}
 
@@ -265,6 +284,19 @@ func TestExecuteTimeoutInterrupts(t *testing.T) {
 	if !errors.Is(err, ErrTimeout) || len(k.ran) != 1 {
 		t.Errorf("err %v, ran %q", err, k.ran)
 	}
+
+	// A kernel that cannot be interrupted ends the run even with AllowErrors.
+	nk := noInterrupt{&fakeKernel{script: k.script}}
+	err = Execute(context.Background(), notebookOf("slow", "next"), nk, ExecOptions{Timeout: 50 * time.Millisecond, AllowErrors: true})
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "cannot be interrupted") || len(nk.k.ran) != 1 {
+		t.Errorf("err %v, ran %q", err, nk.k.ran)
+	}
+}
+
+type noInterrupt struct{ k *fakeKernel }
+
+func (n noInterrupt) Execute(ctx context.Context, code string, onMsg func(Msg)) (Reply, error) {
+	return n.k.Execute(ctx, code, onMsg)
 }
 
 func TestExecuteSkipsEmptyAndTextCells(t *testing.T) {
