@@ -267,3 +267,19 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+func TestOutputOrderFprint(t *testing.T) {
+	s := newSup(t)
+	_, out := mustOK(t, s, `import ("fmt"; "os")
+type V struct{}
+func (V) String() string { return "vee" }
+for i := 0; i < 3; i++ {
+	fmt.Println("a", i)
+	fmt.Fprintln(os.Stdout, "b", i, V{})
+	fmt.Printf("c %d\n", i)
+}`)
+	want := "a 0\nb 0 vee\nc 0\na 1\nb 1 vee\nc 1\na 2\nb 2 vee\nc 2\n"
+	if out.Stdout() != want {
+		t.Fatalf("got %q", out.Stdout())
+	}
+}

@@ -19,7 +19,6 @@
 package worker
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,8 +58,8 @@ type Worker struct {
 	in     *os.File
 	evMu   sync.Mutex
 	ev     *os.File
-	stdout *os.File
-	stderr *os.File
+	stdout *outStream // user's stdout: buffered, to fd 1
+	stderr *outStream // user's stderr: buffered, to fd 5
 
 	i   *interp.Interpreter
 	seq atomic.Uint64
@@ -77,6 +76,8 @@ type Worker struct {
 	logFatal func(v ...any)
 	log      *slog.Logger
 }
+
+var origStdout, origStderr *os.File
 
 // exitRequest is the panic value of os.Exit and log.Fatal in cells.
 type exitRequest struct{ Code int }
@@ -108,22 +109,33 @@ func Main(args []string) int {
 }
 
 func newWorker() (*Worker, error) {
-	diag := os.NewFile(2, "diag")
+	// Keep the original *os.File values of fd 1 and 2 reachable: their finalizers would close
+	// the descriptors once os.Stdout and os.Stderr point elsewhere.
+	origStdout, origStderr = os.Stdout, os.Stderr
+	diag := origStderr
 	w := &Worker{
 		in:      os.NewFile(3, "requests"),
 		ev:      os.NewFile(4, "events"),
-		stdout:  os.NewFile(1, "stdout"),
-		stderr:  os.NewFile(5, "stderr"),
 		inputCh: make(chan wire.Request, 1),
 		log:     slog.New(slog.NewTextHandler(diag, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
-	if w.in == nil || w.ev == nil || w.stderr == nil {
+	errFile := os.NewFile(5, "stderr")
+	if w.in == nil || w.ev == nil || errFile == nil {
 		return nil, errors.New("missing pipes: run by the quire kernel only")
 	}
-	if _, err := w.stderr.Stat(); err != nil {
+	if _, err := errFile.Stat(); err != nil {
 		return nil, fmt.Errorf("fd 5: %w (the worker is started by the quire kernel)", err)
 	}
-	os.Stderr = w.stderr
+	var err error
+	if w.stdout, err = newOutStream(origStdout, "/dev/stdout"); err != nil {
+		return nil, fmt.Errorf("stdout pipe: %w", err)
+	}
+	if w.stderr, err = newOutStream(errFile, "/dev/stderr"); err != nil {
+		return nil, fmt.Errorf("stderr pipe: %w", err)
+	}
+	// Compiled code, child processes and cells using the *os.File write into the streams'
+	// internal pipes; the runtime's crash reports still go to fd 2.
+	os.Stdout, os.Stderr = w.stdout.pw, w.stderr.pw
 	limits()
 	if err := w.newInterp(); err != nil {
 		return nil, err
@@ -166,6 +178,32 @@ func (w *Worker) newInterp() error {
 	}
 	if err := i.Use(w.overrides(i)); err != nil {
 		return fmt.Errorf("loading overrides: %w", err)
+	}
+	// The overridden fmt functions need the same interface wrapping (Stringer, Formatter,
+	// error) as the originals.
+	// fmt.Fprint*(os.Stdout, ...) goes through the same buffer as fmt.Print*, keeping order.
+	// (Use with a "fmt/fmt" key would reload yaegi's generic sources: edit the table in place.)
+	route := func(wr io.Writer) io.Writer {
+		switch wr {
+		case io.Writer(w.stdout.pw):
+			return w.stdout
+		case io.Writer(w.stderr.pw):
+			return w.stderr
+		}
+		return wr
+	}
+	fmtSyms := i.Symbols("fmt")["fmt"]
+	fmtSyms["Fprint"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprint(route(wr), a...) })
+	fmtSyms["Fprintf"] = reflect.ValueOf(func(wr io.Writer, f string, a ...any) (int, error) { return fmt.Fprintf(route(wr), f, a...) })
+	fmtSyms["Fprintln"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprintln(route(wr), a...) })
+	mt := map[reflect.Value][]reflect.Type{}
+	for _, name := range []string{"Fprint", "Fprintf", "Fprintln"} {
+		if ts := stdlib.MapTypes[stdlib.Symbols["fmt/fmt"][name]]; ts != nil {
+			mt[fmtSyms[name]] = ts
+		}
+	}
+	if err := i.Use(interp.Exports{".": {"MapTypes": reflect.ValueOf(mt)}}); err != nil {
+		return fmt.Errorf("loading fmt map types: %w", err)
 	}
 	host := w.hostSymbols()
 	if err := i.Use(host); err != nil {
@@ -276,8 +314,8 @@ func panicString(v any) string {
 func (w *Worker) sync() uint64 {
 	n := w.seq.Add(1)
 	m := wire.Marker(n)
-	_, _ = w.stdout.Write(m)
-	_, _ = w.stderr.Write(m)
+	w.stdout.writeMarker(m)
+	w.stderr.writeMarker(m)
 	return n
 }
 
@@ -509,7 +547,7 @@ func (w *Worker) execute(p *interp.Program) (v reflect.Value, err error) {
 			err = hostPanic{r}
 		}
 	}()
-	return w.i.ExecuteWithContext(context.Background(), p)
+	return w.i.Execute(p)
 }
 
 // hostPanic is a panic of yaegi itself (not of the cell), recovered.

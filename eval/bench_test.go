@@ -1,0 +1,106 @@
+package eval
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+)
+
+// BenchmarkRoundTrip measures Execute("1+1") through the worker.
+func BenchmarkRoundTrip(b *testing.B) {
+	s := newSup(b)
+	ctx := context.Background()
+	out := &fakeOut{}
+	for i := 0; i < b.N; i++ {
+		r := s.Execute(ctx, backend.ExecuteRequest{Code: "1+1"}, out)
+		if text(r) != "2" {
+			b.Fatal(r)
+		}
+	}
+}
+
+// BenchmarkRestart measures a restart with a small session replayed (the cost an interrupt or
+// a crash adds before the next cell runs).
+func BenchmarkRestart(b *testing.B) {
+	s := newSup(b)
+	mustOK(b, s, `import ("fmt"; "strings")
+type P struct{ A, B int }
+func (p P) Sum() int { return p.A + p.B }
+func f(x int) int { return x * 2 }
+func g(s string) string { return strings.ToUpper(s) + fmt.Sprint(f(2)) }`)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		env := &magicEnv{s: s}
+		if _, err := env.Restart(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInterrupt measures Interrupt of `for {}` until Execute returns, then the next cell.
+func BenchmarkInterrupt(b *testing.B) {
+	s := newSup(b)
+	mustOK(b, s, "func keep() int { return 1 }")
+	var interruptToReply, interruptToNext time.Duration
+	for i := 0; i < b.N; i++ {
+		var t0 time.Time
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			t0 = time.Now()
+			_ = s.Interrupt()
+		}()
+		r, _ := run(b, s, "for {}")
+		interruptToReply += time.Since(t0)
+		if r.Error == nil || r.Error.Name != "KeyboardInterrupt" {
+			b.Fatal(r)
+		}
+		if got, _ := mustOK(b, s, "keep()"); got != "1" {
+			b.Fatal(got)
+		}
+		interruptToNext += time.Since(t0)
+	}
+	b.ReportMetric(float64(interruptToReply.Microseconds())/float64(b.N)/1000, "ms-to-reply")
+	b.ReportMetric(float64(interruptToNext.Microseconds())/float64(b.N)/1000, "ms-to-next-cell")
+}
+
+// BenchmarkLines prints 100,000 lines.
+func BenchmarkLines(b *testing.B) {
+	s := newSup(b)
+	mustOK(b, s, `import "fmt"`)
+	for i := 0; i < b.N; i++ {
+		_, out := mustOK(b, s, `for i := 0; i < 100000; i++ { fmt.Println(i) }`)
+		if n := strings.Count(out.Stdout(), "\n"); n != 100000 {
+			b.Fatal(n)
+		}
+	}
+}
+
+// TestWorkerRSS logs the idle worker's resident memory.
+func TestWorkerRSS(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "1+1")
+	s.mu.Lock()
+	pid := s.p.pid
+	s.mu.Unlock()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS") {
+			t.Log("worker", l)
+		}
+	}
+	b, _ = os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS") {
+			t.Log("supervisor (test binary)", l)
+		}
+	}
+}

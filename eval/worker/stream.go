@@ -1,0 +1,155 @@
+package worker
+
+import (
+	"os"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// outStream batches one of the user's output streams (stdout or stderr) on its way to the
+// supervisor, so a cell printing 100,000 lines makes a few dozen pipe writes instead of 100,000.
+//
+// Two kinds of writers feed it, and their order is kept:
+//   - the interpreter's fmt.Print*, print and log (Options.Stdout/Stderr) call Write directly;
+//   - everything that writes to the os.Stdout/os.Stderr *os.File (cells through os.Stdout,
+//     compiled packages, child processes) writes into an internal pipe.
+//
+// Every Write first moves whatever is waiting in the internal pipe into the buffer (FIONREAD
+// tells how much), so text written to the pipe before the Write stays before it. A syscall
+// costs over a microsecond here, so a Write within checkEvery of the previous check skips it:
+// only text written to the *os.File in that window, between two rapid interpreter writes, can
+// come out after the second one. A watcher
+// goroutine does the same when the pipe becomes readable while nobody calls Write. The buffer
+// goes out after flushDelay, when it is large, and at every sync marker.
+type outStream struct {
+	mu      sync.Mutex
+	out     *os.File // to the supervisor
+	pr      int      // read end of the internal pipe
+	pw      *os.File // write end: the process's os.Stdout or os.Stderr
+	buf     []byte
+	pending bool      // a flush is scheduled
+	checked time.Time // last FIONREAD check by Write
+}
+
+const (
+	flushDelay = 2 * time.Millisecond
+	flushSize  = 32 << 10
+	checkEvery = 50 * time.Microsecond
+)
+
+func newOutStream(out *os.File, name string) (*outStream, error) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
+		return nil, err
+	}
+	s := &outStream{out: out, pr: fds[0], pw: os.NewFile(uintptr(fds[1]), name)}
+	go s.watch()
+	return s, nil
+}
+
+func fionread(fd int) int {
+	var n int32
+	_, _, errno := syscall.RawSyscall(syscall.SYS_IOCTL, uintptr(fd), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
+	if errno != 0 {
+		return 0
+	}
+	return int(n)
+}
+
+// drainLocked moves the internal pipe's pending bytes into the buffer.
+func (s *outStream) drainLocked() {
+	for {
+		n := fionread(s.pr)
+		if n <= 0 {
+			return
+		}
+		l := len(s.buf)
+		s.buf = append(s.buf, make([]byte, n)...)
+		m, err := syscall.Read(s.pr, s.buf[l:])
+		if m < 0 {
+			m = 0
+		}
+		s.buf = s.buf[:l+m]
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (s *outStream) flushLocked() {
+	s.drainLocked()
+	for len(s.buf) > 0 {
+		n, err := s.out.Write(s.buf)
+		if err != nil {
+			s.buf = s.buf[:0]
+			return
+		}
+		s.buf = s.buf[n:]
+	}
+	s.buf = s.buf[:0]
+}
+
+func (s *outStream) scheduleLocked() {
+	if len(s.buf) >= flushSize {
+		s.flushLocked()
+		return
+	}
+	if len(s.buf) > 0 && !s.pending {
+		s.pending = true
+		time.AfterFunc(flushDelay, func() {
+			s.mu.Lock()
+			s.pending = false
+			s.flushLocked()
+			s.mu.Unlock()
+		})
+	}
+}
+
+// Write buffers p after anything already written to the internal pipe.
+func (s *outStream) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := time.Now(); now.Sub(s.checked) > checkEvery {
+		s.checked = now
+		s.drainLocked()
+	}
+	if len(p) >= flushSize {
+		s.flushLocked()
+		_, err := s.out.Write(p)
+		return len(p), err
+	}
+	s.buf = append(s.buf, p...)
+	s.scheduleLocked()
+	return len(p), nil
+}
+
+// writeMarker flushes everything written so far and appends marker m.
+func (s *outStream) writeMarker(m []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flushLocked()
+	_, _ = s.out.Write(m)
+}
+
+// watch drains the internal pipe when something writes to it while no Write comes.
+func (s *outStream) watch() {
+	for {
+		var set syscall.FdSet
+		set.Bits[s.pr/64] |= 1 << (uint(s.pr) % 64)
+		_, err := syscall.Select(s.pr+1, &set, nil, nil, nil)
+		if err != nil && err != syscall.EINTR {
+			return
+		}
+		s.mu.Lock()
+		s.drainLocked()
+		s.scheduleLocked()
+		s.mu.Unlock()
+		if fionread(s.pr) > 0 {
+			continue
+		}
+		// Let writers make progress before polling again.
+		time.Sleep(100 * time.Microsecond)
+	}
+}
