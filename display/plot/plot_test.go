@@ -335,3 +335,21 @@ func TestTimelineLaneCap(t *testing.T) {
 		t.Errorf("empty timeline text %q", NewTimeline("").String())
 	}
 }
+
+func TestHistogram(t *testing.T) {
+	c := Histogram("latency", []float64{1, 2, 2, 3, 9.5, 10, math.NaN()}, 5)
+	want := "latency\n" +
+		"0–2   ██████████                     1\n" +
+		"2–4   ██████████████████████████████ 3\n" +
+		"4–6                                  0\n" +
+		"6–8                                  0\n" +
+		"8–10  ████████████████████           2"
+	if got := c.String(); got != want {
+		t.Errorf("histogram text:\n%s\nwant\n%s", got, want)
+	}
+	root := parseSVG(t, c.SVG())
+	if bars := root.tipped("rect"); len(bars) != 5 || bars["2–4: 3"] == nil {
+		t.Errorf("histogram bars: %v", keys(bars))
+	}
+	parseSVG(t, Histogram("empty", nil, 0).SVG())
+}
