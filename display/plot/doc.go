@@ -1,5 +1,5 @@
 // Package plot draws small charts as self-contained SVG, with no dependencies: bar charts
-// (Bar, GroupedBar), line charts (Line, Lines) and timelines (Timeline). Every chart is a value
+// (Bar, GroupedBar, Histogram), line charts (Line, Lines) and timelines (Timeline). Every chart is a value
 // with an SVG method and a String method, so in a quire notebook display.Show(chart), or a
 // chart as the last expression of a cell, shows the picture, and a text front end gets a
 // summary.
