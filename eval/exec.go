@@ -121,8 +121,18 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	steps, segOf := s.cellSteps(plan)
 	s.mu.Lock()
 	s.running, s.interr = p, false
+	var session []wire.Step
+	if usesExecutors(plan, known) {
+		// Executors' child processes replay the session: keep the worker's copy current.
+		if sess := s.sess.withDecls(plan.Defines()).replaySteps(prelude()); !sameSteps(sess, p.sessionSent) {
+			session, p.sessionSent = sess, sess
+			if session == nil {
+				session = []wire.Step{}
+			}
+		}
+	}
 	s.mu.Unlock()
-	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin})
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin, Session: session})
 	s.mu.Lock()
 	interrupted := s.interr
 	s.running, s.interr = nil, false
@@ -156,6 +166,18 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
 	}
 	return res
+}
+
+func sameSteps(a, b []wire.Step) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // cellSteps turns a plan into worker steps. After a segment that changes a func (or const),

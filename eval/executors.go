@@ -1,6 +1,128 @@
 package eval
 
-import "github.com/quire-go/quire/eval/cell"
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"sort"
+	"strconv"
+	"strings"
 
-// wrapExecutorFuncs wraps bare top-level function identifiers passed to executors APIs.
-func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.Plan { return plan }
+	"github.com/quire-go/quire/eval/cell"
+	"github.com/quire-go/quire/executors"
+)
+
+const executorsPath = "github.com/quire-go/quire/executors"
+
+// executorsName returns the local name under which the cell or session imports executors.
+func executorsName(plan *cell.Plan, known cell.Known) string {
+	for _, d := range plan.Defines() {
+		if d.Kind == cell.DeclImport && d.Path == executorsPath {
+			return d.Name
+		}
+	}
+	for name, p := range known.Imports {
+		if p == executorsPath {
+			return name
+		}
+	}
+	return ""
+}
+
+func usesExecutors(plan *cell.Plan, known cell.Known) bool {
+	return executorsName(plan, known) != ""
+}
+
+// wrapExecutorFuncs passes top-level functions to executors by name: in a call of a package
+// function listed in executors.FuncParamCallees, an argument that is the bare name of a
+// top-level func of the session becomes executors.Func("name", name), so a child process can
+// find it (an interpreted func value has no name). Methods (pool.Submit(f)) are left alone:
+// without types, a Submit of another type could not be told apart.
+func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.Plan {
+	pkg := executorsName(plan, known)
+	if pkg == "" {
+		return plan
+	}
+	callees := map[string]bool{}
+	for _, c := range executors.FuncParamCallees {
+		if !strings.Contains(c, ".") && c != "Func" {
+			callees[c] = true
+		}
+	}
+	funcs := map[string]bool{}
+	for name := range known.Funcs {
+		if !strings.Contains(name, ".") {
+			funcs[name] = true
+		}
+	}
+	for _, d := range plan.Defines() {
+		if d.Kind == cell.DeclFunc {
+			funcs[d.Name] = true
+		}
+	}
+	for i := range plan.Segments {
+		seg := &plan.Segments[i]
+		seg.Src = wrapFuncArgs(seg.Src, seg.Kind == cell.Stmts, pkg, callees, funcs)
+		for j := range seg.Defines {
+			d := &seg.Defines[j]
+			if d.Kind == cell.DeclImport {
+				continue
+			}
+			stmts := d.Kind != cell.DeclFunc && d.Kind != cell.DeclMethod
+			d.Src = wrapFuncArgs(d.Src, stmts, pkg, callees, funcs)
+		}
+	}
+	if plan.Trailing != "" {
+		plan.Trailing = wrapFuncArgs(plan.Trailing, true, pkg, callees, funcs)
+	}
+	return plan
+}
+
+// wrapFuncArgs rewrites src (statements, or a file of declarations) textually.
+func wrapFuncArgs(src string, stmts bool, pkg string, callees, funcs map[string]bool) string {
+	if !strings.Contains(src, pkg+".") {
+		return src
+	}
+	prefix, suffix := "package p;", ""
+	if stmts {
+		prefix, suffix = "package p;func _(){", "\n}"
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", prefix+src+suffix, parser.SkipObjectResolution|parser.ParseComments)
+	if err != nil {
+		return src
+	}
+	type edit struct{ off, end int }
+	var edits []edit
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if x, ok := sel.X.(*ast.Ident); !ok || x.Name != pkg || !callees[sel.Sel.Name] {
+			return true
+		}
+		for _, a := range call.Args {
+			if id, ok := a.(*ast.Ident); ok && funcs[id.Name] {
+				edits = append(edits, edit{fset.Position(id.Pos()).Offset - len(prefix), fset.Position(id.End()).Offset - len(prefix)})
+			}
+		}
+		return true
+	})
+	if len(edits) == 0 {
+		return src
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].off > edits[j].off })
+	for _, e := range edits {
+		if e.off < 0 || e.end > len(src) {
+			continue
+		}
+		name := src[e.off:e.end]
+		src = src[:e.off] + pkg + ".Func(" + strconv.Quote(name) + ", " + name + ")" + src[e.end:]
+	}
+	return src
+}

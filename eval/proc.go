@@ -51,6 +51,8 @@ type proc struct {
 	traces  []string // yaegi panic frame lines since the last request started
 
 	killed bool // set by kill (interrupt, shutdown)
+
+	sessionSent []wire.Step // replay steps last sent for task children
 }
 
 const diagKeep = 64 << 10

@@ -37,6 +37,28 @@ func declKey(d cell.Decl) string {
 	return d.Name
 }
 
+// withDecls returns a copy of the records with ds added.
+func (s *session) withDecls(ds []cell.Decl) *session {
+	c := &session{
+		imports: append([]cell.Decl(nil), s.imports...),
+		order:   append([]string(nil), s.order...),
+		decls:   make(map[string]cell.Decl, len(s.decls)),
+		cellOf:  make(map[string]string, len(s.cellOf)),
+		vars:    make(map[string]bool, len(s.vars)),
+	}
+	for k, v := range s.decls {
+		c.decls[k] = v
+	}
+	for k, v := range s.cellOf {
+		c.cellOf[k] = v
+	}
+	for k, v := range s.vars {
+		c.vars[k] = v
+	}
+	c.record(ds, "")
+	return c
+}
+
 // known describes the session for cell.Build.
 func (s *session) known() cell.Known {
 	k := cell.Known{

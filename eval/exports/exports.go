@@ -16,3 +16,4 @@ import "reflect"
 var Symbols = map[string]map[string]reflect.Value{}
 
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/quire-go/quire/display
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/quire-go/quire/executors

@@ -4,36 +4,51 @@ package exports
 
 import (
 	"github.com/quire-go/quire/display"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
 func init() {
 	Symbols["github.com/quire-go/quire/display/display"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Clear":        reflect.ValueOf(display.Clear),
-		"KindClear":    reflect.ValueOf(display.KindClear),
-		"KindDisplay":  reflect.ValueOf(display.KindDisplay),
-		"KindUpdate":   reflect.ValueOf(display.KindUpdate),
-		"New":          reflect.ValueOf(display.New),
-		"Publish":      reflect.ValueOf(display.Publish),
-		"Render":       reflect.ValueOf(display.Render),
-		"SetPublisher": reflect.ValueOf(display.SetPublisher),
-		"Show":         reflect.ValueOf(display.Show),
+		"Clear":            reflect.ValueOf(display.Clear),
+		"EscapeHTML":       reflect.ValueOf(display.EscapeHTML),
+		"EscapeMarkdown":   reflect.ValueOf(display.EscapeMarkdown),
+		"JSON":             reflect.ValueOf(display.JSON),
+		"KindClear":        reflect.ValueOf(display.KindClear),
+		"KindDisplay":      reflect.ValueOf(display.KindDisplay),
+		"KindUpdate":       reflect.ValueOf(display.KindUpdate),
+		"MaxRows":          reflect.ValueOf(constant.MakeFromLiteral("50", token.INT, 0)),
+		"New":              reflect.ValueOf(display.New),
+		"Of":               reflect.ValueOf(display.Of),
+		"Progress":         reflect.ValueOf(display.Progress),
+		"ProgressInterval": reflect.ValueOf(display.ProgressInterval),
+		"Publish":          reflect.ValueOf(display.Publish),
+		"Render":           reflect.ValueOf(display.Render),
+		"SetPublisher":     reflect.ValueOf(display.SetPublisher),
+		"Show":             reflect.ValueOf(display.Show),
+		"Table":            reflect.ValueOf(display.Table),
 
 		// type definitions
+		"Bar":        reflect.ValueOf((*display.Bar)(nil)),
 		"Bundle":     reflect.ValueOf((*display.Bundle)(nil)),
 		"Bundler":    reflect.ValueOf((*display.Bundler)(nil)),
 		"HTML":       reflect.ValueOf((*display.HTML)(nil)),
 		"HTMLer":     reflect.ValueOf((*display.HTMLer)(nil)),
 		"Handle":     reflect.ValueOf((*display.Handle)(nil)),
+		"JPEG":       reflect.ValueOf((*display.JPEG)(nil)),
 		"JPEGer":     reflect.ValueOf((*display.JPEGer)(nil)),
+		"JSONValue":  reflect.ValueOf((*display.JSONValue)(nil)),
 		"JSONer":     reflect.ValueOf((*display.JSONer)(nil)),
 		"Kind":       reflect.ValueOf((*display.Kind)(nil)),
 		"LaTeX":      reflect.ValueOf((*display.LaTeX)(nil)),
 		"LaTeXer":    reflect.ValueOf((*display.LaTeXer)(nil)),
+		"MIME":       reflect.ValueOf((*display.MIME)(nil)),
 		"Markdown":   reflect.ValueOf((*display.Markdown)(nil)),
 		"Markdowner": reflect.ValueOf((*display.Markdowner)(nil)),
 		"Message":    reflect.ValueOf((*display.Message)(nil)),
+		"PNG":        reflect.ValueOf((*display.PNG)(nil)),
 		"PNGer":      reflect.ValueOf((*display.PNGer)(nil)),
 		"Publisher":  reflect.ValueOf((*display.Publisher)(nil)),
 		"SVG":        reflect.ValueOf((*display.SVG)(nil)),

@@ -58,8 +58,13 @@ type Worker struct {
 	in     *os.File
 	evMu   sync.Mutex
 	ev     *os.File
-	stdout *outStream // user's stdout: buffered, to fd 1
-	stderr *outStream // user's stderr: buffered, to fd 5
+	stdout *outStream // user's stdout: buffered, to fd 1 (nil in --task mode)
+	stderr *outStream // user's stderr: buffered, to fd 5 (nil in --task mode)
+	outW   io.Writer  // the interpreter's stdout
+	errW   io.Writer  // where non-trace stderr text goes
+
+	task    bool        // --task mode: a child process of an executor
+	session []wire.Step // replay steps for task children
 
 	i   *interp.Interpreter
 	seq atomic.Uint64
@@ -136,6 +141,7 @@ func newWorker() (*Worker, error) {
 	// Compiled code, child processes and cells using the *os.File write into the streams'
 	// internal pipes; the runtime's crash reports still go to fd 2.
 	os.Stdout, os.Stderr = w.stdout.pw, w.stderr.pw
+	w.outW, w.errW = w.stdout, w.stderr
 	limits()
 	if err := w.newInterp(); err != nil {
 		return nil, err
@@ -160,7 +166,7 @@ func limits() {
 func (w *Worker) newInterp() error {
 	i := interp.New(interp.Options{
 		Stdin:        stdinReader{w},
-		Stdout:       w.stdout,
+		Stdout:       w.outW,
 		Stderr:       &traceWriter{w: w},
 		Unrestricted: true,
 		GoPath:       os.Getenv(EnvGoPath),
@@ -184,6 +190,9 @@ func (w *Worker) newInterp() error {
 	// fmt.Fprint*(os.Stdout, ...) goes through the same buffer as fmt.Print*, keeping order.
 	// (Use with a "fmt/fmt" key would reload yaegi's generic sources: edit the table in place.)
 	route := func(wr io.Writer) io.Writer {
+		if w.task {
+			return wr
+		}
 		switch wr {
 		case io.Writer(w.stdout.pw):
 			return w.stdout
@@ -291,6 +300,10 @@ func (w *Worker) goPanic(v any) {
 	default:
 		e = wire.Error{Name: "panic", Value: "panic: " + panicString(v) + " [in a goroutine]"}
 	}
+	if w.task {
+		fmt.Fprintln(w.errW, e.Value)
+		os.Exit(2)
+	}
 	n := w.sync()
 	w.send(wire.Event{Ev: wire.EvFatal, Sync: n, Error: &e})
 	os.Exit(2)
@@ -313,6 +326,9 @@ func panicString(v any) string {
 // sync writes a fresh marker into both output pipes and returns its number.
 func (w *Worker) sync() uint64 {
 	n := w.seq.Add(1)
+	if w.task {
+		return n
+	}
 	m := wire.Marker(n)
 	w.stdout.writeMarker(m)
 	w.stderr.writeMarker(m)
@@ -321,6 +337,12 @@ func (w *Worker) sync() uint64 {
 
 // send writes one event; a broken event pipe means the supervisor is gone.
 func (w *Worker) send(e wire.Event) {
+	if w.ev == nil {
+		if e.Ev == wire.EvTrace {
+			fmt.Fprintln(w.errW, e.Text)
+		}
+		return
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		if e.Display != nil {
@@ -365,7 +387,7 @@ func (t *traceWriter) Write(p []byte) (int, error) {
 		t.w.send(wire.Event{Ev: wire.EvTrace, Text: strings.TrimRight(s, "\n")})
 		return len(p), nil
 	}
-	return t.w.stderr.Write(p)
+	return t.w.errW.Write(p)
 }
 
 // isTraceLine reports whether s is one line yaegi prints while unwinding a panic.
@@ -425,6 +447,9 @@ func (w *Worker) serve() {
 // path the overrides miss still produces a reply.
 func (w *Worker) run(r wire.Request) {
 	w.mu.Lock()
+	if r.Session != nil {
+		w.session = r.Session
+	}
 	w.reqID, w.stdin, w.result, w.shown = r.ID, r.AllowStdin, nil, false
 	w.mu.Unlock()
 	done := make(chan wire.Event, 1)

@@ -52,6 +52,9 @@ type Request struct {
 	ID         uint64 `json:"id,omitempty"`
 	Steps      []Step `json:"steps,omitempty"`
 	AllowStdin bool   `json:"stdin,omitempty"`
+	// Session, when not nil, replaces the replay steps the worker hands to executors' child
+	// processes (`quire worker --task`), so they can re-create the session's declarations.
+	Session []Step `json:"session,omitempty"`
 	// For OpInput.
 	Text string `json:"text,omitempty"`
 	Err  string `json:"err,omitempty"`
