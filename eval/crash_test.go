@@ -151,3 +151,54 @@ type P struct{ A int }`)
 		}
 	}
 }
+
+func TestPanicAfterCellEnded(t *testing.T) {
+	s := newSup(t)
+	out1 := &fakeOut{}
+	r := runOut(t, s, `import "time"
+func still() int { return 5 }
+go func() { time.Sleep(200 * time.Millisecond); panic("late boom") }()`, out1)
+	if r.Status != "ok" {
+		t.Fatal(r.Error)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out1.Stderr(), "late boom") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out1.Stderr(), "panic: late boom") || !strings.Contains(out1.Stderr(), "started a new one") {
+		t.Fatalf("late panic report: %q", out1.Stderr())
+	}
+	if got, _ := mustOK(t, s, "still()"); got != "5" {
+		t.Fatalf("after late panic: %q", got)
+	}
+}
+
+func TestInterruptDuringInput(t *testing.T) {
+	s := newSup(t)
+	out := &blockingOut{fakeOut: fakeOut{inputs: []string{}}}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = s.Interrupt()
+	}()
+	r := runOut2(t, s, "import \"fmt\"\nvar x int\nfmt.Scanln(&x)", out)
+	if r.Error == nil || r.Error.Name != "KeyboardInterrupt" {
+		t.Fatalf("got %+v", r)
+	}
+	if got, _ := mustOK(t, s, "1+2"); got != "3" {
+		t.Fatalf("after: %q", got)
+	}
+}
+
+func TestShutdownRestart(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "zz := 1")
+	if err := s.Shutdown(true); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := mustErr(t, s, "zz"); !strings.Contains(e.Value, "undefined: zz") {
+		t.Fatalf("after restart: %q", e.Value)
+	}
+	if got, _ := mustOK(t, s, "zz := 2\nzz"); got != "2" {
+		t.Fatalf("fresh session: %q", got)
+	}
+}

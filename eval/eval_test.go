@@ -226,3 +226,29 @@ outer()`)
 		t.Fatalf("after panic: %q", got)
 	}
 }
+
+// blockingOut's Input waits for ctx (an interrupt) instead of answering.
+type blockingOut struct {
+	fakeOut
+}
+
+func (b *blockingOut) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+func runOut2(t testing.TB, s *Supervisor, code string, out backend.Output) backend.ExecuteResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return s.Execute(ctx, backend.ExecuteRequest{Code: code, AllowStdin: true}, out)
+}
+
+func TestEmptyAndCommentCells(t *testing.T) {
+	s := newSup(t)
+	for _, code := range []string{"", "   \n", "// just a comment", "/* block */"} {
+		if got, _ := mustOK(t, s, code); got != "" {
+			t.Fatalf("%q shows %q", code, got)
+		}
+	}
+}
