@@ -1,0 +1,348 @@
+package lessons
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/quire-go/quire/notebook"
+)
+
+// The CHECK line. A check cell reports its verdict by printing, at the start of a line on
+// stdout:
+//
+//	CHECK <grade_id> PASS <points>/<max>: <reason>
+//	CHECK <grade_id> FAIL <points>/<max>: <reason>
+//
+// for example
+//
+//	CHECK pool-check PASS 2/2: your pool finished 5 tasks in 2.01 s (limit 2.2 s)
+//	CHECK pool-check FAIL 0/2: your pool took 5.01 s: are the tasks running one at a time?
+//
+// grade_id is the check cell's nbgrader grade_id; points and max are numbers (points may be a
+// fraction of max for partial credit); ": <reason>" is optional. In a cell, print it with
+// fmt.Printf("CHECK %s %s %g/%g: %s\n", id, "PASS", got, max, reason); FormatCheck builds the
+// same line in Go code outside cells. A cell may print several CHECK lines for its id: their
+// points and maxima are added up.
+var checkLine = regexp.MustCompile(`(?m)^CHECK ([A-Za-z0-9_-]+) (PASS|FAIL) ([0-9]+(?:\.[0-9]+)?)/([0-9]+(?:\.[0-9]+)?)(?:: ?(.*))?$`)
+
+// Check is one parsed CHECK line.
+type Check struct {
+	ID     string
+	Pass   bool
+	Points float64
+	Max    float64
+	Reason string
+}
+
+// FormatCheck returns the CHECK line (without newline) for a verdict.
+func FormatCheck(id string, pass bool, points, max float64, reason string) string {
+	verdict := "FAIL"
+	if pass {
+		verdict = "PASS"
+	}
+	s := fmt.Sprintf("CHECK %s %s %s/%s", id, verdict, num(points), num(max))
+	if reason != "" {
+		s += ": " + strings.ReplaceAll(reason, "\n", " ")
+	}
+	return s
+}
+
+// ParseChecks returns the CHECK lines found in text, in order.
+func ParseChecks(text string) []Check {
+	var out []Check
+	for _, m := range checkLine.FindAllStringSubmatch(strings.ReplaceAll(text, "\r\n", "\n"), -1) {
+		p, _ := strconv.ParseFloat(m[3], 64)
+		mx, _ := strconv.ParseFloat(m[4], 64)
+		out = append(out, Check{ID: m[1], Pass: m[2] == "PASS", Points: p, Max: mx, Reason: strings.TrimSpace(m[5])})
+	}
+	return out
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// nbgrader is the part of a cell's nbgrader metadata grading uses.
+type nbgrader struct {
+	Grade    bool
+	Solution bool
+	Locked   bool
+	GradeID  string
+	Points   float64
+}
+
+func grading(c notebook.Cell) nbgrader {
+	m, _ := c.Metadata["nbgrader"].(map[string]any)
+	var g nbgrader
+	g.Grade, _ = m["grade"].(bool)
+	g.Solution, _ = m["solution"].(bool)
+	g.Locked, _ = m["locked"].(bool)
+	g.GradeID, _ = m["grade_id"].(string)
+	switch p := m["points"].(type) {
+	case json.Number:
+		g.Points, _ = p.Float64()
+	case float64:
+		g.Points = p
+	case int:
+		g.Points = float64(p)
+	}
+	return g
+}
+
+// Score is the grade of one check cell.
+type Score struct {
+	ID     string  `json:"id"`
+	Points float64 `json:"points"`
+	Max    float64 `json:"max"`
+	Passed bool    `json:"passed"`
+	Reason string  `json:"reason"`
+	// Restored is true when the check cell's source was replaced by the built-in lesson's
+	// (a check cell is locked: edits to it do not count).
+	Restored bool `json:"restored,omitempty"`
+}
+
+// Result is the grade of one notebook.
+type Result struct {
+	Notebook  string  `json:"notebook"`
+	Exercises []Score `json:"exercises"`
+	Points    float64 `json:"points"`
+	Max       float64 `json:"max"`
+}
+
+// GradeOptions configure GradeNotebook.
+type GradeOptions struct {
+	// Timeout bounds each cell (0: DefaultGradeTimeout).
+	Timeout time.Duration
+	// Stdout, if set, receives the live rendering of the execution.
+	Stdout io.Writer
+	// Render overrides the rendering options for Stdout.
+	Render *notebook.RenderOptions
+}
+
+// DefaultGradeTimeout bounds each cell of a graded notebook, so a student's endless loop
+// costs one exercise, not the whole grading run.
+const DefaultGradeTimeout = 2 * time.Minute
+
+// Grade executes the notebook at path through a fresh kernel and scores its check cells.
+// This is `quire grade NOTEBOOK... [--json]`.
+func Grade(ctx context.Context, path string, k notebook.KernelFactory) (Result, error) {
+	nb, err := notebook.ReadFile(path)
+	if err != nil {
+		return Result{Notebook: path}, err
+	}
+	return GradeNotebook(ctx, nb, path, k, GradeOptions{})
+}
+
+// GradeNotebook executes nb with errors allowed (one failing exercise does not stop the rest)
+// and scores every check cell (nbgrader "grade": true with points): the points of its CHECK
+// lines, or 0 with the reason when the cell failed or printed no CHECK line for its grade_id.
+// Check cells whose grade_id belongs to a built-in lesson get that lesson's source back
+// before running, and a lesson's check cells missing from nb score 0. name labels the result.
+func GradeNotebook(ctx context.Context, nb *notebook.Notebook, name string, k notebook.KernelFactory, opts GradeOptions) (Result, error) {
+	res := Result{Notebook: name, Exercises: []Score{}}
+	if k == nil {
+		return res, fmt.Errorf("lessons: grade %s: no kernel", name)
+	}
+	builtin := builtinChecks()
+	restored := map[string]bool{}
+	present := map[string]bool{}
+	for i := range nb.Cells {
+		c := &nb.Cells[i]
+		g := grading(*c)
+		if !g.Grade || c.CellType != notebook.Code {
+			continue
+		}
+		present[g.GradeID] = true
+		if ref, ok := builtin[g.GradeID]; ok && ref.Source != c.Source {
+			c.Source = ref.Source
+			restored[g.GradeID] = true
+		}
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultGradeTimeout
+	}
+	kern, err := k(ctx)
+	if err != nil {
+		return res, fmt.Errorf("lessons: grade %s: starting kernel: %w", name, err)
+	}
+	if c, ok := kern.(io.Closer); ok {
+		defer c.Close()
+	}
+	xo := notebook.ExecOptions{AllowErrors: true, Timeout: timeout}
+	if opts.Stdout != nil {
+		ro := notebook.TerminalOptions(opts.Stdout)
+		if opts.Render != nil {
+			ro = *opts.Render
+		}
+		p := notebook.NewPrinter(opts.Stdout, ro)
+		xo.OnEvent = p.Event
+	}
+	if err := notebook.Execute(ctx, nb, kern, xo); err != nil {
+		return res, fmt.Errorf("lessons: grade %s: %w", name, err)
+	}
+	for _, c := range nb.Cells {
+		g := grading(c)
+		if !g.Grade || c.CellType != notebook.Code {
+			continue
+		}
+		s := score(c, g)
+		s.Restored = restored[g.GradeID]
+		res.Exercises = append(res.Exercises, s)
+	}
+	if lesson := lessonOf(nb); lesson != "" {
+		var missing []string
+		for id, ref := range builtin {
+			if ref.lesson == lesson && !present[id] {
+				missing = append(missing, id)
+			}
+		}
+		sort.Strings(missing)
+		for _, id := range missing {
+			res.Exercises = append(res.Exercises, Score{ID: id, Max: builtin[id].points, Reason: "the check cell is missing from the notebook"})
+		}
+	}
+	for _, s := range res.Exercises {
+		res.Points += s.Points
+		res.Max += s.Max
+	}
+	return res, nil
+}
+
+func score(c notebook.Cell, g nbgrader) Score {
+	s := Score{ID: g.GradeID, Max: g.Points}
+	var stdout strings.Builder
+	for _, o := range c.Outputs {
+		switch o.OutputType {
+		case notebook.Error:
+			first := strings.SplitN(strings.TrimSpace(o.EValue), "\n", 2)[0]
+			s.Reason = "the check cell failed: " + o.EName
+			if first != "" && first != o.EName {
+				s.Reason += ": " + first
+			}
+			return s
+		case notebook.Stream:
+			if o.Name == "stdout" {
+				stdout.WriteString(o.Text)
+			}
+		}
+	}
+	if c.ExecutionCount == nil {
+		s.Reason = "the check cell did not run"
+		return s
+	}
+	var got, max float64
+	var reasons []string
+	pass, found := true, false
+	for _, ch := range ParseChecks(stdout.String()) {
+		if ch.ID != g.GradeID {
+			continue
+		}
+		found = true
+		got += ch.Points
+		max += ch.Max
+		pass = pass && ch.Pass
+		if ch.Reason != "" {
+			reasons = append(reasons, ch.Reason)
+		}
+	}
+	if !found {
+		s.Reason = fmt.Sprintf("the check cell printed no \"CHECK %s\" line", g.GradeID)
+		return s
+	}
+	if max > 0 {
+		s.Points = g.Points * min(max, got) / max
+	}
+	s.Passed = pass
+	s.Reason = strings.Join(reasons, "; ")
+	return s
+}
+
+type builtinCheck struct {
+	lesson string
+	Source string
+	points float64
+}
+
+// builtinChecks maps the grade_id of every built-in check cell to its source.
+func builtinChecks() map[string]builtinCheck {
+	out := map[string]builtinCheck{}
+	for _, l := range List() {
+		_, nb, err := Get(l.Name)
+		if err != nil {
+			continue
+		}
+		for _, c := range nb.Cells {
+			if g := grading(c); g.Grade && g.GradeID != "" {
+				out[g.GradeID] = builtinCheck{lesson: l.Name, Source: c.Source, points: g.Points}
+			}
+		}
+	}
+	return out
+}
+
+func lessonOf(nb *notebook.Notebook) string {
+	q, _ := nb.Metadata["quire"].(map[string]any)
+	s, _ := q["lesson"].(string)
+	return s
+}
+
+// WriteText prints the result as a table: one row per exercise (id, points, max, result,
+// reason) and a total.
+func (r Result) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\n", filepath.Base(r.Notebook))
+	fmt.Fprintf(tw, "  EXERCISE\tPOINTS\tMAX\tRESULT\tREASON\n")
+	for _, s := range r.Exercises {
+		verdict := "fail"
+		if s.Passed {
+			verdict = "pass"
+		}
+		reason := s.Reason
+		if s.Restored {
+			reason += " (check cell restored from the lesson)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.ID, num(round2(s.Points)), num(s.Max), verdict, reason)
+	}
+	if len(r.Exercises) == 0 {
+		fmt.Fprintf(tw, "  (no check cells: nothing to grade)\t\t\t\t\n")
+	}
+	fmt.Fprintf(tw, "  TOTAL\t%s\t%s\t\t\n", num(round2(r.Points)), num(r.Max))
+	return tw.Flush()
+}
+
+func round2(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', 2, 64), 64)
+	return v
+}
+
+// WriteResults prints results as tables separated by blank lines or, with asJSON, as one
+// JSON array (`quire grade --json`).
+func WriteResults(w io.Writer, results []Result, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if results == nil {
+			results = []Result{}
+		}
+		return enc.Encode(results)
+	}
+	for i, r := range results {
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		if err := r.WriteText(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
