@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -31,7 +32,8 @@ type Options struct {
 	// math.MaxUint64 (or any value >= 1<<50) means no limit. Exceeding it ends the cell with
 	// "fatal error: runtime: out of memory" and restarts the worker.
 	MemoryLimit uint64
-	// GoPath is the kernel-owned GOPATH where %go get puts module sources ("" disables it).
+	// GoPath is the kernel-owned GOPATH where %go get links module sources (see
+	// MagicEnv.GoGet). Default: <user cache dir>/quire/gopath; "-" disables %go get.
 	GoPath string
 	// Magics handles cells whose first non-blank line starts with % or !. Nil: such cells are
 	// Go (and usually a syntax error).
@@ -82,6 +84,14 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 	}
 	if opts.MemoryLimit == 0 {
 		opts.MemoryLimit = 4 << 30
+	}
+	if opts.GoPath == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			opts.GoPath = filepath.Join(dir, "quire", "gopath")
+		}
+	}
+	if opts.GoPath == "-" {
+		opts.GoPath = ""
 	}
 	if opts.MemoryLimit >= 1<<50 {
 		opts.MemoryLimit = 0
