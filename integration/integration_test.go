@@ -153,3 +153,20 @@ func filterLogs(b []byte) string {
 	}
 	return strings.Join(keep, "\n")
 }
+
+// TestSemanticsNotebook executes testdata/semantics.ipynb with nbclient; every code cell states
+// the exact output it must produce (see testdata/make_semantics.py).
+func TestSemanticsNotebook(t *testing.T) {
+	requireJupyter(t, "nbclient", "nbformat")
+	env := installKernel(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Python, "run_notebook.py", "semantics.ipynb")
+	cmd.Dir = "testdata"
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	t.Logf("semantics.ipynb through nbclient:\n%s", filterLogs(out))
+	if err != nil {
+		t.Fatalf("semantics notebook: %v", err)
+	}
+}
