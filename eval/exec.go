@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -58,8 +59,40 @@ func isMagic(code string) bool {
 }
 
 func errorResult(name, value string, tb ...string) backend.ExecuteResult {
-	lines := append([]string{"\x1b[0;31m" + name + "\x1b[0m: " + value}, tb...)
+	value = cleanPositions(value)
+	for i := range tb {
+		tb[i] = cleanPositions(tb[i])
+	}
+	if strings.Contains(value, "unable to find source related to") {
+		tb = append(tb, "Third-party packages load from source: run `%go get module@version` first (pure-Go modules only).")
+	}
+	first := "\x1b[0;31m" + name + "\x1b[0m: " + value
+	if strings.HasPrefix(value, name+": ") {
+		first = "\x1b[0;31m" + name + "\x1b[0m: " + strings.TrimPrefix(value, name+": ")
+	}
+	lines := append([]string{first}, tb...)
 	return backend.ExecuteResult{Status: backend.StatusError, Error: &backend.Error{Name: name, Value: value, Traceback: lines}}
+}
+
+// yaegi reports positions in "cell3/_.go" for the //line file "cell3"; show "cell3.go".
+var yaegiFile = regexp.MustCompile(`\b([A-Za-z0-9_.-]+)/_\.go\b`)
+
+// yaegi's own wording of some runtime errors, and Go's.
+var yaegiMessages = strings.NewReplacer(
+	"reflect: slice index out of range", "runtime error: index out of range",
+	"reflect: array index out of range", "runtime error: index out of range",
+	"reflect: string index out of range", "runtime error: index out of range",
+)
+
+func cleanPositions(s string) string {
+	s = yaegiFile.ReplaceAllStringFunc(s, func(m string) string {
+		base := strings.TrimSuffix(m, "/_.go")
+		if strings.HasSuffix(base, ".go") {
+			return base
+		}
+		return base + ".go"
+	})
+	return yaegiMessages.Replace(s)
 }
 
 // runCell plans and runs one cell's code. count names the cell (cellN.go); 0 picks the next.
@@ -156,7 +189,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, f.Err))
 	}
 	if ev.Error != nil {
-		return errorResult(ev.Error.Name, ev.Error.Value, append(traceLines(p.takeTraces()), ev.Error.Traceback...)...)
+		return errorResult(ev.Error.Name, ev.Error.Value, append(traceLines(p.takeTraces(), name), ev.Error.Traceback...)...)
 	}
 	s.mu.Lock()
 	s.lastDuration = time.Duration(ev.Duration)
@@ -272,19 +305,22 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 	if pos := firstPos(traces); pos != "" && !strings.Contains(value, pos) {
 		value += " (" + pos + ")"
 	}
-	tb := append(traceLines(traces), e.Traceback...)
+	tb := append(traceLines(traces, plan.File), e.Traceback...)
 	tb = append(tb, crashNote(nil, lost))
 	return errorResult(e.Name, value, tb...)
 }
 
 // traceLines formats yaegi's panic frame lines ("cell3.go:2:5: panic: main.f(...)") for a
 // traceback, innermost first, as Go prints goroutine traces.
-func traceLines(traces []string) []string {
+func traceLines(traces []string, file string) []string {
 	out := make([]string, 0, len(traces))
 	for _, t := range traces {
 		pos, fn, ok := strings.Cut(t, ": panic: ")
 		if !ok {
 			pos, fn, _ = strings.Cut(t, ": panic")
+		}
+		if strings.Count(pos, ":") == 1 { // "2:1": a position in the trailing expression
+			pos = file + ":" + pos
 		}
 		if fn == "" || fn == "main(...)" {
 			fn = "(cell top level)"
