@@ -104,3 +104,31 @@ func TestWorkerRSS(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkInterruptSpare is BenchmarkInterrupt with a spare worker.
+func BenchmarkInterruptSpare(b *testing.B) {
+	opts := testOptions()
+	opts.SpareWorker = true
+	s, err := NewSupervisor(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	mustOK(b, s, "func keep() int { return 1 }")
+	var toNext time.Duration
+	for i := 0; i < b.N; i++ {
+		time.Sleep(100 * time.Millisecond) // let the spare start
+		var t0 time.Time
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			t0 = time.Now()
+			_ = s.Interrupt()
+		}()
+		run(b, s, "for {}")
+		if got, _ := mustOK(b, s, "keep()"); got != "1" {
+			b.Fatal(got)
+		}
+		toNext += time.Since(t0)
+	}
+	b.ReportMetric(float64(toNext.Microseconds())/float64(b.N)/1000, "ms-to-next-cell")
+}

@@ -48,3 +48,19 @@ func TestTimingLines(t *testing.T) {
 		t.Logf("%s: total %v, worker %v", src, time.Since(t0), time.Duration(ev.Duration))
 	}
 }
+
+func TestTimingStart(t *testing.T) {
+	s := newSup(t)
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		t0 := time.Now()
+		p, err := s.startProc(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1 := time.Since(t0)
+		ev, _ := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: s.sess.replaySteps(prelude())})
+		t.Logf("process start to ready: %v; prelude replay: %v (worker %v)", t1, time.Since(t0)-t1, time.Duration(ev.Duration))
+		p.kill()
+	}
+}
