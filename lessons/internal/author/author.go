@@ -122,8 +122,12 @@ func Convert(name string, src []byte, mode Mode) (*notebook.Notebook, Meta, erro
 		l := sc.Text()
 		isGo := strings.HasPrefix(l, "```go") && (len(l) == 5 || l[5] == ' ')
 		switch {
-		case inFence && strings.HasPrefix(l, fence):
-			inFence = false
+		case inFence:
+			// A closing fence is the fence characters alone (CommonMark).
+			if t := strings.TrimSpace(l); strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+				inFence = false
+			}
+			isGo = false // the closing line, or a line inside the fence
 		case !inFence && !isGo && (strings.HasPrefix(l, "~~~") || strings.HasPrefix(l, "```")):
 			inFence, fence = true, l[:3]
 		}
