@@ -200,22 +200,33 @@ func (x *executor) runCell(ctx context.Context, i int, k Kernel) (*CellError, er
 	defer cancel()
 	var timedOut, hardStop atomic.Bool
 	var interruptErr error
+	var grace *time.Timer
+	fired := make(chan struct{})
 	if x.opts.Timeout > 0 {
 		timer := time.AfterFunc(x.opts.Timeout, func() {
+			defer close(fired)
 			timedOut.Store(true)
 			if in, ok := k.(Interrupter); ok {
 				ictx, icancel := context.WithTimeout(cctx, interruptGrace)
 				interruptErr = in.Interrupt(ictx)
 				icancel()
 				if interruptErr == nil {
-					time.AfterFunc(interruptGrace, func() { hardStop.Store(true); cancel() })
+					grace = time.AfterFunc(interruptGrace, func() { hardStop.Store(true); cancel() })
 					return
 				}
 			}
 			hardStop.Store(true)
 			cancel()
 		})
-		defer timer.Stop()
+		defer func() {
+			// Never let an interrupt meant for this cell reach the next one.
+			if !timer.Stop() {
+				<-fired
+				if grace != nil {
+					grace.Stop()
+				}
+			}
+		}()
 	}
 	reply, err := k.Execute(cctx, c.Source, func(m Msg) { x.handle(i, m) })
 
