@@ -3,6 +3,10 @@ package lessons
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -76,6 +80,62 @@ func TestE2ELessonsRun(t *testing.T) {
 			var b bytes.Buffer
 			r.WriteText(&b)
 			t.Errorf("solved lesson %s does not score full marks:\n%s", l.Name, b.String())
+		}
+	}
+}
+
+// TestE2ENBClientRunsLessons executes every released lesson with Debian's nbclient (when
+// installed) through a kernelspec pointing at the built binary, and reads the executed
+// notebooks back.
+func TestE2ENBClientRunsLessons(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import nbclient, nbformat").Run(); err != nil {
+		t.Skip("Debian's python3-nbclient is not installed")
+	}
+	bin := jupytertest.Binary(t)
+	jp := t.TempDir()
+	spec := filepath.Join(jp, "kernels", "quire")
+	if err := os.MkdirAll(spec, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ks, _ := json.Marshal(map[string]any{"argv": []string{bin, "kernel", "{connection_file}"}, "display_name": "Go (quire)", "language": "go"})
+	if err := os.WriteFile(filepath.Join(spec, "kernel.json"), ks, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paths, err := Export(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `import sys, nbformat, nbclient
+for p in sys.argv[1:]:
+    nb = nbformat.read(p, as_version=4)
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="quire").execute()
+    nbformat.write(nb, p)
+`
+	cmd := exec.Command(py, append([]string{"-c", script}, paths...)...)
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jp, "JUPYTER_DATA_DIR="+jp)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nbclient: %v\n%s", err, out)
+	}
+	for _, p := range paths {
+		nb, err := notebook.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := 0
+		for _, c := range nb.Cells {
+			if c.ExecutionCount != nil {
+				ran++
+			}
+			for _, o := range c.Outputs {
+				if o.OutputType == notebook.Error {
+					t.Errorf("%s: cell %s failed under nbclient: %s: %s", filepath.Base(p), c.ID, o.EName, o.EValue)
+				}
+			}
+		}
+		if ran == 0 {
+			t.Errorf("%s: nbclient ran no cell", filepath.Base(p))
 		}
 	}
 }
