@@ -169,6 +169,9 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.mu.Lock()
 	interrupted := s.interr
 	s.running, s.interr = nil, false
+	if !ok {
+		p.reported = true
+	}
 	s.mu.Unlock()
 
 	if !ok {

@@ -53,6 +53,7 @@ type proc struct {
 	killed bool // set by kill (interrupt, shutdown)
 
 	sessionSent []wire.Step // replay steps last sent for task children
+	reported    bool        // its death is reported by the cell that ran (guarded by Supervisor.mu)
 }
 
 const diagKeep = 64 << 10

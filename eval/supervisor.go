@@ -261,7 +261,7 @@ func (s *Supervisor) watch(p *proc) {
 		return
 	}
 	s.mu.Lock()
-	if s.running == p || s.p != p {
+	if s.running == p || p.reported || s.p != p {
 		s.mu.Unlock()
 		return // the running cell reports it
 	}

@@ -1,0 +1,654 @@
+package cell
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSplitMixedCell(t *testing.T) {
+	s := newSession(t)
+	cell := `package main
+
+import "fmt"
+// doc for f
+func f() int { return 1 }
+x := f()
+type P struct{ A int }
+func (p P) Twice() int { return 2 * p.A }
+var m = map[string]int{}
+m["a"] = x
+import "strings"
+func(){ fmt.Println("iife", P{3}.Twice()) }()
+func a1() int { return b1() }
+func b1() int { return 2 }
+strings.Repeat("ab", m["a"]+a1())`
+	r := s.mustRun(cell)
+	if r.out != "iife 6\n" || r.shown != "ababab" {
+		t.Errorf("out=%q shown=%q, want %q %q", r.out, r.shown, "iife 6\n", "ababab")
+	}
+	var kinds []Kind
+	for _, seg := range r.plan.Segments {
+		kinds = append(kinds, seg.Kind)
+		if seg.Kind == Stmts && !strings.HasPrefix(seg.Src, ";") {
+			t.Errorf("statement segment does not start with ';': %q", seg.Src)
+		}
+		if !strings.Contains(seg.Src, "//line cell1.go:") {
+			t.Errorf("segment without //line directive: %q", seg.Src)
+		}
+	}
+	want := []Kind{Import, Func, Stmts, Func, Stmts, Func}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("segment kinds %v, want %v", kinds, want)
+	}
+	if r.plan.Segments[0].Line != 3 {
+		t.Errorf("import segment line %d, want 3", r.plan.Segments[0].Line)
+	}
+	// The IIFE ran once: a later cell must not run it again (yaegi's func main trap).
+	r = s.mustRun(`fmt.Println("next")`)
+	if r.out != "next\n" {
+		t.Errorf("second cell printed %q", r.out)
+	}
+}
+
+func TestDeclsAndStatementsAcrossCells(t *testing.T) {
+	s := newSession(t)
+	s.mustRun("import \"fmt\"\ntype T struct{ A, B int }\nconst K = 3\nvar y = K + 1\nx := 2")
+	s.mustRun("func (t T) Sum() int { return t.A + t.B }\nfunc add(a, b int) int { return a + b }")
+	r := s.mustRun("z := add(x, y)\nfmt.Println(z, T{1, 2}.Sum())\nz * K")
+	if r.out != "6 3\n" || r.shown != "18" {
+		t.Errorf("out=%q shown=%q", r.out, r.shown)
+	}
+}
+
+func TestRejections(t *testing.T) {
+	known := Known{Imports: map[string]string{"rand": "math/rand"}, Generics: map[string]bool{"Map": true}}
+	for _, tc := range []struct {
+		src       string
+		line, col int
+		msg       string
+	}{
+		{"x := 1\nfunc main() {\n\tfmt.Println(x)\n}", 2, 1, "func main is not allowed"},
+		{"import \"fmt\"\ndefer fmt.Println(1)", 2, 1, "defer at the top level"},
+		{"x := 1\nreturn", 2, 1, "return at the top level"},
+		{"import \"math/rand/v2\"", 1, 8, `the name rand already refers to "math/rand"`},
+		{"import \"os\"\nimport os \"io\"", 2, 8, `the name os already refers to "os"`},
+		{"ch := make(chan int)\nv, ok := <-ch", 2, 1, "v, ok := <-ch at the top level"},
+		{"y := Map(xs)", 1, 6, "generic func Map"},
+		{"func G[T any](x T) T { return x }\ny := 1 + G[int](2)", 2, 10, "generic func G"},
+		{"var y = Map(xs)", 1, 9, "var y T; y = Map(...)"},
+		{"x := (1 +\ny := 2", 2, 3, "syntax error"},
+		{"for i := range func(yield func(int) bool) {} {}", 1, 16, "range over a func"},
+	} {
+		e := buildErr(t, tc.src, known)
+		if e.Line != tc.line || e.Col != tc.col || !strings.Contains(e.Msg, tc.msg) {
+			t.Errorf("Build(%q) error %v (line %d col %d), want %d:%d containing %q", tc.src, e, e.Line, e.Col, tc.line, tc.col, tc.msg)
+		}
+		if !strings.HasPrefix(e.Error(), "cell1.go:") {
+			t.Errorf("error %q does not name the cell", e.Error())
+		}
+	}
+}
+
+func TestImports(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import "fmt"`)
+	// Repeats, within the cell and across cells, are dropped; grouped imports are split.
+	r := s.mustRun("import \"fmt\"\nimport (\n\t\"fmt\"\n\t\"strings\"\n\tstr \"strconv\"\n)\nimport \"strings\"\nfmt.Println(strings.ToUpper(\"a\"), str.Itoa(4))")
+	if r.out != "A 4\n" {
+		t.Errorf("out %q", r.out)
+	}
+	var names []string
+	for _, d := range r.plan.Defines() {
+		if d.Kind == DeclImport {
+			names = append(names, d.Name+"="+d.Path)
+		}
+	}
+	if want := []string{"strings=strings", "str=strconv"}; !slices.Equal(names, want) {
+		t.Errorf("import defines %v, want %v", names, want)
+	}
+	// An import-only cell that adds nothing yields no segment at all.
+	r = s.mustRun("package main\nimport \"fmt\"")
+	if len(r.plan.Segments) != 0 {
+		t.Errorf("segments for a repeated import: %+v", r.plan.Segments)
+	}
+	if got := defaultImportName("math/rand/v2"); got != "rand" {
+		t.Errorf("defaultImportName(math/rand/v2) = %q", got)
+	}
+	if got := defaultImportName("gopkg.in/yaml.v3"); got != "yaml" {
+		t.Errorf("defaultImportName(gopkg.in/yaml.v3) = %q", got)
+	}
+}
+
+func TestPastedFile(t *testing.T) {
+	s := newSession(t)
+	r := s.mustRun("package main\n\nimport (\n\t\"fmt\"\n)\n\nfunc hello(name string) string {\n\treturn fmt.Sprintf(\"hello %s\", name)\n}\n\nfmt.Println(hello(\"go\"))\n")
+	if r.out != "hello go\n" || r.shown != "" || !r.plan.Suppress {
+		t.Errorf("out=%q shown=%q suppress=%v", r.out, r.shown, r.plan.Suppress)
+	}
+}
+
+// Go 1.22 per-iteration loop variables, checked against the compiled Go 1.22+ semantics of the
+// same code (loopModified and friends below are compiled by the Go toolchain of this test).
+const loopFuncs = `
+func loopModified() []int {
+	var fns []func() int
+	for i := 0; i < 10; i++ {
+		if i%3 == 0 {
+			i++
+			fns = append(fns, func() int { return i })
+			continue
+		}
+		fns = append(fns, func() int { return i * 100 })
+	}
+	var out []int
+	for _, f := range fns {
+		out = append(out, f())
+	}
+	return out
+}
+
+func loopLabeled() []int {
+	var fns []func() int
+outer:
+	for i, j := 0, 10; i < j; i, j = i+1, j-1 {
+		for k := 0; k < 3; k++ {
+			if k == 1 && i%2 == 0 {
+				i += 1
+				fns = append(fns, func() int { return i*1000 + j })
+				continue outer
+			}
+			if i > 6 {
+				break outer
+			}
+		}
+		fns = append(fns, func() int { return -i })
+	}
+	var out []int
+	for _, f := range fns {
+		out = append(out, f())
+	}
+	return out
+}
+
+func loopPointers() []int {
+	var ps []*int
+	for i := 0; i < 3; i++ {
+		ps = append(ps, &i)
+	}
+	for _, v := range []int{7, 8} {
+		ps = append(ps, &v)
+	}
+	var out []int
+	for _, p := range ps {
+		out = append(out, *p)
+	}
+	return out
+}
+`
+
+func loopModified() []int {
+	var fns []func() int
+	for i := 0; i < 10; i++ {
+		if i%3 == 0 {
+			i++
+			fns = append(fns, func() int { return i })
+			continue
+		}
+		fns = append(fns, func() int { return i * 100 })
+	}
+	var out []int
+	for _, f := range fns {
+		out = append(out, f())
+	}
+	return out
+}
+
+func loopLabeled() []int {
+	var fns []func() int
+outer:
+	for i, j := 0, 10; i < j; i, j = i+1, j-1 {
+		for k := 0; k < 3; k++ {
+			if k == 1 && i%2 == 0 {
+				i += 1
+				fns = append(fns, func() int { return i*1000 + j })
+				continue outer
+			}
+			if i > 6 {
+				break outer
+			}
+		}
+		fns = append(fns, func() int { return -i })
+	}
+	var out []int
+	for _, f := range fns {
+		out = append(out, f())
+	}
+	return out
+}
+
+func loopPointers() []int {
+	var ps []*int
+	for i := 0; i < 3; i++ {
+		ps = append(ps, &i)
+	}
+	for _, v := range []int{7, 8} {
+		ps = append(ps, &v)
+	}
+	var out []int
+	for _, p := range ps {
+		out = append(out, *p)
+	}
+	return out
+}
+
+func TestLoopVarsMatchCompiledGo(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(loopFuncs)
+	for name, want := range map[string][]int{
+		"loopModified": loopModified(),
+		"loopLabeled":  loopLabeled(),
+		"loopPointers": loopPointers(),
+	} {
+		r := s.mustRun(name + "()")
+		if r.shown != fmt.Sprint(want) {
+			t.Errorf("%s() = %s in yaegi, %v compiled", name, r.shown, want)
+		}
+	}
+	// The same loops at the top level of a cell (wrapped in a closure).
+	r := s.mustRun(`var fns []func() int
+for i := 0; i < 6; i++ {
+	if i%2 == 0 {
+		i++
+		fns = append(fns, func() int { return i })
+		continue
+	}
+	fns = append(fns, func() int { return i * 10 })
+}
+var got []int
+for _, f := range fns {
+	got = append(got, f())
+}
+got`)
+	if r.shown != "[1 30 3 50 5]" { // what Go 1.22 gives
+		t.Errorf("top-level modified loop: %s", r.shown)
+	}
+}
+
+func TestLoopVarsGoroutines(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import ("fmt"; "sort"; "sync")
+var mu sync.Mutex
+var seen []int
+func record(i int) { mu.Lock(); seen = append(seen, i); mu.Unlock() }
+func spawn() {
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); record(i * 10) }()
+	}
+	for _, v := range []int{7, 8, 9} {
+		wg.Add(1)
+		go func() { defer wg.Done(); record(v) }()
+	}
+	wg.Wait()
+}`)
+	r := s.mustRun(`var wg sync.WaitGroup
+for i := 0; i < 3; i++ {
+	wg.Add(1)
+	go func() { defer wg.Done(); record(i) }()
+}
+for i := range []string{"a", "b", "c"} {
+	wg.Add(1)
+	go func() { defer wg.Done(); record(100 + i) }()
+}
+for k, v := range map[string]int{"x": 1000, "y": 2000} {
+	wg.Add(1)
+	go func() { defer wg.Done(); record(v + len(k)) }()
+}
+wg.Wait()
+spawn()
+sort.Ints(seen)
+fmt.Println(seen)`)
+	if want := "[0 0 1 2 7 8 9 10 20 100 101 102 1001 2001]\n"; r.out != want {
+		t.Errorf("goroutines saw %q, want %q", r.out, want)
+	}
+	// Closures from a range loop in a func, and deferred closures.
+	r = s.mustRun(`func order() (out []string) {
+	for _, w := range []string{"a", "b", "c"} {
+		defer func() { out = append(out, w) }()
+	}
+	return nil
+}
+order()`)
+	if r.shown != "[c b a]" {
+		t.Errorf("deferred closures: %s", r.shown)
+	}
+}
+
+func TestRangeOverInt(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import "fmt"`)
+	r := s.mustRun(`for i := range 3 {
+	fmt.Print(i, " ")
+}
+n := 2
+for range n {
+	fmt.Print("x ")
+}
+for i := range n + 1 {
+	i += 10 // does not change the iteration (range semantics)
+	fmt.Print(i, " ")
+}
+var k int64 = 2
+for i := range k {
+	fmt.Printf("%T ", i)
+}
+xs := []string{"a", "b"}
+for i := range len(xs) {
+	fmt.Print(xs[i])
+}
+var fns []func() int
+for i := range 3 {
+	fns = append(fns, func() int { return i })
+}
+fmt.Println(fns[0](), fns[1](), fns[2]())`)
+	if want := "0 1 2 x x 10 11 12 int64 int64 ab0 1 2\n"; r.out != want {
+		t.Errorf("out %q, want %q", r.out, want)
+	}
+	r = s.mustRun(`func count(n int) (c int) {
+	for range n {
+		c++
+	}
+	const m = 4
+	for i := range m {
+		c += i
+	}
+outer:
+	for i := range n {
+		for j := range 10 {
+			if j > i {
+				continue outer
+			}
+			c += 100
+		}
+	}
+	return c
+}
+var j int
+for j = range 4 {
+}
+count(3) + j`)
+	if r.shown != "612" { // 3 + 6 + 100*(1+2+3) = 609, + j == 3
+		t.Errorf("count(3)+j = %s, want 612", r.shown)
+	}
+	// Known.Ints from an earlier cell.
+	s.mustRun("total := 3")
+	r = s.mustRun("sum := 0\nfor i := range total { sum += i }\nsum")
+	if r.shown != "3" {
+		t.Errorf("range over an int from an earlier cell: %s", r.shown)
+	}
+}
+
+func TestMinMaxClear(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import "fmt"`)
+	if r := s.mustRun("min(3, 1)"); r.shown != "1" {
+		t.Errorf("min(3, 1) = %s", r.shown)
+	}
+	r := s.mustRun(`a, b := 3, 2
+x := min(a, b)
+f := 2.5
+y := max(f, 1, 7)
+z := min(4, f)
+w := max("b", "abc", "c")
+u := min(1, 2.5)
+fmt.Printf("%v %v %v %v %v %T\n", x, y, z, w, u, u)
+func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
+fmt.Println(clamp(15, 0, 10), clamp(-3, 0, 10), clamp(5, 0, 10), max(x, a) + 1)
+m := map[string]int{"a": 1, "b": 2}
+s := []int{1, 2, 3}
+clear(m)
+clear(s[1:])
+fmt.Println(len(m), s)
+v := min(a, b) * 10 + max(a, b)
+v`)
+	if want := "2 7 2.5 c 1 float64\n10 0 5 4\n0 [1 0 0]\n"; r.out != want || r.shown != "23" {
+		t.Errorf("out %q shown %q, want %q and 23", r.out, r.shown, want)
+	}
+	// A user func named max shadows the builtin.
+	r = s.mustRun("func max(xs ...int) int { return -1 }\nmax(1, 2)")
+	if r.shown != "-1" {
+		t.Errorf("user max: %s", r.shown)
+	}
+}
+
+func TestTopLevelControlFlow(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import "fmt"`)
+	r := s.mustRun(`total := 0
+for i := 0; i < 3; i++ {
+	total += i
+}
+m := map[string]int{"a": 1}
+w := -1
+if v, ok := m["z"]; !ok {
+	w = v
+}
+var a any = 3
+switch v := a.(type) {
+case int:
+	fmt.Println("int", v)
+}
+switch {
+case total > 2:
+	fmt.Println("big")
+}
+ch := make(chan int, 1)
+ch <- 5
+select {
+case got := <-ch:
+	fmt.Println("got", got)
+default:
+}
+{
+	hidden := 1
+	total += hidden
+}
+loop:
+for {
+	break loop
+}
+fmt.Println(total, w)`)
+	if want := "int 3\nbig\ngot 5\n4 0\n"; r.out != want {
+		t.Errorf("out %q, want %q", r.out, want)
+	}
+	if _, err := s.run("hidden"); err == nil || !strings.Contains(err.Error(), "undefined: hidden") {
+		t.Errorf("a := inside a top-level block leaked: %v", err)
+	}
+	r = s.mustRun(`v, ok := m["a"]
+_, ok2 := m["b"]
+n, isInt := a.(int)
+str, isStr := a.(string)
+keys := func() string { return "a" }
+v2, ok3 := m[keys()]
+fmt.Println(v, ok, ok2, n, isInt, str == "", isStr, v2, ok3)`)
+	if want := "1 true false 3 true true false 1 true\n"; r.out != want {
+		t.Errorf("comma-ok: %q, want %q", r.out, want)
+	}
+	// Redefinition of a comma-ok variable in the same cell reuses it.
+	r = s.mustRun("q := 0\nq, found := m[\"a\"]\nfmt.Println(q, found)")
+	if r.out != "1 true\n" {
+		t.Errorf("comma-ok reusing a name: %q", r.out)
+	}
+}
+
+func TestGoStatementsRecoverPanics(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import ("fmt"; "sync")
+func boom(n int, wg *sync.WaitGroup) { defer wg.Done(); panic(fmt.Sprint("worker ", n, " failed")) }
+type C struct{ n int }
+func (c *C) Add(k int, wg *sync.WaitGroup) { defer wg.Done(); c.n += k }`)
+	r := s.mustRun(`var wg sync.WaitGroup
+wg.Add(3)
+go func() {
+	defer wg.Done()
+	panic("boom")
+}()
+n := 1
+go boom(n, &wg)
+n = 2
+c := &C{}
+go c.Add(n, &wg)
+wg.Wait()
+fmt.Println("alive", c.n)`)
+	if r.out != "alive 2\n" {
+		t.Errorf("out %q", r.out)
+	}
+	got := s.panics()
+	slices.Sort(got)
+	if want := []string{"boom", "worker 1 failed"}; !slices.Equal(got, want) {
+		t.Errorf("goroutine panics %q, want %q", got, want)
+	}
+	if !strings.Contains(r.plan.Segments[0].Src, HostPkg+"."+GoPanicFunc+"(recover())") {
+		t.Errorf("no guard in %s", r.plan.Segments[0].Src)
+	}
+	// Guarded inside funcs too, with variadic calls.
+	r = s.mustRun(`func fan(xs ...int) { defer wg.Done(); panic(len(xs)) }
+func start() {
+	wg.Add(1)
+	xs := []int{1, 2, 3}
+	go fan(xs...)
+	wg.Wait()
+}
+start()`)
+	if got := s.panics(); len(got) != 3 || got[2] != "3" {
+		t.Errorf("goroutine panics %q", got)
+	}
+}
+
+func TestTrailingExpression(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import ("fmt"; "log"; "os")`)
+	for _, tc := range []struct {
+		src, out, shown string
+		suppress        bool
+	}{
+		{"1 + 2", "", "3", false},
+		{"func two() (int, string) { return 1, \"a\" }\ntwo()", "", "1, a", false},
+		{`fmt.Println("hi")`, "hi\n", "", true},
+		{`fmt.Fprintln(os.Stdout, "x")`, "", "", true},
+		{`log.SetFlags(0); log.Print("l")`, "l\n", "", true},
+		{"x := 4\nx", "", "4", false},
+		{"func none() {}\nnone()", "", "", false},
+		{"// just a comment", "", "", false},
+		{"x := 5 // no trailing expression", "", "", false},
+		{"fmt.Sprint(\"a\",\n\t\"b\")", "", "ab", false},
+	} {
+		r := s.mustRun(tc.src)
+		if r.shown != tc.shown || r.plan.Suppress != tc.suppress || (tc.out != "" && r.out != tc.out) {
+			t.Errorf("%q: out %q shown %q suppress %v; want %q %q %v", tc.src, r.out, r.shown, r.plan.Suppress, tc.out, tc.shown, tc.suppress)
+		}
+	}
+	p, err := Build("cell9", "x := 1\n\n  x +\n  2", Known{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TrailingLine != 3 || p.TrailingCol != 3 || !strings.HasPrefix(p.ShowSrc("show"), ";\nshow(/*line cell9.go:3:3*/x") {
+		t.Errorf("trailing at %d:%d, ShowSrc %q", p.TrailingLine, p.TrailingCol, p.ShowSrc("show"))
+	}
+}
+
+func TestErrorsNameCellLines(t *testing.T) {
+	s := newSession(t)
+	s.mustRun(`import "fmt"`)
+	_, err := s.run("x := 1\n\n\n\nfor i := 0; i < 2; i++ {\n\tgo func() { fmt.Println(i) }()\n}\n\ny := undefinedThing + x")
+	if err == nil || !strings.Contains(err.Error(), "cell2.go:9") {
+		t.Errorf("error %v does not name cell2.go:9", err)
+	}
+	_, err = s.run("func f() {\n\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}\nf()")
+	if err == nil || !strings.Contains(s.out.String(), "cell3.go:4") {
+		t.Errorf("panic trace %q (err %v) does not name cell3.go:4", s.out.String(), err)
+	}
+	_, err = s.run("for i := range 3 {\n\tfmt.Println(i)\n\n\n\tfmt.Println(undefinedToo)\n}")
+	if err == nil || !strings.Contains(err.Error(), "cell4.go:5") {
+		t.Errorf("error %v does not name cell4.go:5", err)
+	}
+}
+
+func TestRedefinitionAndReplay(t *testing.T) {
+	s := newSession(t)
+	s.mustRun("import \"fmt\"\nfunc f() int { return 1 }\nfunc g() int { return f() * 10 }\nfunc h() string { return fmt.Sprint(g()) }\ntype P struct{ A int }\nfunc (p P) Get() int { return p.A }\nfunc k() int { return P{4}.Get() }")
+	r := s.mustRun("func f() int { return 2 }")
+	d := r.plan.Defines()
+	if len(d) != 1 || d[0].Name != "f" || !d[0].Redefines || d[0].Kind != DeclFunc {
+		t.Fatalf("defines %+v", d)
+	}
+	callers := Callers(s.decls, "f")
+	if !slices.Equal(callers, []string{"g", "h"}) {
+		t.Errorf("Callers(f) = %v", callers)
+	}
+	if got := Callers(s.decls, "P.Get"); !slices.Equal(got, []string{"k"}) {
+		t.Errorf("Callers(P.Get) = %v", got)
+	}
+	// Re-evaluate the callers' latest sources: g now sees the new f.
+	for _, name := range callers {
+		for i := len(s.decls) - 1; i >= 0; i-- {
+			if s.decls[i].Name == name {
+				if err := s.eval(s.decls[i].Src); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+	}
+	if r := s.mustRun("h()"); r.shown != "20" {
+		t.Errorf("h() after redefining f = %s", r.shown)
+	}
+	// Replay into a fresh interpreter: imports, types, then funcs, from Decl.Src alone.
+	s.mustRun("const Base = 5\nvar total = Base * 2\nfor i := 0; i < 3; i++ { total += i }")
+	fresh := newSession(t)
+	latest := map[string]int{}
+	for i, d := range s.decls {
+		latest[string(d.Kind)+" "+d.Name] = i
+	}
+	order := []DeclKind{DeclImport, DeclType, DeclConst, DeclVar, DeclFunc, DeclMethod}
+	for _, kind := range order {
+		for i, d := range s.decls {
+			if d.Kind == kind && latest[string(d.Kind)+" "+d.Name] == i {
+				if err := fresh.eval(d.Src); err != nil {
+					t.Fatalf("replaying %s %s: %v\n%s", d.Kind, d.Name, err, d.Src)
+				}
+			}
+		}
+	}
+	fresh.n = s.n
+	if r := fresh.mustRun("fmt.Sprint(h(), k(), total)"); r.shown != "20 4 13" {
+		t.Errorf("after replay: %s", r.shown)
+	}
+}
+
+func TestIsComplete(t *testing.T) {
+	for _, tc := range []struct{ src, status, indent string }{
+		{"x := 1", StatusComplete, ""},
+		{"", StatusComplete, ""},
+		{"func f() {", StatusIncomplete, "\t"},
+		{"for {\n\tif x {", StatusIncomplete, "\t\t"},
+		{"x := foo(1,", StatusIncomplete, "\t"},
+		{"s := `raw", StatusIncomplete, ""},
+		{"x := 1 +", StatusIncomplete, "\t"},
+		{"x := a &&", StatusIncomplete, "\t"},
+		{"/* open comment", StatusIncomplete, ""},
+		{"x := 1 }", StatusInvalid, ""},
+		{"x := := 2", StatusInvalid, ""},
+		{"x++", StatusComplete, ""},
+		{"import \"fmt\"\nfmt.Println(1)", StatusComplete, ""},
+		{"func main() {}", StatusComplete, ""},
+	} {
+		st, in := IsComplete(tc.src)
+		if st != tc.status || in != tc.indent {
+			t.Errorf("IsComplete(%q) = %q, %q; want %q, %q", tc.src, st, in, tc.status, tc.indent)
+		}
+	}
+}
