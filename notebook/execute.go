@@ -178,6 +178,9 @@ type executor struct {
 	current      int // index of the cell whose messages are accepted, -1 between cells
 	clearPending bool
 	displays     map[string][]outRef
+	// tail accumulates the text of the stream output at tailPos (the cell's last output).
+	tail    *strings.Builder
+	tailPos outRef
 }
 
 func (x *executor) emit(ev Event) {
@@ -189,7 +192,7 @@ func (x *executor) emit(ev Event) {
 func (x *executor) runCell(ctx context.Context, i int, k Kernel) (*CellError, error) {
 	c := &x.nb.Cells[i]
 	x.mu.Lock()
-	x.current, x.clearPending = i, false
+	x.current, x.clearPending, x.tail = i, false, nil
 	x.emit(Event{Kind: CellStarted, Index: i, Cell: c})
 	x.mu.Unlock()
 
@@ -333,11 +336,20 @@ func (x *executor) handle(i int, m Msg) {
 		x.applyPendingClear(i, c)
 		if n := len(c.Outputs); n > 0 && c.Outputs[n-1].OutputType == Stream && c.Outputs[n-1].Name == name {
 			o := &c.Outputs[n-1]
-			merged := o.Text + text
-			if strings.ContainsAny(text, "\r\b") || strings.HasSuffix(o.Text, "\r") {
-				merged = fixStream(merged)
+			// Append through a builder kept for the cell's last stream, so a cell printing
+			// many small chunks costs linear time, not quadratic.
+			if x.tail == nil || x.tailPos != (outRef{i, n - 1}) {
+				x.tail, x.tailPos = &strings.Builder{}, outRef{i, n - 1}
+				x.tail.WriteString(o.Text)
 			}
-			o.Text = merged
+			pendingCR := strings.HasSuffix(o.Text, "\r")
+			x.tail.WriteString(text)
+			if pendingCR || strings.ContainsAny(text, "\r\b") {
+				fixed := fixStream(x.tail.String())
+				x.tail.Reset()
+				x.tail.WriteString(fixed)
+			}
+			o.Text = x.tail.String()
 			x.emit(Event{Kind: StreamText, Index: i, Cell: c, Output: o, Pos: n - 1, Name: name, Text: text})
 			return
 		}
@@ -392,6 +404,7 @@ func (x *executor) applyPendingClear(i int, c *Cell) {
 
 func (x *executor) clear(i int, c *Cell) {
 	c.Outputs = nil
+	x.tail = nil
 	x.forgetCell(i)
 	x.emit(Event{Kind: OutputsCleared, Index: i, Cell: c})
 }

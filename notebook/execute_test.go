@@ -338,3 +338,31 @@ type failingKernel struct{}
 func (failingKernel) Execute(context.Context, string, func(Msg)) (Reply, error) {
 	return Reply{}, errors.New("kernel process exited")
 }
+
+func TestExecuteStreamAfterClearStartsFresh(t *testing.T) {
+	k := &fakeKernel{script: map[string]fakeCell{
+		"c": {msgs: []Msg{stream("stdout", "a"), stream("stdout", "b"), clearOutput(false), stream("stdout", "c"), stream("stdout", "d\n")}},
+	}}
+	nb := notebookOf("c")
+	if err := Execute(context.Background(), nb, k, ExecOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if o := nb.Cells[0].Outputs; len(o) != 1 || o[0].Text != "cd\n" {
+		t.Errorf("outputs %+v", o)
+	}
+}
+
+// BenchmarkExecuteManyChunks measures a cell printing 20,000 small chunks (linear merging).
+func BenchmarkExecuteManyChunks(b *testing.B) {
+	msgs := make([]Msg, 20000)
+	for i := range msgs {
+		msgs[i] = stream("stdout", "line of output number i\n")
+	}
+	for b.Loop() {
+		k := &fakeKernel{script: map[string]fakeCell{"p": {msgs: msgs}}}
+		nb := notebookOf("p")
+		if err := Execute(context.Background(), nb, k, ExecOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
