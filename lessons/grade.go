@@ -297,7 +297,8 @@ func lessonOf(nb *notebook.Notebook) string {
 // WriteText prints the result as a table: one row per exercise (id, points, max, result,
 // reason) and a total.
 func (r Result) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s\n", filepath.Base(r.Notebook))
 	fmt.Fprintf(tw, "  EXERCISE\tPOINTS\tMAX\tRESULT\tREASON\n")
 	for _, s := range r.Exercises {
@@ -315,7 +316,18 @@ func (r Result) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "  (no check cells: nothing to grade)\t\t\t\t\n")
 	}
 	fmt.Fprintf(tw, "  TOTAL\t%s\t%s\t\t\n", num(round2(r.Points)), num(r.Max))
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.SplitAfter(buf.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \n")
+		if strings.HasSuffix(l, "\n") {
+			lines[i] += "\n"
+		}
+	}
+	_, err := io.WriteString(w, strings.Join(lines, ""))
+	return err
 }
 
 func round2(f float64) float64 {

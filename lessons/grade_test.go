@@ -211,7 +211,7 @@ func TestGradeOutputFormats(t *testing.T) {
 		"  EXERCISE     POINTS  MAX  RESULT  REASON\n" +
 		"  sum-check    2       2    pass    add(2, 3) = 5\n" +
 		"  count-check  1       3    fail    count(4) = 0, want 4\n" +
-		"  TOTAL        3       5            \n"
+		"  TOTAL        3       5\n"
 	if b.String() != want {
 		t.Errorf("table:\n%q\nwant\n%q", b.String(), want)
 	}
