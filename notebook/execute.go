@@ -31,9 +31,10 @@ type Reply struct {
 }
 
 // Kernel runs code. Execute sends one execute_request, calls onMsg for each iopub message whose
-// parent is that request, in order, and returns the execute_reply once the kernel is idle again.
-// onMsg may run on another goroutine but never after Execute returns... except for an Execute
-// that returned because ctx ended: then late calls are allowed and ignored.
+// parent is that request, in order and never concurrently, and returns the execute_reply once
+// the kernel is idle again (all of the request's iopub messages delivered). onMsg may run on
+// another goroutine. When Execute returns early because ctx ended, late onMsg calls are
+// ignored.
 type Kernel interface {
 	Execute(ctx context.Context, code string, onMsg func(Msg)) (Reply, error)
 }
