@@ -74,8 +74,8 @@ time.Sleep(3 * time.Second)`)
 }
 
 func TestStackOverflowAndOOM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow")
+	if testing.Short() || raceEnabled {
+		t.Skip("slow; and the race detector's shadow memory does not fit the address-space limit")
 	}
 	s := newSup(t)
 	e, _ := mustErr(t, s, `func rec(n int) int { return rec(n+1) + 1 }

@@ -169,6 +169,11 @@ x * 2`); got != "6" {
 	if got, _ := mustOK(t, s, `x = 5`); got != "" {
 		t.Fatalf("assignment shows %q", got)
 	}
+	// A type named T after the prelude's generic helpers (yaegi leaks type parameter names).
+	mustOK(t, s, "type T int")
+	if got, _ := mustOK(t, s, "T(3) + 1"); got != "4" {
+		t.Fatalf("T(3)+1 = %q", got)
+	}
 }
 
 func TestMultiValueAndRender(t *testing.T) {
