@@ -168,7 +168,7 @@ func BenchmarkThreads1kSleeps(b *testing.B) {
 
 // E8: 4 CPU jobs of about one unit each under every model; the speedups are against Sequential.
 func BenchmarkE8CPU(b *testing.B) {
-	n := PrimesFor(exampleUnit() * 2)
+	n := PrimesFor(exampleUnit())
 	for i := 0; i < b.N; i++ {
 		c := Compare(Repeat(4, CountPrimes(n)), Sequential, Threads, GILThreads, Processes, Gather)
 		for _, r := range c.Reports {

@@ -1,15 +1,18 @@
-package executors
+package yaegitest
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/quire-go/quire/executors"
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 )
@@ -17,25 +20,25 @@ import (
 // yaegiSymbols is a hand-written subset of what `yaegi extract` generates for this package.
 var yaegiSymbols = interp.Exports{
 	"github.com/quire-go/quire/executors/executors": {
-		"Threads":          reflect.ValueOf(Threads),
-		"GILThreads":       reflect.ValueOf(GILThreads),
-		"Gather":           reflect.ValueOf(Gather),
-		"Sequential":       reflect.ValueOf(Sequential),
-		"Processes":        reflect.ValueOf(Processes),
-		"Compare":          reflect.ValueOf(Compare),
-		"Each":             reflect.ValueOf(Each),
-		"Repeat":           reflect.ValueOf(Repeat),
-		"Call":             reflect.ValueOf(Call),
-		"Func":             reflect.ValueOf(Func),
-		"Sleep":            reflect.ValueOf(Sleep),
-		"NewThreadPool":    reflect.ValueOf(NewThreadPool),
-		"ReturnExceptions": reflect.ValueOf(ReturnExceptions),
-		"WithContext":      reflect.ValueOf(WithContext),
-		"Task":             reflect.ValueOf((*Task)(nil)),
-		"Report":           reflect.ValueOf((*Report)(nil)),
-		"Model":            reflect.ValueOf((*Model)(nil)),
-		"Future":           reflect.ValueOf((*Future)(nil)),
-		"Named":            reflect.ValueOf((*Named)(nil)),
+		"Threads":          reflect.ValueOf(executors.Threads),
+		"GILThreads":       reflect.ValueOf(executors.GILThreads),
+		"Gather":           reflect.ValueOf(executors.Gather),
+		"Sequential":       reflect.ValueOf(executors.Sequential),
+		"Processes":        reflect.ValueOf(executors.Processes),
+		"Compare":          reflect.ValueOf(executors.Compare),
+		"Each":             reflect.ValueOf(executors.Each),
+		"Repeat":           reflect.ValueOf(executors.Repeat),
+		"Call":             reflect.ValueOf(executors.Call),
+		"Func":             reflect.ValueOf(executors.Func),
+		"Sleep":            reflect.ValueOf(executors.Sleep),
+		"NewThreadPool":    reflect.ValueOf(executors.NewThreadPool),
+		"ReturnExceptions": reflect.ValueOf(executors.ReturnExceptions),
+		"WithContext":      reflect.ValueOf(executors.WithContext),
+		"Task":             reflect.ValueOf((*executors.Task)(nil)),
+		"Report":           reflect.ValueOf((*executors.Report)(nil)),
+		"Model":            reflect.ValueOf((*executors.Model)(nil)),
+		"Future":           reflect.ValueOf((*executors.Future)(nil)),
+		"Named":            reflect.ValueOf((*executors.Named)(nil)),
 	},
 }
 
@@ -46,7 +49,9 @@ func (yaegiHost) Command(ctx context.Context) (*exec.Cmd, error) {
 	return nil, errors.New("no child processes in this test")
 }
 
-func (yaegiHost) NameOf(fn any) (string, error) { return funcName(fn) }
+func (yaegiHost) NameOf(fn any) (string, error) {
+	return "", errors.New("executors: cannot run an interpreted function passed without its name; wrap it with executors.Func(\"name\", fn)")
+}
 
 func newInterp(t *testing.T) (*interp.Interpreter, *bytes.Buffer) {
 	t.Helper()
@@ -64,13 +69,13 @@ func newInterp(t *testing.T) (*interp.Interpreter, *bytes.Buffer) {
 	return i, &stderr
 }
 
-func evalReport(t *testing.T, i *interp.Interpreter, src string) *Report {
+func evalReport(t *testing.T, i *interp.Interpreter, src string) *executors.Report {
 	t.Helper()
 	v, err := i.Eval(src)
 	if err != nil {
 		t.Fatalf("%s: %v", src, err)
 	}
-	r, ok := v.Interface().(*Report)
+	r, ok := v.Interface().(*executors.Report)
 	if !ok {
 		t.Fatalf("%s returned %T", src, v.Interface())
 	}
@@ -107,7 +112,7 @@ func boom() { var m map[string]int; m["x"] = 1 }`)
 	// The first error cancels an interpreted coroutine at its await point, silently.
 	stderr.Reset()
 	r = evalReport(t, i, `executors.Gather(fail, long)`)
-	if r.Err == nil || !errors.Is(r.Records[1].Err, ErrCancelled) || r.Wall > 5*unit {
+	if r.Err == nil || !errors.Is(r.Records[1].Err, executors.ErrCancelled) || r.Wall > 5*unit {
 		t.Errorf("gather cancel: %v, %v, %v", r.Err, r.Records[1].Err, r.Wall)
 	}
 	if s := stderr.String(); strings.Contains(s, "panic") || strings.Contains(s, "must not") {
@@ -116,7 +121,7 @@ func boom() { var m map[string]int; m["x"] = 1 }`)
 
 	// A runtime panic in interpreted code becomes the task's error.
 	r = evalReport(t, i, `executors.Threads(boom)`)
-	var pe *PanicError
+	var pe *executors.PanicError
 	if !errors.As(r.Records[0].Err, &pe) || !strings.Contains(pe.Error(), "nil map") {
 		t.Errorf("interpreted panic: %v", r.Records[0].Err)
 	}
@@ -129,12 +134,40 @@ func boom() { var m map[string]int; m["x"] = 1 }`)
 
 // Processes refuse interpreted functions that come without a name, and say how to fix it.
 func TestInterpretedClosureRefused(t *testing.T) {
-	SetProcessHost(yaegiHost{})
-	defer SetProcessHost(nil)
+	executors.SetProcessHost(yaegiHost{})
+	defer executors.SetProcessHost(nil)
 	i, _ := newInterp(t)
 	r := evalReport(t, i, `executors.Processes(func() {})`)
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "executors.Func") {
 		t.Errorf("err = %v", r.Err)
 	}
-	_ = time.Second
+}
+
+const unit = 200 * time.Millisecond
+
+func within(t *testing.T, what string, got, lo, hi time.Duration) {
+	t.Helper()
+	if got < lo || got > hi {
+		t.Errorf("%s took %v, want between %v and %v", what, got, lo, hi)
+	}
+}
+
+// assertOneAtATime checks the event loop's invariant: no two coroutines ran at the same time.
+func assertOneAtATime(t *testing.T, r *executors.Report) {
+	t.Helper()
+	var spans []executors.Span
+	for _, rec := range r.Records {
+		spans = append(spans, rec.Spans...)
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].Start < spans[j].Start })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].Start < spans[i-1].End {
+			t.Fatalf("coroutines ran at the same time: %v and %v", spans[i-1], spans[i])
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	executors.SetProgressDelay(-1)
+	os.Exit(m.Run())
 }
