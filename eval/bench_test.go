@@ -49,13 +49,14 @@ func BenchmarkInterrupt(b *testing.B) {
 	mustOK(b, s, "func keep() int { return 1 }")
 	var interruptToReply, interruptToNext time.Duration
 	for i := 0; i < b.N; i++ {
-		var t0 time.Time
+		started := make(chan time.Time, 1)
 		go func() {
 			time.Sleep(50 * time.Millisecond)
-			t0 = time.Now()
+			started <- time.Now()
 			_ = s.Interrupt()
 		}()
 		r, _ := run(b, s, "for {}")
+		t0 := <-started
 		interruptToReply += time.Since(t0)
 		if r.Error == nil || r.Error.Name != "KeyboardInterrupt" {
 			b.Fatal(r)
@@ -118,13 +119,14 @@ func BenchmarkInterruptSpare(b *testing.B) {
 	var toNext time.Duration
 	for i := 0; i < b.N; i++ {
 		time.Sleep(100 * time.Millisecond) // let the spare start
-		var t0 time.Time
+		started := make(chan time.Time, 1)
 		go func() {
 			time.Sleep(50 * time.Millisecond)
-			t0 = time.Now()
+			started <- time.Now()
 			_ = s.Interrupt()
 		}()
 		run(b, s, "for {}")
+		t0 := <-started
 		if got, _ := mustOK(b, s, "keep()"); got != "1" {
 			b.Fatal(got)
 		}

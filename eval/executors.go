@@ -36,18 +36,36 @@ func usesExecutors(plan *cell.Plan, known cell.Known) bool {
 // wrapExecutorFuncs passes top-level functions to executors by name: in a call of a package
 // function listed in executors.FuncParamCallees, an argument that is the bare name of a
 // top-level func of the session becomes executors.Func("name", name), so a child process can
-// find it (an interpreted func value has no name). Methods (pool.Submit(f)) are left alone:
-// without types, a Submit of another type could not be told apart.
+// find it (an interpreted func value has no name). Method calls (pool.Submit(f)) are wrapped
+// when the receiver is a variable the session assigned from an executors call
+// (pool := executors.NewProcessPool(4)); other types' methods of the same name are left alone.
 func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.Plan {
 	pkg := executorsName(plan, known)
 	if pkg == "" {
 		return plan
 	}
 	callees := map[string]bool{}
+	methods := map[string]bool{}
 	for _, c := range executors.FuncParamCallees {
-		if !strings.Contains(c, ".") && c != "Func" {
+		if _, m, ok := strings.Cut(c, "."); ok {
+			methods[m] = true
+		} else if c != "Func" {
 			callees[c] = true
 		}
+	}
+	s.mu.Lock()
+	if s.execVars == nil {
+		s.execVars = map[string]bool{}
+	}
+	for i := range plan.Segments {
+		collectExecVars(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.execVars)
+	}
+	for v := range s.execVars {
+		callees[v+"."] = true
+	}
+	s.mu.Unlock()
+	for m := range methods {
+		callees["."+m] = true
 	}
 	funcs := map[string]bool{}
 	for name := range known.Funcs {
@@ -80,9 +98,6 @@ func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.
 
 // wrapFuncArgs rewrites src (statements, or a file of declarations) textually.
 func wrapFuncArgs(src string, stmts bool, pkg string, callees, funcs map[string]bool) string {
-	if !strings.Contains(src, pkg+".") {
-		return src
-	}
 	prefix, suffix := "package p;", ""
 	if stmts {
 		prefix, suffix = "package p;func _(){", "\n}"
@@ -103,7 +118,13 @@ func wrapFuncArgs(src string, stmts bool, pkg string, callees, funcs map[string]
 		if !ok {
 			return true
 		}
-		if x, ok := sel.X.(*ast.Ident); !ok || x.Name != pkg || !callees[sel.Sel.Name] {
+		x, ok := sel.X.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		pkgCall := x.Name == pkg && callees[sel.Sel.Name]
+		methodCall := x.Name != pkg && callees[x.Name+"."] && callees["."+sel.Sel.Name]
+		if !pkgCall && !methodCall {
 			return true
 		}
 		for _, a := range call.Args {
@@ -125,4 +146,53 @@ func wrapFuncArgs(src string, stmts bool, pkg string, callees, funcs map[string]
 		src = src[:e.off] + pkg + ".Func(" + strconv.Quote(name) + ", " + name + ")" + src[e.end:]
 	}
 	return src
+}
+
+// collectExecVars adds to vars the names assigned from a call of a function of package pkg
+// (pool := executors.NewProcessPool(2), var tp = executors.NewThreadPool(3)).
+func collectExecVars(src string, stmts bool, pkg string, vars map[string]bool) {
+	if !strings.Contains(src, pkg+".") {
+		return
+	}
+	prefix, suffix := "package p;", ""
+	if stmts {
+		prefix, suffix = "package p;func _(){", "\n}"
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "", prefix+src+suffix, parser.SkipObjectResolution)
+	if err != nil {
+		return
+	}
+	fromPkg := func(e ast.Expr) bool {
+		call, ok := e.(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		x, ok := sel.X.(*ast.Ident)
+		return ok && x.Name == pkg
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			if len(x.Lhs) == len(x.Rhs) {
+				for i, l := range x.Lhs {
+					if id, ok := l.(*ast.Ident); ok && fromPkg(x.Rhs[i]) {
+						vars[id.Name] = true
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			if len(x.Names) == len(x.Values) {
+				for i, id := range x.Names {
+					if fromPkg(x.Values[i]) {
+						vars[id.Name] = true
+					}
+				}
+			}
+		}
+		return true
+	})
 }

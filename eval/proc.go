@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -243,6 +242,7 @@ func (p *proc) readDiag(r *os.File) {
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
+			p.s.log.Debug("worker fd 2", "pid", p.pid, "line", string(bytes.TrimRight(line, "\n")))
 			p.diagMu.Lock()
 			p.diag = append(p.diag, line...)
 			if len(p.diag) > diagKeep {
@@ -354,6 +354,3 @@ func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
 	}
 }
 
-func logAttrs(p *proc) []any {
-	return []any{slog.Int("pid", p.pid)}
-}

@@ -61,7 +61,8 @@ type Supervisor struct {
 	interr       bool  // the running cell was interrupted
 	inputCancel  context.CancelFunc
 	lastDuration time.Duration
-	notes        []string // messages for the next cell (replay failures after a background restart)
+	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
+	notes        []string        // messages for the next cell (replay failures after a background restart)
 
 	outMu sync.Mutex
 	out   backend.Output // running cell's Output, or the last one
@@ -455,6 +456,7 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		s.mu.Lock()
 		s.sess = newSession()
 		s.notes = nil
+		s.execVars = nil
 		s.mu.Unlock()
 		ready := s.restart(nil)
 		s.execMu.Unlock()
