@@ -353,4 +353,3 @@ func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
 		}
 	}
 }
-
