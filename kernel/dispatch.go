@@ -151,7 +151,13 @@ func (k *Kernel) orderedLoop() {
 func (k *Kernel) goConcurrent(r *request, h handler) {
 	select {
 	case k.concurSem <- struct{}{}:
-	case <-k.stopCh:
+	default:
+		// Too many backend calls in flight (a stuck backend): answer at once rather than block
+		// the channel's reader.
+		k.log.Warn("too many concurrent requests; refusing", "msg_type", r.msg.Type())
+		go k.handle(k.runCtx, r, handler{fn: func(*Kernel, context.Context, *request) any {
+			return errorContent("KernelBusy", "too many "+r.msg.Type()+" requests in flight", nil)
+		}})
 		return
 	}
 	go func() {

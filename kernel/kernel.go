@@ -205,8 +205,9 @@ func New(cfg Config) (*Kernel, error) {
 	zlog := slog.NewLogLogger(k.log.Handler(), slog.LevelWarn)
 	opts := []zmq4.Option{zmq4.WithLogger(zlog), zmq4.WithTimeout(30 * time.Second)}
 
+	registerGuardedTransports()
 	bind := func(name string, sock zmq4.Socket, port *int) error {
-		ep := conn.Endpoint(*port)
+		ep := conn.bindEndpoint(*port)
 		if err := sock.Listen(ep); err != nil {
 			return fmt.Errorf("kernel: bind %s channel on %s: %w", name, ep, err)
 		}

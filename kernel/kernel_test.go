@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -849,4 +850,29 @@ func TestServeReturnsOnContextCancel(t *testing.T) {
 		t.Fatalf("rebinding after Serve returned: %v", err)
 	}
 	k2.Close()
+}
+
+// A TCP connection that never starts a ZMTP handshake must not block other clients (zmq4 does
+// the handshake in its accept loop; the kernel's guarded listener filters such connections).
+func TestSilentConnectionDoesNotBlockClients(t *testing.T) {
+	h := startKernel(t, nil)
+	info := h.k.ConnectionInfo()
+	for _, port := range []int{info.ShellPort, info.IOPubPort, info.StdinPort, info.ControlPort, info.HBPort} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(info.Endpoint(port), "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+	}
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, info)
+	if err != nil {
+		t.Fatalf("second client blocked by a silent connection: %v", err)
+	}
+	defer c.Close()
+	if r, err := c.Execute(ctx, "print second", nil); err != nil || r.Stream("stdout") != "second\n" {
+		t.Fatalf("second client: %v %v", err, r)
+	}
 }

@@ -217,11 +217,30 @@ func connect(ctx context.Context, info kernel.ConnectionInfo, dead chan struct{}
 		c.sendMu[ch] = new(sync.Mutex)
 		c.unmatched[ch] = make(chan *kernel.Message, 1024)
 	}
-	for _, ch := range []Channel{Shell, Control, Stdin, IOPub, HB} {
-		if err := c.socks[ch].Dial(info.Endpoint(ports[ch])); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("client: connect %s: %w", ch, err)
+	// zmq4's Dial ignores contexts and blocks in the ZMTP handshake if the peer never answers:
+	// dial in a goroutine and give up when ctx ends.
+	dialed := make(chan error, 1)
+	go func() {
+		for _, ch := range []Channel{Shell, Control, Stdin, IOPub, HB} {
+			if err := c.socks[ch].Dial(info.Endpoint(ports[ch])); err != nil {
+				dialed <- fmt.Errorf("client: connect %s: %w", ch, err)
+				return
+			}
 		}
+		dialed <- nil
+	}()
+	select {
+	case err := <-dialed:
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+	case <-ctx.Done():
+		c.Close()
+		return nil, fmt.Errorf("client: connect: %w", ctx.Err())
+	case <-dead:
+		c.Close()
+		return nil, ErrKernelDied
 	}
 	if err := c.socks[IOPub].SetOption(zmq4.OptionSubscribe, ""); err != nil {
 		c.Close()
