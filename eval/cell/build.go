@@ -72,6 +72,7 @@ func DisplayPositions(msg string) string {
 type builder struct {
 	file  string
 	src   []byte
+	psrc  []byte // src with import and package items blanked out
 	known Known
 	plan  *Plan
 
@@ -100,14 +101,22 @@ func (b *builder) run() error {
 	b.userFns = map[string]bool{}
 	b.consts = map[string]bool{}
 	b.ints = map[string]bool{}
+	// Imports are hoisted and package clauses dropped: blank them out (keeping newlines) in the
+	// text the other items are parsed from, so items around them can merge.
+	b.psrc = append([]byte(nil), b.src...)
 	var rest []item
 	for _, it := range items {
 		switch it.kind {
-		case itemPackage:
-			continue // a cell pasted from a file: ignore "package main"
-		case itemImport:
-			if err := b.doImport(it); err != nil {
-				return err
+		case itemPackage, itemImport:
+			if it.kind == itemImport {
+				if err := b.doImport(it); err != nil {
+					return err
+				}
+			}
+			for k := it.start; k < it.end; k++ {
+				if b.psrc[k] != '\n' {
+					b.psrc[k] = ' '
+				}
 			}
 			continue
 		}
@@ -118,7 +127,7 @@ func (b *builder) run() error {
 	var kinds []itemKind
 	for i := 0; i < len(rest); {
 		j := i + 1
-		for j < len(rest) && rest[j].kind == rest[i].kind && rest[j].index == rest[j-1].index+1 {
+		for j < len(rest) && rest[j].kind == rest[i].kind {
 			j++
 		}
 		g := item{kind: rest[i].kind, start: rest[i].start, end: rest[j-1].end}
@@ -189,14 +198,18 @@ func (b *builder) parse(it item, prefix, suffix string) (*parsed, error) {
 		buf.WriteString(strings.Repeat("\n", line-1))
 		pcol = 1
 	}
-	buf.Write(b.src[it.start:it.end])
+	text := b.src
+	if b.psrc != nil {
+		text = b.psrc
+	}
+	buf.Write(text[it.start:it.end])
 	buf.WriteString(suffix)
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, b.file, buf.String(), parser.SkipObjectResolution)
 	if err != nil {
 		return nil, b.convertErr(err, line, col, pcol)
 	}
-	tl, tc := lineCol(b.src, firstText(b.src, it.start, it.end))
+	tl, tc := lineCol(b.src, firstText(text, it.start, it.end))
 	return &parsed{fset: fset, file: f, line: line, col: col, pcol: pcol, tline: tl, tcol: tc}, nil
 }
 

@@ -21,7 +21,6 @@ const (
 type item struct {
 	kind       itemKind
 	start, end int       // byte offsets in the cell
-	index      int       // position in the cell's list of items
 	first      token.Pos // first token
 }
 
@@ -38,7 +37,7 @@ func split(file *token.File, src []byte) ([]item, error) {
 	start := 0
 	flush := func(end int) {
 		if len(toks) > 0 {
-			items = append(items, item{kind: classify(toks), start: start, end: end, first: first, index: len(items)})
+			items = append(items, item{kind: classify(toks), start: start, end: end, first: first})
 		}
 		toks = toks[:0]
 		start = end
