@@ -131,13 +131,20 @@ func makespan(durs []time.Duration, w int) time.Duration {
 	return m
 }
 
+// CoresBusy is CPU time / wall time: how many cores the run kept busy on average.
+func (r *Report) CoresBusy() float64 {
+	if r.Wall <= 0 {
+		return 0
+	}
+	return float64(r.CPU) / float64(r.Wall)
+}
+
 func secs(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
 
 // Summary is the one-line description of the run.
 func (r *Report) Summary() string {
-	s := fmt.Sprintf("%s: %d task(s), %d worker(s), wall %s, CPU %s, speedup %.2fx, ideal %s, overhead %s",
-		r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead))
-	return s
+	return fmt.Sprintf("%s: %d task(s), %d worker(s), wall %s, CPU %s (%.2f cores busy), speedup %.2fx, ideal %s, overhead %s",
+		r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.CoresBusy(), r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead))
 }
 
 func fmtOverhead(d time.Duration) string {

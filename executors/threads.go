@@ -145,16 +145,16 @@ func execTask(ctx context.Context, t0 time.Time, r *run, p prepared, rec *TaskRe
 	rec.Result, rec.Err = res, err
 }
 
-// gilSched is a fair (FIFO) global lock with CPython's switch-interval behaviour.
+// gilSched is a fair global lock with CPython's switch-interval behaviour: a releasing task
+// hands the lock directly to the longest waiter (FIFO), like CPython's forced switching.
 type gilSched struct {
 	run      *run
 	interval time.Duration
 
 	mu      sync.Mutex
-	cond    *sync.Cond
-	next    uint64 // next ticket
-	serving uint64 // ticket allowed to hold the lock
-	held    time.Duration
+	held    bool
+	queue   []chan struct{}
+	heldFor time.Duration
 	waiting atomic.Int32
 }
 
@@ -164,22 +164,22 @@ func newGIL(r *run, interval time.Duration) *gilSched {
 	if interval <= 0 {
 		interval = 5 * time.Millisecond
 	}
-	g := &gilSched{run: r, interval: interval}
-	g.cond = sync.NewCond(&g.mu)
-	return g
+	return &gilSched{run: r, interval: interval}
 }
 
 func (g *gilSched) acquire(t *Task) {
 	w0 := time.Now()
-	g.waiting.Add(1)
 	g.mu.Lock()
-	my := g.next
-	g.next++
-	for g.serving != my {
-		g.cond.Wait()
+	if !g.held && len(g.queue) == 0 {
+		g.held = true
+		g.mu.Unlock()
+	} else {
+		ch := make(chan struct{})
+		g.queue = append(g.queue, ch)
+		g.waiting.Add(1)
+		g.mu.Unlock()
+		<-ch // the releasing task handed the lock over
 	}
-	g.mu.Unlock()
-	g.waiting.Add(-1)
 	now := time.Now()
 	t.rec.Waited += now.Sub(w0)
 	t.holds = true
@@ -190,9 +190,16 @@ func (g *gilSched) release(t *Task) {
 	now := time.Now()
 	t.holds = false
 	g.mu.Lock()
-	g.held += now.Sub(t.since)
-	g.serving++
-	g.cond.Broadcast()
+	g.heldFor += now.Sub(t.since)
+	if len(g.queue) > 0 {
+		ch := g.queue[0]
+		g.queue[0] = nil
+		g.queue = g.queue[1:]
+		g.waiting.Add(-1)
+		close(ch) // hand over: held stays true
+	} else {
+		g.held = false
+	}
 	g.mu.Unlock()
 	addSpan(t.rec, Span{t.since.Sub(g.run.t0), now.Sub(g.run.t0)})
 }
@@ -208,7 +215,7 @@ func addSpan(rec *TaskRecord, s Span) {
 func (g *gilSched) heldTotal() time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.held
+	return g.heldFor
 }
 
 func (g *gilSched) sleep(t *Task, d time.Duration) {
