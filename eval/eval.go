@@ -25,6 +25,30 @@
 // request). Displays, input requests and results are ordered after all output written before
 // them.
 //
+// Output batching: the worker buffers the user's stdout/stderr for up to 2 ms (or 32 KiB) so a
+// cell printing 100,000 lines makes a few dozen writes. fmt.Print*, fmt.Fprint*(os.Stdout, ...),
+// print and log go straight into that buffer; other writes to the os.Stdout/os.Stderr *os.File
+// (os.Stdout.Write, compiled packages such as executors, child processes) pass through a pipe
+// that is drained into the buffer before each interpreter write, so their order is kept, except
+// for such a write landing between two interpreter writes less than 50 µs apart.
+//
+// stdin: os.Stdin in cells is a reader (type *worker.Stdin, not *os.File) and fmt.Scan* read
+// from it; each read with an empty buffer sends an input_request through backend.Output.Input,
+// or fails at once with "allow_stdin is false". Package "quire" offers Input(prompt) and
+// Password(prompt).
+//
+// Process-level escapes: os.Exit, log.Fatal*, runtime.Goexit and runtime.Breakpoint end the
+// cell with an error (ename "Exit", "Goexit", "panic"); in a goroutine they end the worker like
+// a goroutine panic does.
+//
+// Magics: cells whose first non-blank line starts with % or ! go to Options.Magics first (see
+// Magics and MagicEnv); MagicEnv.GoGet implements `%go get`.
+//
+// Executors: the worker installs an executors.ProcessHost whose children are
+// `quire worker --task` processes that replay the session; top-level funcs passed to executors
+// functions (and to methods of variables assigned from executors calls) are rewritten into
+// executors.Func("name", name).
+//
 // Completion, inspection and is_complete are answered by the supervisor from its own records
 // and the documentation index (eval/godoc), so they work while a cell runs.
 package eval
