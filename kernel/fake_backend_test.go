@@ -26,6 +26,8 @@ import (
 //	input PROMPT      ask for input, print "got: VALUE" (or the error on stderr)
 //	panic             panic in Execute
 //	display           display_data with id "d1", update_display_data, clear_output
+//	mixed             stdout a, stderr b, display c, stdout d, stdout e
+//	printsleep T DUR  stdout T, then sleep DUR
 //	late              return at once; a goroutine prints "late\n" 50 ms later
 type fakeBackend struct {
 	executed  atomic.Int64
@@ -148,6 +150,19 @@ func (f *fakeBackend) Execute(ctx context.Context, req backend.ExecuteRequest, o
 		out.Display(backend.Display{Data: backend.Bundle{"text/plain": "v1"}, ID: "d1"})
 		out.Display(backend.Display{Data: backend.Bundle{"text/plain": "v2"}, ID: "d1", Update: true})
 		out.ClearOutput(true)
+	case "mixed":
+		out.Stream("stdout", "a\n")
+		out.Stream("stderr", "b\n")
+		out.Display(backend.Display{Data: backend.Bundle{"text/plain": "c"}})
+		out.Stream("stdout", "d\n")
+		out.Stream("stdout", "e\n")
+	case "printsleep":
+		text, dur, _ := strings.Cut(arg, " ")
+		out.Stream("stdout", text+"\n")
+		d, _ := time.ParseDuration(dur)
+		if err := f.wait(ctx, d); err != nil {
+			return errResult(err)
+		}
 	case "late":
 		go func() {
 			time.Sleep(50 * time.Millisecond)

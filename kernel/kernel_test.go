@@ -876,3 +876,65 @@ func TestSilentConnectionDoesNotBlockClients(t *testing.T) {
 		t.Fatalf("second client: %v %v", err, r)
 	}
 }
+
+func TestOutputOrderAndLiveStreaming(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	r, err := h.c.Execute(ctx, "mixed", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range r.IOPub {
+		c := m.ContentMap()
+		switch m.Type() {
+		case "stream":
+			got = append(got, c["name"].(string)+":"+c["text"].(string))
+		case "display_data":
+			got = append(got, "display:"+c["data"].(map[string]any)["text/plain"].(string))
+		}
+	}
+	want := []string{"stdout:a\n", "stderr:b\n", "display:c", "stdout:d\ne\n"}
+	if !slices.Equal(got, want) {
+		t.Errorf("output order %q, want %q", got, want)
+	}
+	// Stream text is published while the cell still runs, not when it ends.
+	var mu sync.Mutex
+	var events []string
+	note := func(s string) {
+		mu.Lock()
+		events = append(events, s)
+		mu.Unlock()
+	}
+	p, err := h.c.ExecuteAsync("printsleep early 1500ms", &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
+		if m.Type() == "stream" {
+			note("stream")
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(1200 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(events)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case <-p.Done():
+		t.Fatal("cell ended before its output was seen")
+	default:
+	}
+	mu.Lock()
+	if !slices.Equal(events, []string{"stream"}) {
+		t.Errorf("no live stream while the cell ran: %v", events)
+	}
+	mu.Unlock()
+	if _, err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
