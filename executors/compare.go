@@ -129,7 +129,7 @@ func (c *Comparison) SVG() string {
 		rowH  = 28.0
 		barH  = 18.0
 	)
-	height := top + float64(len(c.Reports))*rowH + 36
+	height := top + float64(len(c.Reports))*rowH + 48
 	var longest time.Duration
 	for _, r := range c.Reports {
 		longest = max(longest, r.Wall)
@@ -162,7 +162,7 @@ func (c *Comparison) SVG() string {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333333"/>`, tx, axisY, tx, axisY+5)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, tx, axisY+18, fmtTick(t, step))
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">s</text>`, left+plotW+8, axisY+18)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">seconds</text>`, left+plotW, axisY+32)
 	b.WriteString(`</svg>`)
 	return b.String()
 }
