@@ -72,7 +72,14 @@ func (f *fakeOut) Stream(name, text string) {
 func (f *fakeOut) Display(d backend.Display) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.events = append(f.events, fmt.Sprintf("display:%v", d.Data["text/plain"]))
+	e := fmt.Sprintf("display:%v", d.Data["text/plain"])
+	if h, ok := d.Data["text/html"]; ok {
+		e += fmt.Sprintf(" html:%v", h)
+	}
+	if d.Update {
+		e += " update"
+	}
+	f.events = append(f.events, e)
 }
 
 func (f *fakeOut) ClearOutput(wait bool) {

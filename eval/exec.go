@@ -114,6 +114,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		return errorResult("CompileError", err.Error())
 	}
 	plan = s.wrapExecutorFuncs(plan, known)
+	plan = s.wrapDisplayArgs(plan, known)
 	p, err := s.worker(ctx)
 	if err != nil {
 		return errorResult("WorkerError", "the Go worker is not available: "+err.Error())

@@ -196,3 +196,97 @@ func collectExecVars(src string, stmts bool, pkg string, vars map[string]bool) {
 		return true
 	})
 }
+
+const displayPath = "github.com/quire-go/quire/display"
+
+// wrapDisplayArgs keeps the display methods of values passed to display.Handle methods: yaegi
+// hands a compiled method a value of an interpreted type without its methods, so
+// h.Update(v) becomes h.Update(__quire.Wrap(v)) when h was assigned from display.New().
+func (s *Supervisor) wrapDisplayArgs(plan *cell.Plan, known cell.Known) *cell.Plan {
+	pkg := ""
+	for _, d := range plan.Defines() {
+		if d.Kind == cell.DeclImport && d.Path == displayPath {
+			pkg = d.Name
+		}
+	}
+	for name, p := range known.Imports {
+		if p == displayPath && pkg == "" {
+			pkg = name
+		}
+	}
+	if pkg == "" {
+		return plan
+	}
+	s.mu.Lock()
+	if s.displayVars == nil {
+		s.displayVars = map[string]bool{}
+	}
+	for i := range plan.Segments {
+		collectExecVars(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.displayVars)
+	}
+	vars := make(map[string]bool, len(s.displayVars))
+	for v := range s.displayVars {
+		vars[v] = true
+	}
+	s.mu.Unlock()
+	rewrite := func(src string, stmts bool) string {
+		return rewriteArgs(src, stmts, func(x *ast.Ident, sel string) bool {
+			return vars[x.Name] && (sel == "Show" || sel == "Update")
+		}, func(arg string) string { return cell.HostPkg + ".Wrap(" + arg + ")" })
+	}
+	for i := range plan.Segments {
+		seg := &plan.Segments[i]
+		seg.Src = rewrite(seg.Src, seg.Kind == cell.Stmts)
+		for j := range seg.Defines {
+			d := &seg.Defines[j]
+			if d.Kind != cell.DeclImport {
+				d.Src = rewrite(d.Src, d.Kind != cell.DeclFunc && d.Kind != cell.DeclMethod)
+			}
+		}
+	}
+	if plan.Trailing != "" {
+		plan.Trailing = rewrite(plan.Trailing, true)
+	}
+	return plan
+}
+
+// rewriteArgs replaces every argument of calls x.sel(...) for which match is true by
+// replace(argument source).
+func rewriteArgs(src string, stmts bool, match func(x *ast.Ident, sel string) bool, replace func(string) string) string {
+	prefix, suffix := "package p;", ""
+	if stmts {
+		prefix, suffix = "package p;func _(){", "\n}"
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", prefix+src+suffix, parser.SkipObjectResolution|parser.ParseComments)
+	if err != nil {
+		return src
+	}
+	type edit struct{ off, end int }
+	var edits []edit
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if x, ok := sel.X.(*ast.Ident); !ok || !match(x, sel.Sel.Name) {
+			return true
+		}
+		for _, a := range call.Args {
+			edits = append(edits, edit{fset.Position(a.Pos()).Offset - len(prefix), fset.Position(a.End()).Offset - len(prefix)})
+		}
+		return true
+	})
+	sort.Slice(edits, func(i, j int) bool { return edits[i].off > edits[j].off })
+	for _, e := range edits {
+		if e.off < 0 || e.end > len(src) || e.off > e.end {
+			continue
+		}
+		src = src[:e.off] + replace(src[e.off:e.end]) + src[e.end:]
+	}
+	return src
+}

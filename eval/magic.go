@@ -79,7 +79,7 @@ func (e *magicEnv) Reset(ctx context.Context) error {
 	p := s.p
 	s.sess = newSession()
 	s.notes = nil
-	s.execVars = nil
+	s.execVars, s.displayVars = nil, nil
 	s.mu.Unlock()
 	<-s.restart(p)
 	_, err := s.worker(ctx)

@@ -120,7 +120,7 @@ fmt.Fprintln(os.Stdout, "three")
 display.Show(42)
 fmt.Fprintln(os.Stderr, "err")`)
 	got := strings.Join(out.events, "|")
-	want := "stdout:one\n|display:<i>two</i>|stdout:three\n|display:42|stderr:err\n"
+	want := "stdout:one\n|display:<i>two</i> html:<i>two</i>|stdout:three\n|display:42|stderr:err\n"
 	if got != want {
 		t.Fatalf("order:\n got %q\nwant %q", got, want)
 	}
@@ -281,5 +281,23 @@ for i := 0; i < 3; i++ {
 	want := "a 0\nb 0 vee\nc 0\na 1\nb 1 vee\nc 1\na 2\nb 2 vee\nc 2\n"
 	if out.Stdout() != want {
 		t.Fatalf("got %q", out.Stdout())
+	}
+}
+
+func TestDisplayShowUserType(t *testing.T) {
+	s := newSup(t)
+	r, out := run(t, s, `import "github.com/quire-go/quire/display"
+type Card string
+func (c Card) HTML() string { return "<div>" + string(c) + "</div>" }
+display.Show(Card("hi"))
+h := display.New()
+h.Show(Card("a"))
+h.Update(Card("b"))`)
+	if r.Status != backend.StatusOK {
+		t.Fatalf("%+v", r.Error)
+	}
+	want := `display:"hi" html:<div>hi</div>|display:"a" html:<div>a</div>|display:"b" html:<div>b</div> update`
+	if strings.Join(out.events, "|") != want {
+		t.Fatalf("events %q", out.events)
 	}
 }

@@ -62,6 +62,7 @@ type Supervisor struct {
 	inputCancel  context.CancelFunc
 	lastDuration time.Duration
 	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
+	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
 	notes        []string        // messages for the next cell (replay failures after a background restart)
 
 	outMu sync.Mutex
@@ -456,7 +457,7 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		s.mu.Lock()
 		s.sess = newSession()
 		s.notes = nil
-		s.execVars = nil
+		s.execVars, s.displayVars = nil, nil
 		s.mu.Unlock()
 		ready := s.restart(nil)
 		s.execMu.Unlock()

@@ -219,8 +219,9 @@ func (w *Worker) newInterp() error {
 		return fmt.Errorf("loading host package: %w", err)
 	}
 	show := host[HostImportPath+"/__quire"]["Show"]
+	wrap := host[HostImportPath+"/__quire"]["Wrap"]
 	disp := exports.Symbols["github.com/quire-go/quire/display/display"]
-	if err := i.Use(mapTypes(errWrap, show, disp["Show"], disp["Render"])); err != nil {
+	if err := i.Use(mapTypes(errWrap, show, wrap, disp["Show"], disp["Render"])); err != nil {
 		return fmt.Errorf("loading map types: %w", err)
 	}
 	if _, err := w.eval(i, `import __quire "`+HostImportPath+`"`); err != nil {
@@ -268,6 +269,9 @@ func (w *Worker) hostSymbols() interp.Exports {
 	return interp.Exports{
 		HostImportPath + "/__quire": {
 			"Show":    reflect.ValueOf(w.show),
+			// Wrap returns v with its display methods kept (see render.go), for compiled
+			// methods that take any (display.Handle.Update), where yaegi does not wrap.
+			"Wrap": reflect.ValueOf(func(v any) any { return v }),
 			"GoPanic": reflect.ValueOf(w.goPanic),
 		},
 		"quire/quire": {
