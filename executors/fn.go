@@ -80,6 +80,7 @@ type config struct {
 	returnExceptions bool
 	label            string
 	quiet            bool
+	maxProcs         int
 }
 
 // Workers limits how many tasks run at once (a pool of n workers). 0 means one per task.
@@ -105,6 +106,11 @@ func ReturnExceptions() Option { return Option{func(c *config) { c.returnExcepti
 
 // Label sets the model name shown in the report.
 func Label(name string) Option { return Option{func(c *config) { c.label = name }} }
+
+// MaxProcs runs the model with runtime.GOMAXPROCS(n) and restores the previous value after
+// (process-wide while it runs). MaxProcs(1) gives goroutines the GIL's shape: concurrency
+// without parallelism.
+func MaxProcs(n int) Option { return Option{func(c *config) { c.maxProcs = n }} }
 
 // Quiet turns off the live progress display of long runs.
 func Quiet() Option { return Option{func(c *config) { c.quiet = true }} }
@@ -177,6 +183,9 @@ func mergeConfig(dst *config, src config) {
 		dst.label = src.label
 	}
 	dst.quiet = dst.quiet || src.quiet
+	if src.maxProcs != 0 {
+		dst.maxProcs = src.maxProcs
+	}
 }
 
 func isFuncLike(v any) bool {

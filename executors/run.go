@@ -27,6 +27,8 @@ type run struct {
 	recs   []TaskRecord
 	done   atomic.Int64
 	prog   *progress
+	// prevProcs is GOMAXPROCS before a MaxProcs option changed it (0: unchanged).
+	prevProcs int
 }
 
 func newRun(model string, cfg config, n int) *run {
@@ -39,6 +41,9 @@ func newRun(model string, cfg config, n int) *run {
 	}
 	ctx, cancel := context.WithCancel(parent)
 	r := &run{model: model, cfg: cfg, ctx: ctx, cancel: cancel, recs: make([]TaskRecord, n)}
+	if cfg.maxProcs > 0 {
+		r.prevProcs = runtime.GOMAXPROCS(cfg.maxProcs)
+	}
 	for i := range r.recs {
 		r.recs[i].ID = i
 	}
@@ -67,6 +72,9 @@ func (r *run) reportIdeal(workers, parallel int, held time.Duration, err error) 
 		r.prog.finish()
 	}
 	rep := &Report{Model: r.model, Workers: workers, Wall: wall, CPU: cpu, Records: r.recs, Err: err, GOMAXPROCS: gomaxprocs()}
+	if r.prevProcs > 0 {
+		runtime.GOMAXPROCS(r.prevProcs)
+	}
 	rep.finish(held, parallel)
 	return rep
 }

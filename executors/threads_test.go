@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -249,3 +250,19 @@ func TestPrimes(t *testing.T) {
 }
 
 func fmtAny(v any) string { return fmt.Sprint(v) }
+
+// GOMAXPROCS=1 gives goroutines the GIL's shape for CPU work; the setting is restored.
+func TestMaxProcs(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	n := PrimesFor(unit / 2)
+	r := Threads(MaxProcs(1), Repeat(2, CountPrimes(n)))
+	if r.Err != nil || r.GOMAXPROCS != 1 {
+		t.Fatalf("err %v, GOMAXPROCS in run %d", r.Err, r.GOMAXPROCS)
+	}
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS %d after the run, want %d", got, before)
+	}
+	if c := r.CoresBusy(); c > 1.2 {
+		t.Errorf("%.2f cores busy with GOMAXPROCS=1", c)
+	}
+}
