@@ -21,14 +21,20 @@ type Named struct {
 }
 
 // Func returns fn named name (see Named).
-func Func(name string, fn any) Named { return Named{Name: name, Fn: fn} }
+func Func(name string, fn any) Named {
+	if n, ok := fn.(Named); ok { // already wrapped
+		fn = n.Fn
+	}
+	return Named{Name: name, Fn: fn}
+}
 
-// FuncParamCallees lists the functions and methods of this package whose arguments may be
-// top-level function identifiers: a cell rewriter wraps such identifiers as Func("name", name)
-// so that Processes and ProcessPool can call them by name in a child process.
+// FuncParamCallees lists the functions ("Name") and methods ("Type.Method") of this package
+// whose arguments may be top-level function identifiers: a cell rewriter wraps such identifiers
+// as executors.Func("name", name) so that Processes and ProcessPool can call them by name in a
+// child process. Wrapping is harmless for the other models.
 var FuncParamCallees = []string{
-	"Func", "Call", "Each", "Repeat",
-	"Sequential", "Threads", "GILThreads", "Processes", "Gather", "Compare", "With",
+	"Call", "Each", "Repeat",
+	"Sequential", "Threads", "GILThreads", "Processes", "Gather", "Compare",
 	"NewThread", "NewProcess",
 	"ThreadPool.Submit", "ThreadPool.Map", "ProcessPool.Submit", "ProcessPool.Map",
 }
@@ -241,9 +247,14 @@ func fastPath(fn any) func(t *Task, args []any) (any, error) {
 // a value, an error, or (value, error).
 func newCallable(fn any) (*callable, error) {
 	c := &callable{}
-	if n, ok := fn.(Named); ok {
-		c.named = n.Name
-		c.name = n.Name
+	for {
+		n, ok := fn.(Named)
+		if !ok {
+			break
+		}
+		if c.named == "" {
+			c.named, c.name = n.Name, n.Name
+		}
 		fn = n.Fn
 	}
 	if fn == nil {
