@@ -44,7 +44,29 @@ func newSup(t testing.TB) *Supervisor {
 		t.Fatalf("NewSupervisor: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Shutdown(false) })
+	if err := s.Ready(context.Background()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
 	return s
+}
+
+func TestBrokenWorkerCommand(t *testing.T) {
+	opts := testOptions()
+	opts.WorkerCommand = func(ctx context.Context, args ...string) *exec.Cmd {
+		return exec.CommandContext(ctx, "/nonexistent/quire", args...)
+	}
+	s, err := NewSupervisor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	r, _ := run(t, s, "1+1")
+	if r.Error == nil || r.Error.Name != "WorkerError" || !strings.Contains(r.Error.Value, "/nonexistent/quire") {
+		t.Fatalf("got %+v", r.Error)
+	}
+	if c, _ := s.Complete(context.Background(), "fmt.Prin", 8); len(c.Matches) != 3 {
+		t.Fatalf("complete without a worker: %v", c.Matches)
+	}
 }
 
 // fakeOut records what a cell sends; Input answers from inputs (ErrNoStdin when nil).

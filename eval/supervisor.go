@@ -77,7 +77,9 @@ type Supervisor struct {
 
 var _ backend.Backend = (*Supervisor)(nil)
 
-// NewSupervisor starts a worker and returns a Supervisor for a fresh session.
+// NewSupervisor returns a Supervisor for a fresh session. The worker starts in the background
+// (so the kernel can answer kernel_info at once); Execute waits for it, and Ready waits
+// explicitly. A worker that cannot start is reported by the first Execute.
 func NewSupervisor(opts Options) (*Supervisor, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -107,11 +109,13 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 	}
 	s := &Supervisor{opts: opts, log: opts.Logger, sess: newSession()}
 	s.restart(nil)
-	<-s.ready
-	if s.startErr != nil {
-		return nil, s.startErr
-	}
 	return s, nil
+}
+
+// Ready waits until the worker is started and returns the error that prevented it, if any.
+func (s *Supervisor) Ready(ctx context.Context) error {
+	_, err := s.worker(ctx)
+	return err
 }
 
 // restart starts a new worker (in the background) and replays the session into it. old, if
