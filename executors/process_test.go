@@ -291,3 +291,22 @@ func TestProcessesWorkersReuseChildren(t *testing.T) {
 		t.Errorf("6 jobs on 2 workers ran in %d processes", len(pids))
 	}
 }
+
+// Built-in workloads are found by name in any child, without Register.
+func TestProcessesBuiltinWorkloads(t *testing.T) {
+	srv, err := StartServer(unit / 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	r := Processes(Fetch(srv.URL+"p"), CountPrimes(100), Sleep(unit/2))
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if !strings.Contains(fmt.Sprint(r.Results[0]), "response") || r.Results[1] != 25 {
+		t.Errorf("results %v", r.Results)
+	}
+	if srv.Requests() != 1 {
+		t.Errorf("server saw %d requests", srv.Requests())
+	}
+}
