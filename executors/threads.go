@@ -125,7 +125,10 @@ func (r *run) exec(p prepared, worker string, sched scheduler, g *gilSched) {
 }
 
 func execTask(ctx context.Context, t0 time.Time, r *run, p prepared, rec *TaskRecord, worker string, sched scheduler, g *gilSched) {
-	rec.ID, rec.Name, rec.Worker, rec.Thread, rec.Pid = p.id, p.name, worker, syscall.Gettid(), selfPid
+	rec.ID, rec.Name, rec.Worker, rec.Pid = p.id, p.name, worker, selfPid
+	if r != nil { // pools skip the syscall: their round trip is the measure
+		rec.Thread = syscall.Gettid()
+	}
 	t := &Task{ID: p.id, Name: p.name, ctx: ctx, sched: sched, rec: rec, run: r}
 	rec.Start = time.Since(t0)
 	var res any
