@@ -23,7 +23,7 @@ const (
 	DefaultStreamFlush      = 10 * time.Millisecond
 	DefaultStreamBatchBytes = 64 << 10
 	DefaultShutdownTimeout  = 2 * time.Second
-	DefaultLinger           = 100 * time.Millisecond
+	DefaultLinger           = 20 * time.Millisecond
 	DefaultHistoryEntries   = 10000
 )
 

@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +122,7 @@ func (g *guardedListener) admit(c net.Conn) {
 		return
 	}
 	select {
-	case g.conns <- &prefixConn{Conn: c, prefix: buf}:
+	case g.conns <- newPrefixConn(c, buf):
 	case <-g.done:
 		c.Close()
 	}
@@ -144,17 +146,79 @@ func (g *guardedListener) Close() error {
 	return err
 }
 
-// prefixConn replays prefix before reading from Conn.
+// prefixConn is an accepted connection as zmq4 sees it. It replays the signature bytes the
+// listener consumed, buffers reads (zmq4 reads each frame header and body with its own read
+// syscall), and coalesces writes: zmq4 writes every frame as two writes (header, then body) and
+// does not use writev through a wrapped net.Conn, so prefixConn holds frames back until the last
+// frame of a message (or a command) and sends them with one writev.
 type prefixConn struct {
 	net.Conn
-	prefix []byte
+	r *bufio.Reader
+
+	wmu        sync.Mutex
+	greeted    bool        // the 64-byte greeting (the first write) has passed
+	pending    net.Buffers // held-back frames of the message being written
+	expectBody bool        // the last write was a frame header
+	lastFrame  bool        // that header ends the message (no MORE flag) or is a command
 }
 
-func (p *prefixConn) Read(b []byte) (int, error) {
-	if len(p.prefix) > 0 {
-		n := copy(b, p.prefix)
-		p.prefix = p.prefix[n:]
-		return n, nil
+func newPrefixConn(c net.Conn, prefix []byte) *prefixConn {
+	return &prefixConn{Conn: c, r: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(prefix), c), 64<<10)}
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// ZMTP frame flags.
+const (
+	flagMore    = 0x01
+	flagLong    = 0x02
+	flagCommand = 0x04
+)
+
+// maxHeldBody is the largest frame body copied into the pending buffer; larger bodies flush.
+const maxHeldBody = 16 << 10
+
+func (p *prefixConn) Write(b []byte) (int, error) {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	if !p.greeted {
+		p.greeted = true
+		return p.Conn.Write(b)
 	}
-	return p.Conn.Read(b)
+	if !p.expectBody {
+		long := len(b) == 9 && b[0]&flagLong != 0
+		short := len(b) == 2 && b[0]&flagLong == 0
+		if !long && !short {
+			// Not the header/body pattern this wrapper knows: write through.
+			if err := p.flush(); err != nil {
+				return 0, err
+			}
+			return p.Conn.Write(b)
+		}
+		p.pending = append(p.pending, append([]byte(nil), b...))
+		p.expectBody = true
+		p.lastFrame = b[0]&flagMore == 0 || b[0]&flagCommand != 0
+		return len(b), nil
+	}
+	p.expectBody = false
+	if p.lastFrame || len(b) > maxHeldBody {
+		p.pending = append(p.pending, b)
+		if err := p.flush(); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	p.pending = append(p.pending, append([]byte(nil), b...))
+	return len(b), nil
+}
+
+func (p *prefixConn) flush() error {
+	if len(p.pending) == 0 {
+		return nil
+	}
+	bufs := p.pending
+	_, err := bufs.WriteTo(p.Conn)
+	clear(p.pending)
+	p.pending = p.pending[:0]
+	return err
 }
