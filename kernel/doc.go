@@ -21,6 +21,11 @@
 //   - heartbeat: echoes every message on its own goroutine (a ROUTER that sends each message
 //     back to its sender, as ipykernel does, which REQ and DEALER clients both accept).
 //
+// The kernel binds through its own zmq4 transports ("quire-tcp", "quire-ipc"; clients still
+// connect with tcp:// and ipc://): their listener admits a connection only after its ZMTP
+// signature arrives (zmq4 v0.17 handshakes in its accept loop, so one silent connection would
+// block every later client), buffers reads and writes each message's frames with one writev.
+//
 // Every request gets its reply on the socket it came in on. A handler that panics is recovered:
 // the panic is logged and the request gets an error reply; the kernel keeps running.
 //
@@ -48,4 +53,12 @@
 // with restart=true and waiting for the process to exit, so by default Serve returns on any
 // shutdown_request; with Config.RestartInProcess a restart request calls Backend.Shutdown(true)
 // and keeps serving with a fresh history session and execution count.
+//
+// # Use
+//
+//	info, err := kernel.ReadConnectionFile(path)
+//	k, err := kernel.New(kernel.Config{Conn: info, Backend: be, Logger: logger})
+//	stop := k.HandleSignals() // SIGINT interrupts, SIGTERM shuts down
+//	defer stop()
+//	err = k.Serve(ctx)
 package kernel

@@ -1,0 +1,79 @@
+package kernel
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// recConn records what is written to it.
+type recConn struct {
+	net.Conn
+	buf    bytes.Buffer
+	writes int
+}
+
+func (r *recConn) Write(p []byte) (int, error) { r.writes++; return r.buf.Write(p) }
+
+func TestPrefixConnCoalescesFrames(t *testing.T) {
+	rc := &recConn{}
+	p := newPrefixConn(rc, nil)
+	var want bytes.Buffer
+	write := func(b []byte) {
+		want.Write(b)
+		if n, err := p.Write(b); err != nil || n != len(b) {
+			t.Fatalf("Write: %d %v", n, err)
+		}
+	}
+	write(make([]byte, 64)) // greeting: written through
+	if rc.buf.Len() != 64 {
+		t.Fatalf("greeting held back")
+	}
+	// Frame 1 (MORE), frame 2 (MORE, long), frame 3 (last): nothing leaves before frame 3.
+	write([]byte{flagMore, 3})
+	write([]byte("abc"))
+	long := bytes.Repeat([]byte("x"), 300)
+	write([]byte{flagMore | flagLong, 0, 0, 0, 0, 0, 0, 1, 44})
+	write(long)
+	if rc.buf.Len() != 64 {
+		t.Fatalf("frames written before the last one: %d bytes", rc.buf.Len())
+	}
+	write([]byte{0, 0}) // last frame, empty body
+	write(nil)
+	// A command frame flushes at once.
+	write([]byte{flagCommand, 4})
+	write([]byte("PING"))
+	if !bytes.Equal(rc.buf.Bytes(), want.Bytes()) {
+		t.Fatalf("byte stream differs:\n got %q\nwant %q", rc.buf.Bytes(), want.Bytes())
+	}
+}
+
+func TestGuardedListenerDropsSilentConns(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGuardedListener(l, 200*time.Millisecond)
+	defer g.Close()
+	silent, _ := net.Dial("tcp", l.Addr().String())
+	defer silent.Close()
+	good, _ := net.Dial("tcp", l.Addr().String())
+	defer good.Close()
+	sig := []byte{0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f}
+	good.Write(append(sig, 3, 0))
+	c, err := g.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 12)
+	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got[:10], sig) || got[10] != 3 {
+		t.Fatalf("replayed bytes %v %v", got, err)
+	}
+	// The silent connection is closed after the timeout.
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := silent.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("silent connection: %v, want EOF", err)
+	}
+}
