@@ -115,7 +115,8 @@ func newLoop(r *run, ps []prepared) *eventLoop {
 	for i, p := range ps {
 		c := &coro{p: p}
 		if p.c.named == "executors.Sleep" && len(p.vals) == 1 {
-			c.sleepOnly, _ = p.vals[0].(time.Duration)
+			d, _ := p.vals[0].(time.Duration)
+			c.sleepOnly = Scaled(d)
 		}
 		rec := &r.recs[p.id]
 		rec.Name, rec.Worker, rec.Pid = p.name, fmt.Sprintf("coroutine %d", p.id), selfPid

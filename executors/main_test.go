@@ -72,6 +72,8 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	ChildMain()
+	// These tests choose their own short durations and assert real times.
+	os.Unsetenv(ScaleEnv)
 	// Children built with -race would otherwise sleep 1 s at exit.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	SetProgressDelay(-1)

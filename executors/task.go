@@ -70,8 +70,9 @@ func writeOut(s string) {
 
 // Sleep waits d: time.sleep under threads (releasing the GIL), await asyncio.sleep(d) under
 // Gather. A cancelled run interrupts it and unwinds the task.
+// The duration is multiplied by Scale (QUIRE_LESSON_SCALE, 1 for learners).
 func (t *Task) Sleep(d time.Duration) {
-	t.scheduler().sleep(t, d)
+	t.scheduler().sleep(t, Scaled(d))
 }
 
 // Yield lets other tasks run: await asyncio.sleep(0) under Gather, a GIL release under the GIL,
