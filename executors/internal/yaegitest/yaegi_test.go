@@ -168,6 +168,7 @@ func assertOneAtATime(t *testing.T, r *executors.Report) {
 }
 
 func TestMain(m *testing.M) {
+	os.Unsetenv(executors.ScaleEnv) // these tests assert real times
 	executors.SetProgressDelay(-1)
 	os.Exit(m.Run())
 }
