@@ -57,16 +57,24 @@ func (o *output) Input(ctx context.Context, prompt string, password bool) (strin
 	}
 	w := o.k.inputs.add(m.Header.MsgID)
 	defer o.k.inputs.remove(m.Header.MsgID)
-	if err := o.k.send(o.k.stdin, m); err != nil {
-		return "", err
-	}
-	select {
-	case r := <-w:
-		return r.value, r.err
-	case <-ctx.Done():
-		return "", ctx.Err()
-	case <-o.k.stopCh:
-		return "", ErrKernelStopping
+	// zmq4's ROUTER Send waits until the socket has had a connection; do not let that delay
+	// an interrupt.
+	sent := make(chan error, 1)
+	go func() { sent <- o.k.send(o.k.stdin, m) }()
+	for {
+		select {
+		case err := <-sent:
+			if err != nil {
+				return "", err
+			}
+			sent = nil
+		case r := <-w:
+			return r.value, r.err
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-o.k.stopCh:
+			return "", ErrKernelStopping
+		}
 	}
 }
 
