@@ -187,3 +187,16 @@ func TestThreadsFetch(t *testing.T) {
 	}
 	within(t, "3 threaded fetches", r.Wall, unit, 2*unit)
 }
+
+// SetBaseContext cancels runs that have no context of their own (a kernel interrupt).
+func TestBaseContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	SetBaseContext(ctx)
+	defer SetBaseContext(nil)
+	time.AfterFunc(unit/2, cancel)
+	r := Gather(Repeat(2, Sleep(10*time.Second)))
+	within(t, "gather under a cancelled base context", r.Wall, unit/4, 5*unit)
+	if r.Err == nil || !errors.Is(r.Records[0].Err, ErrCancelled) {
+		t.Errorf("err %v, record %v", r.Err, r.Records[0].Err)
+	}
+}

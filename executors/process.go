@@ -690,7 +690,7 @@ type Process struct {
 
 // NewProcess returns an unstarted process that will run fn(args...) in a child.
 func NewProcess(fn any, args ...any) *Process {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(BaseContext())
 	return &Process{job: Job{Fn: fn, Args: args}, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 

@@ -37,7 +37,7 @@ func newRun(model string, cfg config, n int) *run {
 	}
 	parent := cfg.ctx
 	if parent == nil {
-		parent = context.Background()
+		parent = BaseContext()
 	}
 	ctx, cancel := context.WithCancel(parent)
 	r := &run{model: model, cfg: cfg, ctx: ctx, cancel: cancel, recs: make([]TaskRecord, n)}
@@ -53,6 +53,27 @@ func newRun(model string, cfg config, n int) *run {
 		r.prog = startProgress(r)
 	}
 	return r
+}
+
+var baseCtx atomic.Pointer[context.Context]
+
+// SetBaseContext sets the context of runs that have no WithContext option (nil restores
+// context.Background). The quire worker sets it to the running cell's context, so that an
+// interrupt cancels the tasks at their next await point and kills child processes.
+func SetBaseContext(ctx context.Context) {
+	if ctx == nil {
+		baseCtx.Store(nil)
+		return
+	}
+	baseCtx.Store(&ctx)
+}
+
+// BaseContext returns the context set by SetBaseContext, or context.Background.
+func BaseContext() context.Context {
+	if p := baseCtx.Load(); p != nil {
+		return *p
+	}
+	return context.Background()
 }
 
 func (r *run) since() time.Duration { return time.Since(r.t0) }

@@ -112,8 +112,12 @@ func runThreads(model string, jobs []Job, cfg config) *Report {
 }
 
 func (r *run) ctxErr() error {
-	if r.cfg.ctx != nil && r.cfg.ctx.Err() != nil {
-		return fmt.Errorf("%s cancelled: %w", r.model, r.cfg.ctx.Err())
+	ctx := r.cfg.ctx
+	if ctx == nil {
+		ctx = BaseContext()
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s cancelled: %w", r.model, ctx.Err())
 	}
 	return nil
 }
