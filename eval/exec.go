@@ -210,7 +210,7 @@ func sameSteps(a, b []wire.Step) bool {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if a[i].Src != b[i].Src || a[i].Kind != b[i].Kind || a[i].Name != b[i].Name {
 			return false
 		}
 	}
@@ -267,11 +267,32 @@ func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
 		if plan.Suppress {
 			steps = append(steps, wire.Step{Kind: wire.StepEval, Src: plan.StmtSrc()})
 		} else {
-			steps = append(steps, wire.Step{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc), Alt: plan.StmtSrc()})
+			steps = append(steps, wire.Step{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc), Alt: plan.StmtSrc(), Alts: showAlts(plan)})
 		}
 		segOf = append(segOf, -1)
 	}
 	return steps, segOf
+}
+
+// showAlts are the preferred forms of showing a trailing expression: through variables, because
+// yaegi passes the result of an interpreted call to a compiled function without its methods
+// (String, HTML...), while a variable keeps them. When ShowSrc compiles (the expression has
+// values), these are tried for 4 down to 1 results; the first that compiles runs.
+func showAlts(plan *cell.Plan) []string {
+	if !strings.HasSuffix(strings.TrimSpace(plan.Trailing), ")") {
+		return nil // not a call: ShowSrc wraps it fine
+	}
+	pos := fmt.Sprintf("/*line %s:%d:%d*/", plan.File, plan.TrailingLine, plan.TrailingCol)
+	alts := make([]string, 0, 4)
+	for n := 4; n >= 1; n-- {
+		vars := make([]string, n)
+		for i := range vars {
+			vars[i] = fmt.Sprintf("__quire_v%d", i)
+		}
+		list := strings.Join(vars, ", ")
+		alts = append(alts, fmt.Sprintf(";\n%s := %s%s\n%s(%s)", list, pos, plan.Trailing, showFunc, list))
+	}
+	return alts
 }
 
 // afterDeath reports a worker that died (or was killed by Interrupt) during a cell and starts

@@ -301,3 +301,22 @@ h.Update(Card("b"))`)
 		t.Fatalf("events %q", out.events)
 	}
 }
+
+func TestUserExpressions(t *testing.T) {
+	s := newSup(t)
+	r := s.Execute(context.Background(), backend.ExecuteRequest{
+		Code:            "n := 20",
+		UserExpressions: map[string]string{"twice": "n * 2", "bad": "nope + 1"},
+	}, &fakeOut{})
+	if r.Status != backend.StatusOK {
+		t.Fatal(r.Error)
+	}
+	tw, _ := r.UserExpressions["twice"].(map[string]any)
+	if tw["status"] != "ok" || tw["data"].(map[string]any)["text/plain"] != "40" {
+		t.Fatalf("twice: %#v", r.UserExpressions["twice"])
+	}
+	bad, _ := r.UserExpressions["bad"].(map[string]any)
+	if bad["status"] != "error" {
+		t.Fatalf("bad: %#v", r.UserExpressions["bad"])
+	}
+}

@@ -73,7 +73,7 @@ func sameSteps(a, b []wire.Step) bool {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if a[i].Src != b[i].Src || a[i].Kind != b[i].Kind || a[i].Name != b[i].Name {
 			return false
 		}
 	}

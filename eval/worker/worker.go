@@ -535,6 +535,16 @@ func (w *Worker) step(s wire.Step) *wire.Error {
 	switch s.Kind {
 	case wire.StepShow:
 		prog, err := w.compile(s.Src)
+		if err == nil {
+			// It is a value: prefer a form through variables (Alts, most results first; yaegi
+			// rejects more variables than results but accepts fewer).
+			for _, src := range s.Alts {
+				if p2, err := w.compile(src); err == nil {
+					_, err = w.execute(p2)
+					return toError(err)
+				}
+			}
+		}
 		if err != nil {
 			// Not a value (a call of a func without results, for example): run it as a statement.
 			if s.Alt == "" {

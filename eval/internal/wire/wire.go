@@ -37,6 +37,8 @@ type Step struct {
 	// Alt is, for StepShow, the statement to run instead when Src does not compile (the
 	// expression has no value).
 	Alt string `json:"a,omitempty"`
+	// Alts are, for StepShow, sources tried before Src: the first that compiles runs.
+	Alts []string `json:"alts,omitempty"`
 	// Name labels the step for replay reports (for example "func f").
 	Name string `json:"n,omitempty"`
 	// Tolerant steps do not stop the request when they fail (replay); their failure is
