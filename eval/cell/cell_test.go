@@ -314,6 +314,25 @@ fmt.Println(seen)`)
 	if want := "[0 0 1 2 7 8 9 10 20 100 101 102 1001 2001]\n"; r.out != want {
 		t.Errorf("goroutines saw %q, want %q", r.out, want)
 	}
+	// go v.M() with a pointer receiver binds each iteration's own v.
+	r = s.mustRun(`type W struct{ id int }
+func (w *W) Run(wg *sync.WaitGroup) { defer wg.Done(); record(w.id) }
+seen = nil
+for _, w := range []W{{1}, {2}, {3}} {
+	wg.Add(1)
+	go w.Run(&wg)
+}
+wg.Wait()
+sort.Ints(seen)
+seen`)
+	if r.shown != "[1 2 3]" {
+		t.Errorf("go w.Run() in a range loop saw %s", r.shown)
+	}
+	// A loop without closures is left alone.
+	r = s.mustRun("type node struct{ v int; next *node }\nlist := &node{1, &node{2, nil}}\nsum := 0\nfor n := list; n != nil; n = n.next {\n\tsum += n.v\n}\nsum")
+	if r.shown != "3" || strings.Contains(r.plan.Segments[0].Src, tmpPrefix) {
+		t.Errorf("plain loop: shown %s, rewritten to\n%s", r.shown, r.plan.Segments[0].Src)
+	}
 	// Closures from a range loop in a func.
 	r = s.mustRun(`func order() (out []string) {
 	var fns []func()
@@ -420,6 +439,13 @@ v := min(a, b) * 10 + max(a, b)
 v`)
 	if want := "2 7 2.5 c 1 float64\n10 0 5 4\n0 [1 0 0]\n"; r.out != want || r.shown != "23" {
 		t.Errorf("out %q shown %q, want %q and 23", r.out, r.shown, want)
+	}
+	r = s.mustRun(`import "cmp"
+func Clamp[T cmp.Ordered](v, lo, hi T) T { return max(lo, min(v, hi)) }
+fmt.Println(min(a, b), Clamp(f, 0, 1), Clamp(w, "a", "b"))
+max(a, b)`)
+	if r.out != "2 1 b\n" || r.shown != "3" {
+		t.Errorf("generic use: out %q shown %q", r.out, r.shown)
 	}
 	// A user func named max shadows the builtin.
 	r = s.mustRun("func max(xs ...int) int { return -1 }\nmax(1, 2)")

@@ -600,9 +600,20 @@ func labeled(l *ast.LabeledStmt, s ast.Stmt) ast.Stmt {
 	return l
 }
 
+// recvIn reports a selector v.M whose operand is one of vars.
+func recvIn(e ast.Expr, vars map[string]bool) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ast.Unparen(sel.X).(*ast.Ident)
+	return ok && vars[id.Name]
+}
+
 // loopUse reports how a loop body uses the loop variables: captured (referenced from a func
-// literal, address taken, or used as the operand of a selector, which may be a pointer-method
-// value) and modified (assigned, incremented, address taken, or a selector operand).
+// literal, address taken, or the receiver of a method value in a go or defer statement) and
+// modified (assigned, incremented, address taken, or the receiver of a method call, which may
+// have a pointer receiver).
 func loopUse(body ast.Node, vars map[string]bool) (captured, modified bool) {
 	var walk func(n ast.Node, inFunc bool)
 	root := func(e ast.Expr) string {
@@ -637,9 +648,19 @@ func loopUse(body ast.Node, vars map[string]bool) (captured, modified bool) {
 				if n.Op == token.AND && vars[root(n.X)] {
 					captured, modified = true, true
 				}
-			case *ast.SelectorExpr:
-				if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && vars[id.Name] {
-					captured, modified = true, true
+			case *ast.GoStmt:
+				// go v.M(): a method value that may bind &v.
+				if recvIn(n.Call.Fun, vars) {
+					captured = true
+				}
+			case *ast.DeferStmt:
+				if recvIn(n.Call.Fun, vars) {
+					captured = true
+				}
+			case *ast.CallExpr:
+				// v.M() may have a pointer receiver that changes v.
+				if recvIn(n.Fun, vars) {
+					modified = true
 				}
 			case *ast.AssignStmt:
 				if n.Tok != token.DEFINE {
