@@ -29,11 +29,40 @@ func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, ou
 			return res
 		}
 	}
+	if name, ok := helpRequest(req.Code); ok {
+		return s.help(ctx, name)
+	}
 	res := s.runCell(ctx, req.Code, req.AllowStdin, req.ExecutionCount)
 	if res.Status == backend.StatusOK && len(req.UserExpressions) > 0 {
 		res.UserExpressions = s.userExpressions(ctx, req.UserExpressions)
 	}
 	return res
+}
+
+var helpSyntax = regexp.MustCompile(`^\s*(?:\?{1,2}\s*([\p{L}_][\p{L}\p{N}_.]*)|([\p{L}_][\p{L}\p{N}_.]*)\s*\?{1,2})\s*$`)
+
+// helpRequest recognises IPython's help syntax: "fmt.Println?", "?fmt.Println".
+func helpRequest(code string) (string, bool) {
+	m := helpSyntax.FindStringSubmatch(code)
+	if m == nil {
+		return "", false
+	}
+	if m[1] != "" {
+		return m[1], true
+	}
+	return m[2], true
+}
+
+// help answers "name?" with the documentation as a pager payload, as IPython does.
+func (s *Supervisor) help(ctx context.Context, name string) backend.ExecuteResult {
+	in, err := s.Inspect(ctx, name, len([]rune(name)), 1)
+	if err != nil || !in.Found {
+		return errorResult("NameError", "no documentation found for "+name)
+	}
+	return backend.ExecuteResult{
+		Status:  backend.StatusOK,
+		Payload: []map[string]any{{"source": "page", "data": in.Data, "start": 0}},
+	}
 }
 
 // flushNotes prints messages left by a background restart (replay failures).

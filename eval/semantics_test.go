@@ -320,3 +320,16 @@ func TestUserExpressions(t *testing.T) {
 		t.Fatalf("bad: %#v", r.UserExpressions["bad"])
 	}
 }
+
+func TestHelpSyntax(t *testing.T) {
+	s := newSup(t)
+	for _, code := range []string{"fmt.Println?", "?strings.Cut", "len??"} {
+		r, _ := run(t, s, code)
+		if r.Status != backend.StatusOK || len(r.Payload) != 1 || r.Payload[0]["source"] != "page" {
+			t.Fatalf("%q: %+v", code, r)
+		}
+	}
+	if r, _ := run(t, s, "nothing.Here?"); r.Status != backend.StatusError {
+		t.Fatalf("unknown: %+v", r)
+	}
+}
