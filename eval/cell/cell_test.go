@@ -447,6 +447,11 @@ max(a, b)`)
 	if r.out != "2 1 b\n" || r.shown != "3" {
 		t.Errorf("generic use: out %q shown %q", r.out, r.shown)
 	}
+	// The helpers' type parameter does not collide with a user type T.
+	r = newSession(t).mustRun("a := 1\ntype T int\nT(3) + T(min(a, 2))")
+	if r.shown != "4" {
+		t.Errorf("type T after the prelude: %s", r.shown)
+	}
 	// A user func named max shadows the builtin.
 	r = s.mustRun("func max(xs ...int) int { return -1 }\nmax(1, 2)")
 	if r.shown != "-1" {
@@ -506,6 +511,18 @@ v2, ok3 := m[keys()]
 fmt.Println(v, ok, ok2, n, isInt, str == "", isStr, v2, ok3)`)
 	if want := "1 true false 3 true true false 1 true\n"; r.out != want {
 		t.Errorf("comma-ok: %q, want %q", r.out, want)
+	}
+	// Other top-level forms that must keep working untouched.
+	r = s.mustRun(`import ("context"; "strconv")
+n2, err := strconv.Atoi("12")
+ctx, cancel := context.WithCancel(context.Background())
+cancel()
+c2 := make(chan string, 1)
+c2 <- "msg"
+got := <-c2
+fmt.Println(n2, err, ctx.Err(), got)`)
+	if want := "12 <nil> context canceled msg\n"; r.out != want {
+		t.Errorf("multi-value := : %q, want %q", r.out, want)
 	}
 	// Redefinition of a comma-ok variable in the same cell reuses it.
 	r = s.mustRun("q := 0\nq, found := m[\"a\"]\nfmt.Println(q, found)")

@@ -1166,7 +1166,9 @@ func Prelude() string {
 	ordered := "~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string"
 	for _, f := range []struct{ name, op string }{{minHelper, "<"}, {maxHelper, ">"}} {
 		// b != b is true only for NaN: min and max return NaN if any argument is NaN.
-		fmt.Fprintf(&b, "func %s[T %s](a, b T) T {\n\tif b %s a || b != b {\n\t\treturn b\n\t}\n\treturn a\n}\n\n", f.name, ordered, f.op)
+		// The type parameter is not called T: in yaegi v0.16.1 a generic func's type
+		// parameter leaks into the global scope, and a user's later "type T" would break.
+		fmt.Fprintf(&b, "func %s[__quire_T %s](a, b __quire_T) __quire_T {\n\tif b %s a || b != b {\n\t\treturn b\n\t}\n\treturn a\n}\n\n", f.name, ordered, f.op)
 	}
 	fmt.Fprintf(&b, `func %s(x any) {
 	v := __quire_reflect.ValueOf(x)
