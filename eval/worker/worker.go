@@ -66,8 +66,9 @@ type Worker struct {
 	task    bool        // --task mode: a child process of an executor
 	session []wire.Step // replay steps for task children
 
-	i   *interp.Interpreter
-	seq atomic.Uint64
+	i      *interp.Interpreter
+	syncMu sync.Mutex
+	seq    atomic.Uint64
 
 	mu     sync.Mutex
 	reqID  uint64
@@ -268,10 +269,10 @@ func (w *Worker) overrides(i *interp.Interpreter) interp.Exports {
 func (w *Worker) hostSymbols() interp.Exports {
 	return interp.Exports{
 		HostImportPath + "/__quire": {
-			"Show":    reflect.ValueOf(w.show),
+			"Show": reflect.ValueOf(w.show),
 			// Wrap returns v with its display methods kept (see render.go), for compiled
 			// methods that take any (display.Handle.Update), where yaegi does not wrap.
-			"Wrap": reflect.ValueOf(func(v any) any { return v }),
+			"Wrap":    reflect.ValueOf(func(v any) any { return v }),
 			"GoPanic": reflect.ValueOf(w.goPanic),
 		},
 		"quire/quire": {
@@ -308,8 +309,7 @@ func (w *Worker) goPanic(v any) {
 		fmt.Fprintln(w.errW, e.Value)
 		os.Exit(2)
 	}
-	n := w.sync()
-	w.send(wire.Event{Ev: wire.EvFatal, Sync: n, Error: &e})
+	w.syncSend(wire.Event{Ev: wire.EvFatal, Error: &e})
 	os.Exit(2)
 }
 
@@ -327,16 +327,19 @@ func panicString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// sync writes a fresh marker into both output pipes and returns its number.
-func (w *Worker) sync() uint64 {
+// syncSend writes a fresh marker into both output pipes and sends e with its number. The
+// whole is atomic: the supervisor relies on markers and their events arriving in one order.
+func (w *Worker) syncSend(e wire.Event) {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
 	n := w.seq.Add(1)
-	if w.task {
-		return n
+	if !w.task {
+		m := wire.Marker(n)
+		w.stdout.writeMarker(m)
+		w.stderr.writeMarker(m)
 	}
-	m := wire.Marker(n)
-	w.stdout.writeMarker(m)
-	w.stderr.writeMarker(m)
-	return n
+	e.Sync = n
+	w.send(e)
 }
 
 // send writes one event; a broken event pipe means the supervisor is gone.
@@ -373,8 +376,7 @@ func (w *Worker) send(e wire.Event) {
 type publisher struct{ w *Worker }
 
 func (p publisher) Publish(m display.Message) {
-	n := p.w.sync()
-	p.w.send(wire.Event{Ev: wire.EvDisplay, Sync: n, Display: &wire.Display{
+	p.w.syncSend(wire.Event{Ev: wire.EvDisplay, Display: &wire.Display{
 		Kind: int(m.Kind), Data: m.Data, Metadata: m.Metadata, ID: m.ID, Wait: m.Wait,
 	}})
 }
@@ -478,8 +480,7 @@ func (w *Worker) run(r wire.Request) {
 	}
 	w.result, w.shown = nil, false
 	w.mu.Unlock()
-	ev.Sync = w.sync()
-	w.send(ev)
+	w.syncSend(ev)
 }
 
 func (w *Worker) steps(steps []wire.Step) wire.Event {
@@ -637,8 +638,7 @@ func (w *Worker) input(prompt string, password bool) (string, error) {
 	case <-w.inputCh:
 	default:
 	}
-	n := w.sync()
-	w.send(wire.Event{Ev: wire.EvInput, Sync: n, Text: prompt, Password: password})
+	w.syncSend(wire.Event{Ev: wire.EvInput, Text: prompt, Password: password})
 	r := <-w.inputCh
 	if r.Err != "" {
 		return "", errors.New(r.Err)
