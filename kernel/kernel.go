@@ -205,9 +205,21 @@ func New(cfg Config) (*Kernel, error) {
 	zlog := slog.NewLogLogger(k.log.Handler(), slog.LevelWarn)
 	opts := []zmq4.Option{zmq4.WithLogger(zlog), zmq4.WithTimeout(30 * time.Second)}
 
-	registerGuardedTransports()
+	// The transport drops a connection whose message exceeds a hard limit above the cap
+	// (messages between the two are read and then dropped by Decode).
+	hard := uint64(1) << 40
+	if cfg.MaxMessageBytes > 0 {
+		hard = uint64(max(2*cfg.MaxMessageBytes, cfg.MaxMessageBytes+1<<20))
+	}
+	schemes, err := registerTransports(guardConfig{maxMessage: hard, reject: func(err error) {
+		k.stats.tooLarge.Add(1)
+		k.log.Warn("dropped connection", "err", err)
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("kernel: %w", err)
+	}
 	bind := func(name string, sock zmq4.Socket, port *int) error {
-		ep := conn.bindEndpoint(*port)
+		ep := conn.bindEndpoint(schemes, *port)
 		if err := sock.Listen(ep); err != nil {
 			return fmt.Errorf("kernel: bind %s channel on %s: %w", name, ep, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -936,5 +937,35 @@ func TestOutputOrderAndLiveStreaming(t *testing.T) {
 	mu.Unlock()
 	if _, err := p.Wait(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A peer announcing a gigantic frame must not make zmq4 allocate it (which would crash the
+// process): the kernel drops the connection and keeps serving.
+func TestHugeFrameDoesNotCrash(t *testing.T) {
+	h := startKernel(t, func(c *kernel.Config) { c.MaxMessageBytes = 1 << 20 })
+	info := h.k.ConnectionInfo()
+	for _, port := range []int{info.ShellPort, info.IOPubPort} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(info.Endpoint(port), "tcp://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		greeting := make([]byte, 64)
+		greeting[0], greeting[9], greeting[10] = 0xff, 0x7f, 3
+		copy(greeting[12:], "NULL")
+		frame := []byte{0x02, 0x40, 0, 0, 0, 0, 0, 0, 0} // long frame of 2^62 bytes
+		conn.Write(append(greeting, frame...))
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.Copy(io.Discard, conn) // until the kernel closes it
+		conn.Close()
+		if err != nil {
+			t.Errorf("connection not closed by the kernel: %v", err)
+		}
+	}
+	if _, err := h.c.KernelInfo(ctxT(t)); err != nil {
+		t.Fatalf("kernel after huge frame: %v", err)
+	}
+	if s := h.k.Stats(); s.TooLarge != 2 {
+		t.Errorf("TooLarge %d, want 2", s.TooLarge)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -24,25 +25,47 @@ import (
 
 const handshakeTimeout = 10 * time.Second
 
-var registerOnce sync.Once
+// transportSeq numbers the transports registered by kernels of this process (zmq4's transport
+// registry is global; each kernel registers its own pair, with its limits and logger).
+var transportSeq atomic.Int64
 
-// guardedScheme maps a connection transport to the registered guarded zmq4 transport.
-var guardedScheme = map[string]string{"tcp": "quire-tcp", "ipc": "quire-ipc"}
-
-func registerGuardedTransports() {
-	registerOnce.Do(func() {
-		_ = zmq4.RegisterTransport("quire-tcp", guardedTransport{network: "tcp"})
-		_ = zmq4.RegisterTransport("quire-ipc", guardedTransport{network: "unix"})
-	})
+// guardConfig is what a kernel's guarded transport enforces.
+type guardConfig struct {
+	// maxMessage is the largest message (all frames) a peer may send before its connection
+	// is dropped: zmq4 allocates each frame's announced size before reading it, so a single
+	// 10-byte frame header announcing 2^62 bytes would crash the process.
+	maxMessage uint64
+	// reject is called (from a connection's reader) when a connection is dropped.
+	reject func(err error)
 }
 
-// bindEndpoint is the endpoint the kernel listens on for port.
-func (c *ConnectionInfo) bindEndpoint(port int) string {
+// registerTransports registers the kernel's guarded transports and returns their scheme names
+// by connection transport ("tcp", "ipc").
+func registerTransports(cfg guardConfig) (map[string]string, error) {
+	n := transportSeq.Add(1)
+	names := map[string]string{
+		"tcp": fmt.Sprintf("quire-tcp-%d", n),
+		"ipc": fmt.Sprintf("quire-ipc-%d", n),
+	}
+	if err := zmq4.RegisterTransport(names["tcp"], guardedTransport{network: "tcp", cfg: cfg}); err != nil {
+		return nil, err
+	}
+	if err := zmq4.RegisterTransport(names["ipc"], guardedTransport{network: "unix", cfg: cfg}); err != nil {
+		return nil, err
+	}
+	return names, nil
+}
+
+// bindEndpoint is the endpoint the kernel listens on for port, with the guarded scheme.
+func (c *ConnectionInfo) bindEndpoint(schemes map[string]string, port int) string {
 	ep := c.Endpoint(port)
-	return guardedScheme[c.Transport] + ep[len(c.Transport):]
+	return schemes[c.Transport] + ep[len(c.Transport):]
 }
 
-type guardedTransport struct{ network string }
+type guardedTransport struct {
+	network string
+	cfg     guardConfig
+}
 
 func (t guardedTransport) Dial(ctx context.Context, d transport.Dialer, addr string) (net.Conn, error) {
 	return d.DialContext(ctx, t.network, addr)
@@ -53,7 +76,9 @@ func (t guardedTransport) Listen(ctx context.Context, addr string) (net.Listener
 	if err != nil {
 		return nil, err
 	}
-	return newGuardedListener(l, handshakeTimeout), nil
+	g := newGuardedListener(l, handshakeTimeout)
+	g.cfg = t.cfg
+	return g, nil
 }
 
 func (t guardedTransport) Addr(ep string) (string, error) {
@@ -77,6 +102,7 @@ func (t guardedTransport) Addr(ep string) (string, error) {
 type guardedListener struct {
 	net.Listener
 	timeout time.Duration
+	cfg     guardConfig
 	conns   chan net.Conn
 	done    chan struct{}
 	once    sync.Once
@@ -122,7 +148,7 @@ func (g *guardedListener) admit(c net.Conn) {
 		return
 	}
 	select {
-	case g.conns <- newPrefixConn(c, buf):
+	case g.conns <- newPrefixConn(c, buf, g.cfg):
 	case <-g.done:
 		c.Close()
 	}
@@ -153,7 +179,9 @@ func (g *guardedListener) Close() error {
 // frame of a message (or a command) and sends them with one writev.
 type prefixConn struct {
 	net.Conn
-	r *bufio.Reader
+	r     *bufio.Reader
+	guard frameGuard
+	cfg   guardConfig
 
 	wmu        sync.Mutex
 	greeted    bool        // the 64-byte greeting (the first write) has passed
@@ -162,11 +190,104 @@ type prefixConn struct {
 	lastFrame  bool        // that header ends the message (no MORE flag) or is a command
 }
 
-func newPrefixConn(c net.Conn, prefix []byte) *prefixConn {
-	return &prefixConn{Conn: c, r: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(prefix), c), 64<<10)}
+func newPrefixConn(c net.Conn, prefix []byte, cfg guardConfig) *prefixConn {
+	p := &prefixConn{Conn: c, r: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(prefix), c), 64<<10), cfg: cfg}
+	p.guard = frameGuard{greeting: zmtpGreeting, max: cfg.maxMessage}
+	return p
 }
 
-func (p *prefixConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+// Read reads through the buffer and checks the frame sizes the peer announces before zmq4
+// sees them.
+func (p *prefixConn) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 && p.guard.max > 0 {
+		if gerr := p.guard.scan(b[:n]); gerr != nil {
+			if p.cfg.reject != nil {
+				p.cfg.reject(gerr)
+			}
+			p.Conn.Close()
+			return 0, gerr
+		}
+	}
+	return n, err
+}
+
+// zmtpGreeting is the length of the ZMTP 3 greeting that precedes the frames.
+const zmtpGreeting = 64
+
+// frameGuard follows the ZMTP frames of a byte stream and fails when a message grows past max.
+type frameGuard struct {
+	greeting int // greeting bytes still to skip
+	max      uint64
+
+	stage    int // 0: flags byte, 1: size bytes, 2: body
+	flags    byte
+	size     [8]byte
+	sizeN    int
+	sizeLen  int
+	body     uint64 // body bytes left
+	msgBytes uint64 // bytes of the message so far
+}
+
+func (g *frameGuard) scan(b []byte) error {
+	for len(b) > 0 {
+		if g.greeting > 0 {
+			n := min(g.greeting, len(b))
+			g.greeting -= n
+			b = b[n:]
+			continue
+		}
+		switch g.stage {
+		case 0:
+			g.flags = b[0]
+			b = b[1:]
+			g.sizeN, g.sizeLen = 0, 1
+			if g.flags&flagLong != 0 {
+				g.sizeLen = 8
+			}
+			g.stage = 1
+		case 1:
+			n := copy(g.size[g.sizeN:g.sizeLen], b)
+			g.sizeN += n
+			b = b[n:]
+			if g.sizeN < g.sizeLen {
+				continue
+			}
+			var size uint64
+			for _, c := range g.size[:g.sizeLen] {
+				size = size<<8 | uint64(c)
+			}
+			g.msgBytes += size
+			if size > g.max || g.msgBytes > g.max {
+				return fmt.Errorf("%w: peer announced a %d-byte frame (message so far %d bytes, limit %d); connection dropped",
+					ErrTooLarge, size, g.msgBytes, g.max)
+			}
+			g.body = size
+			g.stage = 2
+			if size == 0 {
+				g.endFrame()
+			}
+		case 2:
+			n := uint64(len(b))
+			if n > g.body {
+				n = g.body
+			}
+			g.body -= n
+			b = b[n:]
+			if g.body == 0 {
+				g.endFrame()
+			}
+		}
+	}
+	return nil
+}
+
+func (g *frameGuard) endFrame() {
+	g.stage = 0
+	if g.flags&flagMore == 0 || g.flags&flagCommand != 0 {
+		g.msgBytes = 0
+	}
+}
 
 // ZMTP frame flags.
 const (

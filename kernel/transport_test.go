@@ -19,7 +19,7 @@ func (r *recConn) Write(p []byte) (int, error) { r.writes++; return r.buf.Write(
 
 func TestPrefixConnCoalescesFrames(t *testing.T) {
 	rc := &recConn{}
-	p := newPrefixConn(rc, nil)
+	p := newPrefixConn(rc, nil, guardConfig{})
 	var want bytes.Buffer
 	write := func(b []byte) {
 		want.Write(b)
@@ -75,5 +75,33 @@ func TestGuardedListenerDropsSilentConns(t *testing.T) {
 	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := silent.Read(make([]byte, 1)); err != io.EOF {
 		t.Errorf("silent connection: %v, want EOF", err)
+	}
+}
+
+func TestFrameGuard(t *testing.T) {
+	g := frameGuard{greeting: 3, max: 100}
+	stream := []byte{9, 9, 9} // greeting
+	stream = append(stream, flagMore, 60)
+	stream = append(stream, make([]byte, 60)...)
+	stream = append(stream, 0, 40) // last frame: 100 bytes in all
+	stream = append(stream, make([]byte, 40)...)
+	stream = append(stream, flagCommand, 5, 'h', 'e', 'l', 'l', 'o')
+	// Feed it in awkward pieces.
+	for i := 0; i < len(stream); i += 7 {
+		if err := g.scan(stream[i:min(i+7, len(stream))]); err != nil {
+			t.Fatalf("valid stream refused at %d: %v", i, err)
+		}
+	}
+	// A message whose frames add up past the limit.
+	over := []byte{flagMore, 60}
+	over = append(over, make([]byte, 60)...)
+	over = append(over, 0, 41)
+	if err := g.scan(over); err == nil {
+		t.Error("101-byte message accepted")
+	}
+	// One long frame announcing 2^62 bytes.
+	g = frameGuard{max: 1 << 20}
+	if err := g.scan([]byte{flagLong, 0x40, 0, 0, 0, 0, 0, 0, 0}); err == nil {
+		t.Error("2^62-byte frame accepted")
 	}
 }
