@@ -182,3 +182,18 @@ func BenchmarkE8CPU(b *testing.B) {
 		}
 	}
 }
+
+// The same with user-written coroutines: each is a goroutine switched by iter.Pull.
+func BenchmarkGather100kCoroutines(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		r := Gather(Repeat(100000, func(t *Task) { t.Sleep(time.Second) }))
+		if r.Err != nil {
+			b.Fatal(r.Err)
+		}
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(r.Wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(m1.Sys)/(1<<20), "sys-MiB")
+	}
+}

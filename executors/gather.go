@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -111,16 +112,24 @@ func newLoop(r *run, ps []prepared) *eventLoop {
 	l := &eventLoop{r: r, wakeCh: make(chan struct{}, 1), remaining: len(ps)}
 	l.timer = time.NewTimer(time.Hour)
 	l.timer.Stop()
+	// One allocation each for all coroutines, tasks and their first two spans: a gather of
+	// 100,000 coroutines should cost little more than its timers.
 	l.coros = make([]*coro, len(ps))
+	coros := make([]coro, len(ps))
+	tasks := make([]Task, len(ps))
+	spans := make([]Span, 2*len(ps))
 	for i, p := range ps {
-		c := &coro{p: p}
+		c := &coros[i]
+		c.p = p
 		if p.c.named == "executors.Sleep" && len(p.vals) == 1 {
 			d, _ := p.vals[0].(time.Duration)
 			c.sleepOnly = Scaled(d)
 		}
 		rec := &r.recs[p.id]
-		rec.Name, rec.Worker, rec.Pid = p.name, fmt.Sprintf("coroutine %d", p.id), selfPid
-		c.t = &Task{ID: p.id, Name: p.name, ctx: r.ctx, sched: l, rec: rec, run: r, co: c}
+		rec.Name, rec.Worker, rec.Pid = p.name, "coroutine "+strconv.Itoa(p.id), selfPid
+		rec.Spans = spans[2*i : 2*i : 2*i+2]
+		c.t = &tasks[i]
+		*c.t = Task{ID: p.id, Name: p.name, ctx: r.ctx, sched: l, rec: rec, run: r, co: c}
 		l.coros[i] = c
 	}
 	return l
