@@ -84,6 +84,7 @@ type builder struct {
 	names     map[string]bool   // names := defined at top level in the current stmts segment
 	tmp       int               // counter for generated names
 	importSeg *Segment
+	stmtNames map[string]bool // names declared by the cell's top-level statements
 }
 
 func (b *builder) errorf(line, col int, format string, args ...any) *Error {
@@ -101,6 +102,7 @@ func (b *builder) run() error {
 	b.userFns = map[string]bool{}
 	b.consts = map[string]bool{}
 	b.ints = map[string]bool{}
+	b.stmtNames = map[string]bool{}
 	// Imports are hoisted and package clauses dropped: blank them out (keeping newlines) in the
 	// text the other items are parsed from, so items around them can merge.
 	b.psrc = append([]byte(nil), b.src...)
@@ -127,7 +129,9 @@ func (b *builder) run() error {
 	var kinds []itemKind
 	for i := 0; i < len(rest); {
 		j := i + 1
-		for j < len(rest) && rest[j].kind == rest[i].kind {
+		// Funcs are parsed one by one so each can be hoisted on its own (mergeSegments joins
+		// adjacent ones again).
+		for j < len(rest) && rest[j].kind == rest[i].kind && rest[i].kind != itemFunc {
 			j++
 		}
 		g := item{kind: rest[i].kind, start: rest[i].start, end: rest[j-1].end}
@@ -154,21 +158,105 @@ func (b *builder) run() error {
 			b.prescanStmts(p)
 		}
 	}
-	for i, p := range groups {
+	// Funcs are visible in the whole cell, as in a Go file: func groups that reference nothing
+	// the cell's statements declare are evaluated first, so statements may call funcs declared
+	// below them.
+	hoist := b.hoistable(groups, kinds)
+	order := make([]int, 0, len(groups))
+	for i := range groups {
+		if hoist[i] {
+			order = append(order, i)
+		}
+	}
+	for i := range groups {
+		if !hoist[i] {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
 		var err error
 		if kinds[i] == itemFunc {
-			err = b.doFuncs(p)
+			err = b.doFuncs(groups[i])
 		} else {
-			err = b.doStmts(p, i == len(groups)-1)
+			err = b.doStmts(groups[i], i == len(groups)-1)
 		}
 		if err != nil {
 			return err
 		}
 	}
+	b.mergeSegments()
 	if b.importSeg != nil {
 		b.plan.Segments = append([]Segment{*b.importSeg}, b.plan.Segments...)
 	}
 	return nil
+}
+
+// hoistable reports the func groups that can be evaluated before every statement of the cell:
+// those that use no name declared by the cell's top-level statements, nor a func of a group
+// that is not hoistable.
+func (b *builder) hoistable(groups []*parsed, kinds []itemKind) []bool {
+	hoist := make([]bool, len(groups))
+	declared := make([]map[string]bool, len(groups))
+	used := make([]map[string]bool, len(groups))
+	for i, p := range groups {
+		if kinds[i] != itemFunc {
+			continue
+		}
+		hoist[i] = true
+		declared[i] = map[string]bool{}
+		used[i] = map[string]bool{}
+		for _, d := range p.file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
+				declared[i][fd.Name.Name] = true
+			}
+			for _, u := range uses(d) {
+				used[i][u] = true
+			}
+		}
+		for u := range used[i] {
+			if b.stmtNames[u] {
+				hoist[i] = false
+			}
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range groups {
+			if !hoist[i] {
+				continue
+			}
+			for j := range groups {
+				if kinds[j] != itemFunc || hoist[j] {
+					continue
+				}
+				for name := range declared[j] {
+					if used[i][name] {
+						hoist[i], changed = false, true
+					}
+				}
+			}
+		}
+	}
+	return hoist
+}
+
+// mergeSegments merges adjacent segments of one kind.
+func (b *builder) mergeSegments() {
+	var out []Segment
+	for _, seg := range b.plan.Segments {
+		if n := len(out); n > 0 && out[n-1].Kind == seg.Kind {
+			last := &out[n-1]
+			body := seg.Src
+			if seg.Kind == Stmts {
+				body = strings.TrimPrefix(body, ";")
+			}
+			last.Src += body
+			last.Defines = append(last.Defines, seg.Defines...)
+			continue
+		}
+		out = append(out, seg)
+	}
+	b.plan.Segments = out
 }
 
 // parsed is one group of items parsed in its own file whose line numbers match the cell's.

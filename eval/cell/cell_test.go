@@ -38,7 +38,8 @@ strings.Repeat("ab", m["a"]+a1())`
 			t.Errorf("segment without //line directive: %q", seg.Src)
 		}
 	}
-	want := []Kind{Import, Func, Stmts, Func, Stmts, Func}
+	// f, a1 and b1 are hoisted into one segment; Twice uses the cell's type P and stays put.
+	want := []Kind{Import, Func, Stmts, Func, Stmts}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("segment kinds %v, want %v", kinds, want)
 	}
@@ -49,6 +50,20 @@ strings.Repeat("ab", m["a"]+a1())`
 	r = s.mustRun(`fmt.Println("next")`)
 	if r.out != "next\n" {
 		t.Errorf("second cell printed %q", r.out)
+	}
+}
+
+func TestFuncsVisibleInWholeCell(t *testing.T) {
+	s := newSession(t)
+	r := s.mustRun(`x := later(2)
+type S struct{ n int }
+func later(k int) int { return helper() * k }
+func (s S) N() int { return s.n + later(1) }
+y := S{x}.N()
+func helper() int { return 7 }
+y`)
+	if r.shown != "21" {
+		t.Errorf("shown %s, want 21", r.shown)
 	}
 }
 

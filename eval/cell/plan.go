@@ -57,6 +57,7 @@ func (b *builder) prescanStmts(p *parsed) {
 				continue
 			}
 			r.declareGen(gd, func(name string, isInt bool) {
+				b.stmtNames[name] = true
 				if gd.Tok == token.CONST {
 					b.consts[name] = true
 				}
@@ -65,6 +66,13 @@ func (b *builder) prescanStmts(p *parsed) {
 				}
 			})
 		case *ast.AssignStmt:
+			if s.Tok == token.DEFINE {
+				for _, l := range s.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						b.stmtNames[id.Name] = true
+					}
+				}
+			}
 			if s.Tok == token.DEFINE && len(s.Lhs) == len(s.Rhs) {
 				for i, l := range s.Lhs {
 					if id, ok := l.(*ast.Ident); ok && r.intLike(s.Rhs[i]) {
