@@ -636,14 +636,19 @@ func TestDisplayAndLateOutput(t *testing.T) {
 func TestInputRoundTrip(t *testing.T) {
 	h := startKernel(t, nil)
 	ctx := ctxT(t)
+	var mu sync.Mutex
 	var prompts []string
 	r, err := h.c.Execute(ctx, "input name?", &client.ExecuteOptions{Input: func(prompt string, password bool) (string, error) {
+		mu.Lock()
 		prompts = append(prompts, prompt)
+		mu.Unlock()
 		return "Ada", nil
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if r.Status() != "ok" || r.Stream("stdout") != "got: Ada\n" || !slices.Equal(prompts, []string{"name?"}) {
 		t.Fatalf("input: %v stdout %q prompts %v", r.Content, r.Stream("stdout"), prompts)
 	}

@@ -76,9 +76,7 @@ func (t guardedTransport) Listen(ctx context.Context, addr string) (net.Listener
 	if err != nil {
 		return nil, err
 	}
-	g := newGuardedListener(l, handshakeTimeout)
-	g.cfg = t.cfg
-	return g, nil
+	return newGuardedListener(l, handshakeTimeout, t.cfg), nil
 }
 
 func (t guardedTransport) Addr(ep string) (string, error) {
@@ -108,8 +106,8 @@ type guardedListener struct {
 	once    sync.Once
 }
 
-func newGuardedListener(l net.Listener, timeout time.Duration) *guardedListener {
-	g := &guardedListener{Listener: l, timeout: timeout, conns: make(chan net.Conn), done: make(chan struct{})}
+func newGuardedListener(l net.Listener, timeout time.Duration, cfg guardConfig) *guardedListener {
+	g := &guardedListener{Listener: l, timeout: timeout, cfg: cfg, conns: make(chan net.Conn), done: make(chan struct{})}
 	go g.acceptLoop()
 	return g
 }

@@ -55,7 +55,7 @@ func TestGuardedListenerDropsSilentConns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newGuardedListener(l, 200*time.Millisecond)
+	g := newGuardedListener(l, 200*time.Millisecond, guardConfig{})
 	defer g.Close()
 	silent, _ := net.Dial("tcp", l.Addr().String())
 	defer silent.Close()
