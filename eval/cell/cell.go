@@ -1,36 +1,64 @@
 // Package cell turns the Go source of one notebook cell into snippets that yaegi v0.16.1 can
-// evaluate, one after the other, with Go 1.22+ semantics.
+// evaluate, one after the other, with Go 1.22+ semantics. It does source work only (go/scanner,
+// go/parser, go/ast, go/printer) and does not import yaegi; the session that evaluates the
+// snippets lives in package eval. The tests do evaluate every rewrite in yaegi.
 //
-// The model: a cell is a sequence of top-level items (imports, funcs, methods, types, consts,
-// vars and statements) as if typed into one growing main package. yaegi's REPL Eval decides from
-// the first token of a snippet whether it is a file (import/func/type/var/const) or statements,
-// and cannot mix both, so Build splits the cell (with go/scanner, tracking bracket depth) into
-// Segments of one Kind each:
+// # Model
 //
-//   - Import segments come first (hoisted) and hold only new imports (repeats are dropped).
-//   - Func segments hold func and method declarations, evaluated in file mode.
-//   - Stmts segments hold everything else, including var/const/type declarations, evaluated in
-//     statement mode at yaegi's global scope. They start with ";" so a leading func literal is
-//     never taken as a file (the IIFE trap).
+// A cell is a sequence of top-level items (imports, funcs, methods, types, consts, vars and
+// statements) as if typed into one growing main package. yaegi's REPL Eval decides from the
+// first token of a snippet whether it is a file (import/func/type/var/const) or statements, and
+// cannot mix both, so Build splits the cell (go/scanner, cutting at semicolons of bracket depth
+// 0) into Segments of one Kind each, to be evaluated in order:
 //
-// Every segment carries //line directives naming the cell (cellN.go:L) so yaegi's errors and
-// panic traces point at the user's own lines even after rewriting.
+//   - Import: all new imports of the cell, hoisted first; repeats are dropped, a name bound to
+//     another path is an error. A package clause is ignored.
+//   - Func: func and method declarations (file mode). Funcs that use nothing the cell's
+//     statements declare are hoisted before the statements, so a cell may call a func declared
+//     below the call, as in a Go file.
+//   - Stmts: everything else, including var/const/type declarations, in source order
+//     (statement mode, yaegi's global scope). They start with ";" so that a leading func
+//     literal is never taken as a file (yaegi would then re-run it after every cell).
 //
-// Before printing, each segment is rewritten at the AST level to work around yaegi v0.16.1
-// (see the package tests, which evaluate every rewrite in yaegi):
+// A trailing expression statement is not part of the segments: it is Plan.Trailing, to display
+// (Plan.ShowSrc) or to run (Plan.StmtSrc).
 //
-//   - for-loop variables are per iteration (Go 1.22) when a closure, a goroutine, a method
-//     value or an address can capture them;
-//   - min, max and clear are replaced by constant folding or by helpers from Prelude;
-//   - for i := range n over an integer becomes a three-clause loop;
-//   - go statements recover panics in the goroutine and report them to HostPkg.GoPanic;
-//   - top-level control flow runs inside func(){...}() and top-level comma-ok forms and
-//     generic min/max assignments are rewritten into forms yaegi's global scope accepts.
+// # Positions
 //
-// A trailing expression statement is not run: it is returned as Plan.Trailing so the caller can
-// display its value (see Plan.ShowSrc).
+// Snippets are printed with go/printer and carry //line directives (FileName: "cell3/_.go")
+// that keep the user's line numbers, so yaegi's errors and panic traces name the cell's own
+// lines; DisplayPositions turns "cell3/_.go:4:2" into "cell3.go:4:2". The base name must be
+// "_.go" because yaegi v0.16.1 resolves package names used in types by the file name of the
+// position.
 //
-// This package does not import yaegi; the session that evaluates the segments lives elsewhere.
+// # Rewrites
+//
+// Each segment is rewritten at the AST level to work around yaegi v0.16.1:
+//
+//   - loop variables are per iteration (Go 1.22) when a func literal, an address (&v) or a
+//     method value in a go/defer statement can capture them: v := v at the top of the body, or,
+//     for a three-clause loop whose body also assigns the variable, a copy-in/copy-out loop in
+//     which continue becomes a goto;
+//   - for i := range n over an integer becomes a three-clause loop; n is known to be an integer
+//     syntactically (literals, len/cap, conversions, arithmetic, int-typed declarations and
+//     parameters in the cell, Known.Ints from earlier cells);
+//   - min and max fold when all arguments are constants and otherwise call 2-argument generic
+//     helpers from Prelude (a non-constant argument first, as yaegi cannot infer a type from an
+//     untyped constant); clear calls a reflection-based helper;
+//   - go statements recover panics in the goroutine and pass them to HostPkg.GoPanic, still
+//     evaluating the func value and arguments at the go statement;
+//   - at the top level, if/for/switch/select/blocks/labeled statements run inside
+//     func(){...}() (they can still assign globals; their := variables stay local);
+//     v, ok := m[k] and v, ok := x.(T) are split into forms yaegi's global scope accepts, and
+//     min/max in a top-level := or var are computed into temporaries first.
+//
+// # Not supported (Build returns an *Error saying what to write instead)
+//
+// func main, top-level defer and return, v, ok := <-ch at the top level, a generic func call in
+// the value of a top-level := or var, range over a func literal. Known yaegi bugs this package
+// does not work around: deferred calls inside a loop see the last iteration's values (yaegi
+// evaluates their arguments late), and a generic func's type parameter name leaks into the
+// global scope.
 package cell
 
 import (
@@ -141,7 +169,7 @@ type Segment struct {
 
 // Plan is the result of Build.
 type Plan struct {
-	// File is the name used in //line directives, e.g. "cell3.go".
+	// File is the name used in //line directives (FileName), e.g. "cell3/_.go".
 	File     string
 	Segments []Segment
 	// Trailing is the source of the cell's trailing expression statement, rewritten, without
