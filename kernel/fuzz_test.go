@@ -42,3 +42,19 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFrameGuard checks that the transport's frame scanner never panics, whatever the bytes and
+// however they are split.
+func FuzzFrameGuard(f *testing.F) {
+	f.Add([]byte{0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 1, 2, 3}, uint8(5))
+	f.Add([]byte{flagLong, 0x40, 0, 0, 0, 0, 0, 0, 0}, uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		g := frameGuard{greeting: int(chunk % 70), max: 1 << 10}
+		step := int(chunk%16) + 1
+		for i := 0; i < len(data); i += step {
+			if g.scan(data[i:min(i+step, len(data))]) != nil {
+				return
+			}
+		}
+	})
+}

@@ -36,7 +36,9 @@ type Config struct {
 	// Logger receives the kernel's logs (default slog.Default()). The key is never logged.
 	Logger *slog.Logger
 	// MaxMessageBytes caps the size of an incoming message, all frames together
-	// (0 = DefaultMaxMessageBytes, negative = no cap). Larger messages are dropped.
+	// (0 = DefaultMaxMessageBytes, negative = no cap). Larger messages are dropped; a peer
+	// announcing a message over max(2*cap, cap+1MiB) has its connection dropped before zmq4
+	// allocates the frames.
 	MaxMessageBytes int
 	// ReplayWindow is how many recent signatures are remembered to refuse replays
 	// (0 = DefaultReplayWindow, negative = no replay check).
@@ -75,7 +77,7 @@ type Stats struct {
 	BadSignature uint64 // refused: bad or missing signature
 	Replayed     uint64 // refused: signature already seen
 	Malformed    uint64 // dropped: missing frames, bad JSON
-	TooLarge     uint64 // dropped: over MaxMessageBytes
+	TooLarge     uint64 // dropped: over MaxMessageBytes (or connection dropped: a message announced over twice that)
 	Unknown      uint64 // unknown message types (requests get an error reply)
 	Panics       uint64 // handler or backend panics recovered
 }
