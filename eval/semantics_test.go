@@ -333,3 +333,28 @@ func TestHelpSyntax(t *testing.T) {
 		t.Fatalf("unknown: %+v", r)
 	}
 }
+
+// TestBackgroundOutputStress runs cells while goroutines print and display continuously: no
+// deadlock, and every cell finishes.
+func TestBackgroundOutputStress(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import ("fmt"; "os"; "time"; "github.com/quire-go/quire/display")
+stop := false
+for g := 0; g < 3; g++ {
+	go func() {
+		for k := 0; !stop; k++ {
+			fmt.Println("bg", g, k)
+			fmt.Fprintln(os.Stderr, "e", k)
+			if k%50 == 0 { display.Show(k) }
+			time.Sleep(100 * time.Microsecond)
+		}
+	}()
+}`)
+	for i := 0; i < 40; i++ {
+		got, _ := mustOK(t, s, fmt.Sprintf("fmt.Println(%d)\ndisplay.Show(%d)\n%d*2", i, i, i))
+		if got != fmt.Sprint(i*2) {
+			t.Fatalf("cell %d: %q", i, got)
+		}
+	}
+	mustOK(t, s, "stop = true")
+}
