@@ -709,3 +709,16 @@ func TestIsComplete(t *testing.T) {
 		}
 	}
 }
+
+// The forms the generic-call error suggests do work at the top level.
+func TestGenericAdviceWorks(t *testing.T) {
+	s := newSession(t)
+	s.mustRun("func G[T any](x T) T { return x }\nx := 5")
+	if _, err := s.run("y := G(x)"); err == nil {
+		t.Fatal("y := G(x) at the top level was accepted")
+	}
+	r := s.mustRun("var y1 int\ny1 = G(x)\ny2 := x\ny2 = G(x)\ny3 := func() int { return G(x) }()\ny1 + y2 + y3 + G(1)")
+	if r.shown != "16" {
+		t.Errorf("shown %s, want 16", r.shown)
+	}
+}

@@ -1096,8 +1096,8 @@ func (r *rewriter) checkGenericTop(p *parsed, e ast.Expr, form string) error {
 		return nil
 	}
 	l, c := p.pos(bad.Pos())
-	return r.b.errorf(l, c, "%s with the generic func %s at the top level of a cell crashes yaegi v0.16.1: declare the variable with its type first (var y T; y = %s(...)), or use y := func() T { return %s(...) }(), or do it inside a func",
-		form, name, name, name)
+	return r.b.errorf(l, c, "%s with the generic func %s at the top level of a cell crashes yaegi v0.16.1: declare the variable with its type first (var y T; y = %s(...)), or start from a value of the result type (y := x; y = %s(x)), or use y := func() T { return %s(...) }(), or do it inside a func",
+		form, name, name, name, name)
 }
 
 // hoistMinMax replaces min/max helper calls in e (outside func literals) by temporaries
