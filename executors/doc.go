@@ -30,6 +30,12 @@
 //     Shutdown. A panic in a job becomes the future's error; it never crashes the process.
 //   - Compare runs one workload under several models and tabulates and charts the wall times.
 //
+// Options: Workers(n), GIL(), SwitchInterval(d), MaxProcs(n) (GOMAXPROCS for the run: MaxProcs(1)
+// gives goroutines the GIL's shape), WithContext(ctx), ReturnExceptions(), Label(name), Quiet().
+// Runs without WithContext use BaseContext, which the quire worker sets to the running cell's
+// context (SetBaseContext) so that an interrupt cancels tasks and kills children. Task.Sleep and
+// the built-in sleeps are multiplied by Scale (QUIRE_LESSON_SCALE, for fast test runs of lessons).
+//
 // Each run returns a *Report (wall time, CPU time, per-task start/end/worker, speedup, ideal,
 // overhead, results, errors) that renders itself as text, an HTML table, an SVG timeline and a
 // Jupyter MIME bundle. Runs longer than a second show a live progress display (package display).

@@ -174,8 +174,10 @@ func newGIL(r *run, interval time.Duration) *gilSched {
 	return &gilSched{run: r, interval: interval}
 }
 
-func (g *gilSched) acquire(t *Task) {
-	w0 := time.Now()
+func (g *gilSched) acquire(t *Task) { g.acquireSince(t, time.Now()) }
+
+// acquireSince takes the lock, counting the time since w0 as waiting.
+func (g *gilSched) acquireSince(t *Task, w0 time.Time) {
 	g.mu.Lock()
 	if !g.held && len(g.queue) == 0 {
 		g.held = true
@@ -193,7 +195,9 @@ func (g *gilSched) acquire(t *Task) {
 	t.since = now
 }
 
-func (g *gilSched) release(t *Task) {
+// release hands the lock over and returns when it did (the start of the task's wait if it
+// asks for the lock again at once).
+func (g *gilSched) release(t *Task) time.Time {
 	now := time.Now()
 	t.holds = false
 	g.mu.Lock()
@@ -209,6 +213,7 @@ func (g *gilSched) release(t *Task) {
 	}
 	g.mu.Unlock()
 	addSpan(t.rec, Span{t.since.Sub(g.run.t0), now.Sub(g.run.t0)})
+	return now
 }
 
 func addSpan(rec *TaskRecord, s Span) {
@@ -239,16 +244,15 @@ func (g *gilSched) block(t *Task, f func()) {
 }
 
 func (g *gilSched) yield(t *Task) {
-	g.release(t)
+	w0 := g.release(t)
 	checkCancel(t.ctx)
-	g.acquire(t)
+	g.acquireSince(t, w0)
 }
 
 func (g *gilSched) checkpoint(t *Task) {
 	checkCancel(t.ctx)
 	if g.waiting.Load() > 0 && time.Since(t.since) >= g.interval {
-		g.release(t)
-		g.acquire(t)
+		g.acquireSince(t, g.release(t))
 	}
 }
 
