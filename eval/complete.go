@@ -94,6 +94,9 @@ func (s *Supervisor) packagePath(name, code string) (string, bool) {
 		}
 	}
 	if paths := godoc.FindPackageByName(name); len(paths) > 0 {
+		sort.SliceStable(paths, func(i, j int) bool { // math/rand before crypto/rand
+			return strings.HasPrefix(paths[i], "math/") && !strings.HasPrefix(paths[j], "math/")
+		})
 		for _, p := range paths { // prefer a package the interpreter has
 			if binarySymbols(p) != nil {
 				return p, true
@@ -150,14 +153,14 @@ func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (bac
 				}
 				addTyped(m.Name, string(m.Kind))
 			}
-			if len(members) == 0 {
+			{ // what the interpreter has that the index lacks (an index older than the package)
 				names := make([]string, 0, len(callable))
 				for n := range callable {
 					names = append(names, n)
 				}
 				sort.Strings(names)
 				for _, n := range names {
-					add(n)
+					addTyped(n, "")
 				}
 			}
 		} else {
