@@ -182,6 +182,16 @@ type Plan struct {
 	Suppress bool
 	// NeedsHelpers reports that the plan calls helpers declared by Prelude.
 	NeedsHelpers bool
+	// Hints are advice to add to an error of this cell, for rewrites Build could not decide
+	// without types. Today: each "for k := range x" whose x is not known to be an integer, left
+	// as is; if x is an integer, yaegi v0.16.1 fails with a host panic "nil type" on it.
+	Hints []Hint
+}
+
+// Hint is advice tied to a cell position, for when evaluating the cell fails.
+type Hint struct {
+	Line, Col int
+	Msg       string
 }
 
 // ShowSrc returns statement-mode source that passes the trailing expression to show (for

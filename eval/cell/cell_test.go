@@ -722,3 +722,13 @@ func TestGenericAdviceWorks(t *testing.T) {
 		t.Errorf("shown %s, want 16", r.shown)
 	}
 }
+
+func TestHints(t *testing.T) {
+	p, err := Build("cell1", "func f(c struct{ N int }) {\n\tfor i := range c.N {\n\t\t_ = i\n\t}\n\tfor i := range []int{1} {\n\t\t_ = i\n\t}\n\tfor i := range 3 {\n\t\t_ = i\n\t}\n}", Known{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Hints) != 1 || p.Hints[0].Line != 2 || p.Hints[0].Col != 17 || !strings.Contains(p.Hints[0].Msg, "if c.N is an integer") {
+		t.Errorf("hints %+v", p.Hints)
+	}
+}

@@ -112,7 +112,11 @@ func (b *builder) doFuncs(p *parsed) error {
 			return b.errorf(l, c, "func %s has no body; declarations without a body are not supported", key)
 		}
 		r := newRewriter(b)
+		r.p = p
 		r.funcBody(fd.Recv, fd.Type, fd.Body)
+		if r.err != nil {
+			return r.err
+		}
 		src, err := b.print(p, fd, fd.Pos())
 		if err != nil {
 			return err
@@ -178,6 +182,7 @@ func (b *builder) doStmts(p *parsed, last bool) error {
 		if es, ok := list[len(list)-1].(*ast.ExprStmt); ok {
 			list = list[:len(list)-1]
 			r := newRewriter(b)
+			r.p = p
 			es.X = r.expr(es.X)
 			if r.helpers {
 				b.plan.NeedsHelpers = true

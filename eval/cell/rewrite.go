@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/constant"
+	"go/printer"
 	"go/token"
 	"strings"
 )
@@ -844,6 +845,12 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 	if lit, ok := ast.Unparen(s.X).(*ast.FuncLit); ok {
 		r.fail(lit.Pos(), "range over a func (Go 1.23 iterators) is not supported by yaegi v0.16.1; call the func with a yield callback instead")
 	}
+	if !isInt && s.Value == nil && !obviouslyNotInt(s.X) && r.p != nil {
+		l, c := r.p.pos(s.X.Pos())
+		r.b.plan.Hints = append(r.b.plan.Hints, Hint{Line: l, Col: c, Msg: fmt.Sprintf(
+			"if %s is an integer, write for i := 0; i < %s; i++ instead of range (yaegi v0.16.1 crashes with \"nil type\" on range over an int the cell rewriter could not prove to be one)",
+			exprString(r.p.fset, s.X), exprString(r.p.fset, s.X))})
+	}
 	var vars []*ast.Ident
 	if s.Tok == token.DEFINE {
 		for _, e := range []ast.Expr{s.Key, s.Value} {
@@ -891,6 +898,39 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 		s.Body.List = append([]ast.Stmt{copyVars(vars, vars, s.Body.Lbrace)}, s.Body.List...)
 	}
 	return labeled(label, s)
+}
+
+// obviouslyNotInt reports range operands that are visibly not integers.
+func obviouslyNotInt(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.CompositeLit, *ast.SliceExpr, *ast.FuncLit:
+		return true
+	case *ast.BasicLit:
+		return e.Kind == token.STRING
+	case *ast.UnaryExpr:
+		return e.Op == token.ARROW || e.Op == token.AND
+	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); ok {
+			switch id.Name {
+			case "make", "append", "new":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// exprString prints a short expression for messages.
+func exprString(fset *token.FileSet, e ast.Expr) string {
+	var b strings.Builder
+	if err := printer.Fprint(&b, fset, e); err != nil {
+		return "x"
+	}
+	s := b.String()
+	if len(s) > 40 {
+		return "x"
+	}
+	return s
 }
 
 // --- top level ---
