@@ -414,8 +414,12 @@ func (s *Supervisor) Info() backend.Info {
 }
 
 // Interrupt stops the running cell: the worker is killed, a new one starts and the session's
-// declarations are replayed; the cell ends with a KeyboardInterrupt error.
+// declarations are replayed; the cell ends with a KeyboardInterrupt error. When Options.Magics
+// has an Interrupt method, it is called too (a shell command a magic runs).
 func (s *Supervisor) Interrupt() error {
+	if m, ok := s.opts.Magics.(interface{ Interrupt() }); ok {
+		m.Interrupt()
+	}
 	s.mu.Lock()
 	p := s.running
 	if p != nil {
