@@ -291,6 +291,31 @@ got`)
 	}
 }
 
+func TestLoopVarsOldIdiom(t *testing.T) {
+	s := newSession(t)
+	r := s.mustRun(`var fns []func() int
+for i := 0; i < 3; i++ {
+	i := i // the pre-Go 1.22 idiom
+	fns = append(fns, func() int { return i })
+}
+for _, v := range []int{10, 20} {
+	v := v
+	fns = append(fns, func() int { return v })
+}
+for i := range 2 {
+	i := i * 100
+	fns = append(fns, func() int { return i })
+}
+var got []int
+for _, f := range fns {
+	got = append(got, f())
+}
+got`)
+	if r.shown != "[0 1 2 10 20 0 100]" {
+		t.Errorf("got %s", r.shown)
+	}
+}
+
 func TestLoopVarsGoroutines(t *testing.T) {
 	s := newSession(t)
 	s.mustRun(`import ("fmt"; "sort"; "sync")

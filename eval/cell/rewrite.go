@@ -737,7 +737,10 @@ func (r *rewriter) forStmt(s *ast.ForStmt, label *ast.LabeledStmt) ast.Stmt {
 		return labeled(label, s)
 	}
 	if !modified {
-		s.Body.List = append([]ast.Stmt{copyVars(vars, vars, s.Body.Lbrace)}, s.Body.List...)
+		// A body that already copies the variable (i := i) needs nothing more.
+		if cp := without(vars, redeclared(s.Body.List, vars)); len(cp) > 0 {
+			s.Body.List = append([]ast.Stmt{copyVars(cp, cp, s.Body.Lbrace)}, s.Body.List...)
+		}
 		return labeled(label, s)
 	}
 
@@ -792,6 +795,52 @@ func (r *rewriter) forStmt(s *ast.ForStmt, label *ast.LabeledStmt) ast.Stmt {
 	}
 	loop := &ast.ForStmt{For: pos, Body: &ast.BlockStmt{Lbrace: s.Body.Lbrace, List: body, Rbrace: s.Body.Rbrace}}
 	return &ast.BlockStmt{Lbrace: pos, List: append(pre, labeled(label, loop)), Rbrace: s.Body.Rbrace}
+}
+
+// redeclared returns the names among vars that a top-level statement of body declares again
+// (for example the pre-Go 1.22 idiom i := i).
+func redeclared(body []ast.Stmt, vars []*ast.Ident) map[string]bool {
+	want := map[string]bool{}
+	for _, v := range vars {
+		want[v.Name] = true
+	}
+	out := map[string]bool{}
+	for _, s := range body {
+		switch s := s.(type) {
+		case *ast.AssignStmt:
+			if s.Tok == token.DEFINE {
+				for _, l := range s.Lhs {
+					if id, ok := l.(*ast.Ident); ok && want[id.Name] {
+						out[id.Name] = true
+					}
+				}
+			}
+		case *ast.DeclStmt:
+			if gd, ok := s.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok {
+						for _, n := range vs.Names {
+							if want[n.Name] {
+								out[n.Name] = true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// without returns vars minus the names in drop.
+func without(vars []*ast.Ident, drop map[string]bool) []*ast.Ident {
+	var out []*ast.Ident
+	for _, v := range vars {
+		if !drop[v.Name] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // copyVars is: a, b := from1, from2
@@ -884,7 +933,12 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 			}
 			body = append(body, &ast.AssignStmt{Lhs: []ast.Expr{s.Key}, Tok: tok, TokPos: s.Body.Lbrace, Rhs: []ast.Expr{ast.NewIdent(i.Name)}})
 		}
-		body = append(body, s.Body.List...)
+		if key, ok := s.Key.(*ast.Ident); ok && s.Tok == token.DEFINE && len(redeclared(s.Body.List, []*ast.Ident{key})) > 0 {
+			// The body declares the variable again: keep it in its own block, as in Go.
+			body = append(body, &ast.BlockStmt{Lbrace: s.Body.Lbrace, List: s.Body.List, Rbrace: s.Body.Rbrace})
+		} else {
+			body = append(body, s.Body.List...)
+		}
 		loop := &ast.ForStmt{
 			For:  pos,
 			Init: define(ast.NewIdent(i.Name), &ast.BinaryExpr{X: ast.NewIdent(n.Name), Op: token.SUB, Y: ast.NewIdent(n.Name)}),
@@ -894,8 +948,8 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 		}
 		return &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{define(n, s.X), labeled(label, loop)}, Rbrace: s.Body.Rbrace}
 	}
-	if captured && len(vars) > 0 {
-		s.Body.List = append([]ast.Stmt{copyVars(vars, vars, s.Body.Lbrace)}, s.Body.List...)
+	if cp := without(vars, redeclared(s.Body.List, vars)); captured && len(cp) > 0 {
+		s.Body.List = append([]ast.Stmt{copyVars(cp, cp, s.Body.Lbrace)}, s.Body.List...)
 	}
 	return labeled(label, s)
 }
