@@ -394,7 +394,16 @@ func (b *builder) doImport(it item) error {
 				explicit = name + " "
 			}
 			l, c := p.pos(is.Pos())
-			if name != "_" && name != "." {
+			key := name
+			if name == "_" || name == "." {
+				// Blank and dot imports are recorded as "_ path" and ". path".
+				key = name + " " + path
+				_, dup := b.imports[key]
+				if _, known := b.known.Imports[key]; dup || known {
+					continue
+				}
+				b.imports[key] = path
+			} else {
 				prev, ok := b.imports[name]
 				if !ok {
 					prev, ok = b.known.Imports[name]
@@ -414,7 +423,7 @@ func (b *builder) doImport(it item) error {
 				b.importSeg = &Segment{Kind: Import, Line: l0, Col: c0}
 			}
 			b.importSeg.Src += "\n" + src
-			b.importSeg.Defines = append(b.importSeg.Defines, Decl{Name: name, Kind: DeclImport, Src: "\n" + src, Path: path})
+			b.importSeg.Defines = append(b.importSeg.Defines, Decl{Name: key, Kind: DeclImport, Src: "\n" + src, Path: path})
 		}
 	}
 	return nil

@@ -119,7 +119,7 @@ const (
 // Decl is one name a segment declares.
 type Decl struct {
 	// Name is the declared name; methods are "T.M" (T without pointer or type parameters);
-	// imports are the local name.
+	// imports are the local name, or "_ path" and ". path" for blank and dot imports.
 	Name string
 	Kind DeclKind
 	// Src is the declaration's own rewritten source, ready for Eval on its own in a fresh
@@ -146,7 +146,7 @@ type Decl struct {
 // Known is what the session already holds, so a plan can dedupe imports, spot redefinitions and
 // resolve names it cannot type-check. Nil maps are empty.
 type Known struct {
-	Imports  map[string]string // local name -> import path
+	Imports  map[string]string // local name (or "_ path", ". path") -> import path
 	Funcs    map[string]bool   // top-level funcs, and methods as "T.M"
 	Types    map[string]bool
 	Vars     map[string]bool // vars and consts defined so far

@@ -128,6 +128,14 @@ func TestImports(t *testing.T) {
 	if len(r.plan.Segments) != 0 {
 		t.Errorf("segments for a repeated import: %+v", r.plan.Segments)
 	}
+	// Blank imports are deduplicated by path.
+	r = s.mustRun("import _ \"image/png\"\nimport _ \"image/png\"")
+	if d := r.plan.Defines(); len(d) != 1 || d[0].Name != "_ image/png" {
+		t.Errorf("blank import defines %+v", d)
+	}
+	if r = s.mustRun("import _ \"image/png\""); len(r.plan.Segments) != 0 {
+		t.Errorf("repeated blank import planned %+v", r.plan.Segments)
+	}
 	if got := defaultImportName("math/rand/v2"); got != "rand" {
 		t.Errorf("defaultImportName(math/rand/v2) = %q", got)
 	}
