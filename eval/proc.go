@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,7 +51,8 @@ type proc struct {
 	traceMu sync.Mutex
 	traces  []string // yaegi panic frame lines since the last request started
 
-	killed bool // set by kill (interrupt, shutdown)
+	killed bool   // set by kill (interrupt, shutdown)
+	nonce  string // of its sync markers
 
 	sessionSent []wire.Step // replay steps last sent for task children
 	reported    bool        // its death is reported by the cell that ran (guarded by Supervisor.mu)
@@ -84,7 +87,10 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	cmd.Stdout = outW
 	cmd.Stderr = diagW
 	cmd.ExtraFiles = []*os.File{reqR, evW, errW}
-	cmd.Env = append(cmd.Environ(), s.workerEnv()...)
+	var nb [8]byte
+	_, _ = rand.Read(nb[:])
+	nonce := hex.EncodeToString(nb[:])
+	cmd.Env = append(cmd.Environ(), append(s.workerEnv(), wire.EnvNonce+"="+nonce)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		for _, f := range []*os.File{reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW} {
@@ -96,13 +102,14 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 		f.Close()
 	}
 	p := &proc{
-		s:    s,
-		cmd:  cmd,
-		pid:  cmd.Process.Pid,
-		reqW: reqW,
-		enc:  json.NewEncoder(reqW),
-		done: make(chan wire.Event, 4),
-		dead: make(chan struct{}),
+		s:     s,
+		cmd:   cmd,
+		pid:   cmd.Process.Pid,
+		reqW:  reqW,
+		enc:   json.NewEncoder(reqW),
+		done:  make(chan wire.Event, 4),
+		nonce: nonce,
+		dead:  make(chan struct{}),
 	}
 	p.markC = sync.NewCond(&p.markMu)
 	var readers sync.WaitGroup
@@ -215,7 +222,7 @@ func (p *proc) waitHandled(n uint64) {
 // readStream forwards one output pipe to the current Output, in order, and tracks markers.
 func (p *proc) readStream(r *os.File, idx int, name string) {
 	defer p.setMark(idx, math.MaxUint64)
-	var sc wire.Scanner
+	sc := wire.NewScanner(p.nonce)
 	buf := make([]byte, 64<<10)
 	emit := func(b []byte) { p.s.stream(name, string(b)) }
 	mark := func(n uint64) {

@@ -63,6 +63,7 @@ type Worker struct {
 	outW   io.Writer  // the interpreter's stdout
 	errW   io.Writer  // where non-trace stderr text goes
 
+	nonce   string      // marker nonce (wire.EnvNonce)
 	task    bool        // --task mode: a child process of an executor
 	session []wire.Step // replay steps for task children
 
@@ -123,6 +124,7 @@ func newWorker() (*Worker, error) {
 		in:      os.NewFile(3, "requests"),
 		ev:      os.NewFile(4, "events"),
 		inputCh: make(chan wire.Request, 1),
+		nonce:   os.Getenv(wire.EnvNonce),
 		log:     slog.New(slog.NewTextHandler(diag, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	errFile := os.NewFile(5, "stderr")
@@ -334,7 +336,7 @@ func (w *Worker) syncSend(e wire.Event) {
 	defer w.syncMu.Unlock()
 	n := w.seq.Add(1)
 	if !w.task {
-		m := wire.Marker(n)
+		m := wire.Marker(w.nonce, n)
 		w.stdout.writeMarker(m)
 		w.stderr.writeMarker(m)
 	}

@@ -112,12 +112,16 @@ type Event struct {
 	PID      int            `json:"pid,omitempty"`
 }
 
-// Marker framing: "\x00\x1bQSYNC:" + decimal sequence + "\x00".
-var markerPrefix = []byte("\x00\x1bQSYNC:")
+// EnvNonce names the environment variable that gives the worker its marker nonce, so text a
+// cell prints cannot be taken for a marker.
+const EnvNonce = "QUIRE_WORKER_NONCE"
+
+// Marker framing: "\x00\x1bQ" + nonce + ":" + decimal sequence + "\x00".
+func markerPrefix(nonce string) []byte { return []byte("\x00\x1bQ" + nonce + ":") }
 
 // Marker returns the bytes of sync marker n.
-func Marker(n uint64) []byte {
-	b := append([]byte(nil), markerPrefix...)
+func Marker(nonce string, n uint64) []byte {
+	b := markerPrefix(nonce)
 	b = strconv.AppendUint(b, n, 10)
 	return append(b, 0)
 }
@@ -125,12 +129,17 @@ func Marker(n uint64) []byte {
 // Scanner splits a raw output stream into text and sync markers.
 type Scanner struct {
 	pending []byte
+	prefix  []byte
 }
+
+// NewScanner returns a Scanner for the markers of a worker with the given nonce.
+func NewScanner(nonce string) *Scanner { return &Scanner{prefix: markerPrefix(nonce)} }
 
 // Feed adds p and returns the text that is safe to forward, in order, interleaved with markers
 // through emit: text(s) for text and mark(n) for a marker. Bytes that may begin a marker, or an
 // incomplete UTF-8 sequence at the end, are kept for the next call.
 func (s *Scanner) Feed(p []byte, text func([]byte), mark func(uint64)) {
+	markerPrefix := s.prefix
 	buf := p
 	if len(s.pending) > 0 {
 		buf = append(s.pending, p...)

@@ -6,9 +6,9 @@ import (
 )
 
 func TestScannerSplitsMarkers(t *testing.T) {
-	in := "hello\n" + string(Marker(7)) + "wörld" + string(Marker(8)) + "\x00x"
+	in := "hello\n" + string(Marker("ab12", 7)) + "wörld" + string(Marker("ab12", 8)) + "\x00x"
 	for chunk := 1; chunk <= len(in); chunk++ {
-		var s Scanner
+		s := NewScanner("ab12")
 		var got strings.Builder
 		var marks []uint64
 		for i := 0; i < len(in); i += chunk {
