@@ -2,6 +2,8 @@ package executors
 
 import (
 	"flag"
+	"os"
+	"os/exec"
 	"runtime"
 	"testing"
 	"time"
@@ -195,5 +197,26 @@ func BenchmarkGather100kCoroutines(b *testing.B) {
 		runtime.ReadMemStats(&m1)
 		b.ReportMetric(r.Wall.Seconds(), "wall-s")
 		b.ReportMetric(float64(m1.Sys)/(1<<20), "sys-MiB")
+	}
+}
+
+// The floor under process start+join: exec this binary as a child that exits at once.
+func BenchmarkRawExecChild(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer null.Close()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(exe)
+		cmd.Env = append(os.Environ(), ChildEnv+"=1")
+		cmd.ExtraFiles = []*os.File{null, null} // EOF on fd 3: serve nothing, exit
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
