@@ -26,6 +26,7 @@ func Build(cellName, src string, known Known) (plan *Plan, err error) {
 			err = &Error{File: strings.TrimSuffix(fname, fileSuffix) + ".go", Msg: fmt.Sprintf("internal error in the cell rewriter: %v", r)}
 		}
 	}()
+	src = strings.TrimPrefix(src, "\uFEFF") // a byte order mark is only legal at a file's start
 	b := &builder{
 		file:  fname,
 		src:   []byte(src),
