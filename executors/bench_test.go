@@ -70,6 +70,17 @@ func BenchmarkE5Gather(b *testing.B) {
 	reportFidelity(b, u, func() *Report { return Gather(Repeat(3, Sleep(u))) })
 }
 
+func BenchmarkE6GatherFetchData(b *testing.B) {
+	u := 2 * exampleUnit()
+	fetchData := func(t *Task) string {
+		t.Printf("Fetching data...\n")
+		t.Sleep(u)
+		t.Printf("Data fetched\n")
+		return "data"
+	}
+	reportFidelity(b, u, func() *Report { return Gather(fetchData, fetchData) })
+}
+
 func BenchmarkE7ThreadPool(b *testing.B) {
 	u := exampleUnit()
 	reportFidelity(b, 2*u, func() *Report {
