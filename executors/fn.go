@@ -37,6 +37,7 @@ var FuncParamCallees = []string{
 	"Sequential", "Threads", "GILThreads", "Processes", "Gather", "Compare",
 	"NewThread", "NewProcess",
 	"ThreadPool.Submit", "ThreadPool.Map", "ProcessPool.Submit", "ProcessPool.Map",
+	"Task.Go",
 }
 
 // Job is one task: a function (a func value or a Named) and its arguments.

@@ -30,6 +30,9 @@ func Gather(args ...any) *Report {
 	r := newRun("Gather", cfg, len(ps))
 	l := newLoop(r, ps)
 	l.loop()
+	for _, rec := range l.spawned {
+		r.recs = append(r.recs, *rec)
+	}
 	err = l.firstErr
 	if err == nil {
 		err = r.ctxErr()
@@ -60,6 +63,7 @@ type coro struct {
 	readyAt   time.Time
 	result    any
 	err       error
+	fut       *Future // for coroutines started with Task.Go
 	// sleepOnly is the duration of a built-in Sleep job, which the loop runs as a stackless
 	// state machine (start: arm a timer; wake: finish) instead of on its own goroutine.
 	sleepOnly time.Duration
@@ -106,6 +110,7 @@ type eventLoop struct {
 	held      time.Duration
 	firstErr  error
 	cancelled bool
+	spawned   []*TaskRecord // records of coroutines started with Task.Go
 }
 
 func newLoop(r *run, ps []prepared) *eventLoop {
@@ -223,6 +228,10 @@ func (l *eventLoop) finish(c *coro, res any, err error) {
 	rec := c.t.rec
 	rec.End = l.r.since()
 	rec.Result, rec.Err = res, err
+	if c.fut != nil {
+		c.fut.start()
+		c.fut.set(res, err)
+	}
 	l.remaining--
 	l.r.done.Add(1)
 	if err != nil && !l.r.cfg.returnExceptions && !l.cancelled && !errors.Is(err, ErrCancelled) {
@@ -344,4 +353,19 @@ func (l *eventLoop) checkpoint(t *Task) {
 	if t.co.cancelled {
 		panic(cancelSignal{})
 	}
+}
+
+// spawn adds a coroutine for p to the running loop (asyncio.create_task).
+func (l *eventLoop) spawn(p prepared) *Future {
+	rec := &TaskRecord{ID: p.id, Name: p.name, Worker: "coroutine " + strconv.Itoa(p.id), Pid: selfPid, Start: l.r.since()}
+	l.spawned = append(l.spawned, rec)
+	c := &coro{p: p, fut: newFuture(p.id, p.name)}
+	c.t = &Task{ID: p.id, Name: p.name, ctx: l.r.ctx, sched: l, rec: rec, run: l.r, co: c}
+	l.coros = append(l.coros, c)
+	l.remaining++
+	if l.cancelled {
+		c.cancelled = true
+	}
+	l.push(c, time.Now())
+	return c.fut
 }

@@ -200,3 +200,30 @@ func TestBaseContext(t *testing.T) {
 		t.Errorf("err %v, record %v", r.Err, r.Records[0].Err)
 	}
 }
+
+// Task.Go is asyncio.create_task: the new coroutine runs on the same loop and can be awaited.
+func TestGatherCreateTask(t *testing.T) {
+	r := Gather(func(t *Task) (any, error) {
+		a := t.Go(sleepFor, int(unit/time.Millisecond))
+		b := t.Go(func(t *Task) string { t.Sleep(unit); return "b" })
+		va, err := t.Await(a)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := t.Await(b)
+		return fmt.Sprint(va, vb), err
+	})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	within(t, "two created tasks", r.Wall, unit, 2*unit)
+	if r.Results[0] != fmt.Sprint(int(unit/time.Millisecond), "b") || r.Tasks != 3 {
+		t.Errorf("results %v, tasks %d", r.Results, r.Tasks)
+	}
+	assertOneAtATime(t, r)
+
+	th := Threads(func(t *Task) (any, error) { return t.Await(t.Go(square, 5)) })
+	if th.Results[0] != 25 {
+		t.Errorf("threads Go: %v", th.Results)
+	}
+}

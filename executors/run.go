@@ -27,6 +27,8 @@ type run struct {
 	recs   []TaskRecord
 	done   atomic.Int64
 	prog   *progress
+	// spawnedN counts tasks started with Task.Go (their ids follow the run's jobs).
+	spawnedN atomic.Int64
 	// prevProcs is GOMAXPROCS before a MaxProcs option changed it (0: unchanged).
 	prevProcs int
 }

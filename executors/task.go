@@ -100,6 +100,39 @@ func (t *Task) Await(f *Future) (any, error) {
 	return f.Result()
 }
 
+// Go starts fn(args...) as a new task of the same model and returns its Future at once: under
+// Gather a coroutine on the same loop (asyncio.create_task; the run waits for it too, and it
+// is added to the report), elsewhere a goroutine (not in the report). Await it with t.Await.
+func (t *Task) Go(fn any, args ...any) *Future {
+	ps, err := prepareJobs([]Job{{Fn: fn, Args: args}})
+	id := 0
+	if t.run != nil {
+		id = len(t.run.recs) + int(t.run.spawnedN.Add(1)) - 1
+	}
+	if err != nil {
+		f := newFuture(id, "task")
+		f.set(nil, err)
+		return f
+	}
+	p := ps[0]
+	p.id, p.name = id, fmt.Sprintf("%s#%d", p.c.name, id)
+	if l, ok := t.sched.(*eventLoop); ok {
+		return l.spawn(p)
+	}
+	f := newFuture(id, p.name)
+	f.start()
+	ctx, t0 := t.Context(), time.Now()
+	if t.run != nil {
+		t0 = t.run.t0
+	}
+	go func() {
+		var rec TaskRecord
+		execTask(ctx, t0, nil, p, &rec, fmt.Sprintf("goroutine %d", goid()), plainSched{}, nil)
+		f.set(rec.Result, rec.Err)
+	}()
+	return f
+}
+
 // Blocking runs f, a blocking call, as an await point: it releases the GIL, and under Gather
 // it runs f on another goroutine while the loop runs other coroutines (asyncio.to_thread).
 func (t *Task) Blocking(f func()) { t.scheduler().block(t, f) }
