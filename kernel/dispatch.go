@@ -76,26 +76,22 @@ func (k *Kernel) dispatch(ch *channel, m *Message) {
 	r := &request{ch: ch, msg: m}
 	t := m.Type()
 	h, ok := handlers[t]
-	if ok && ch == k.control && !h.control {
-		ok = false
-		if strings.HasSuffix(t, "_request") {
-			k.stats.unknown.Add(1)
-			k.log.Warn("request not served on control", "msg_type", t)
-			go k.handle(k.runCtx, r, handler{fn: func(*Kernel, context.Context, *request) any {
-				return errorContent("UnknownMessageType", t+" is not served on the control channel", nil)
-			}})
-			return
-		}
+	var unknown string
+	switch {
+	case !ok:
+		unknown = "unknown message type " + t
+	case ch == k.control && !h.control:
+		unknown = t + " is not served on the control channel"
 	}
-	if !ok {
+	if unknown != "" {
 		k.stats.unknown.Add(1)
 		if !strings.HasSuffix(t, "_request") {
-			k.log.Warn("ignored message of unknown type", "channel", ch.name, "msg_type", t)
+			k.log.Warn("ignored message", "channel", ch.name, "msg_type", t, "why", unknown)
 			return
 		}
-		k.log.Warn("unknown request type", "channel", ch.name, "msg_type", t)
+		k.log.Warn("unknown request", "channel", ch.name, "msg_type", t, "why", unknown)
 		h = handler{fn: func(*Kernel, context.Context, *request) any {
-			return errorContent("UnknownMessageType", "unknown message type "+t, nil)
+			return errorContent("UnknownMessageType", unknown, nil)
 		}}
 		if ch == k.control {
 			k.handle(k.runCtx, r, h)
@@ -107,10 +103,7 @@ func (k *Kernel) dispatch(ch *channel, m *Message) {
 	k.stats.handled.Add(1)
 	switch {
 	case ch == k.control:
-		if h.lane == laneConcurrent {
-			k.goConcurrent(r, h)
-			return
-		}
+		// Control handlers (kernel_info, shutdown, interrupt) run here, never queued.
 		k.handle(k.runCtx, r, h)
 	case h.lane == laneExec:
 		k.queue.push(r)
