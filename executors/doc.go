@@ -23,7 +23,8 @@
 //     helpers); a coroutine that computes, or calls time.Sleep, blocks all the others. Each
 //     coroutine is a goroutine driven by iter.Pull (a direct switch, never two running at once);
 //     sleeps are entries in one timer heap. Built-in Sleep jobs run as stackless state machines.
-//     The first error cancels the rest (each unwinds at its await point with ErrCancelled) unless
+//     Task.Go starts another coroutine on the same loop (asyncio.create_task); Task.Await waits
+//     for it, or for any Future. The first error cancels the rest (each unwinds at its await point with ErrCancelled) unless
 //     ReturnExceptions() is given.
 //   - ThreadPool and ProcessPool (concurrent.futures): Submit returns a *Future at once; Result,
 //     ResultTimeout, Done, Cancel (only before the job starts), AsCompleted, Wait, WaitFirst, Map,
