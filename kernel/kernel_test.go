@@ -574,13 +574,18 @@ func TestUnknownTypes(t *testing.T) {
 	if err != nil || r.Msg.Type() != "debug_reply" || r.Status() != "error" {
 		t.Fatalf("unknown control request: %v %v", err, r)
 	}
+	// execute_request is a shell request: on control it gets an error reply, and does not run.
+	r, err = h.c.Request(ctx, client.Control, "execute_request", map[string]any{"code": "print no"}, true)
+	if err != nil || r.Msg.Type() != "execute_reply" || r.Status() != "error" || len(h.be.Codes()) != 0 {
+		t.Fatalf("execute on control: %v %v", err, r)
+	}
 	// A non-request unknown type is ignored (no reply), and the kernel keeps serving.
 	h.c.Send(client.Shell, h.c.NewMessage("frobnicate", map[string]any{}))
 	if _, err := h.c.KernelInfo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s := h.k.Stats(); s.Unknown != 3 {
-		t.Errorf("unknown count %d, want 3", s.Unknown)
+	if s := h.k.Stats(); s.Unknown != 4 {
+		t.Errorf("unknown count %d, want 4", s.Unknown)
 	}
 }
 
