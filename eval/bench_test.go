@@ -2,8 +2,6 @@ package eval
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,57 +78,4 @@ func BenchmarkLines(b *testing.B) {
 			b.Fatal(n)
 		}
 	}
-}
-
-// TestWorkerRSS logs the idle worker's resident memory.
-func TestWorkerRSS(t *testing.T) {
-	s := newSup(t)
-	mustOK(t, s, "1+1")
-	s.mu.Lock()
-	pid := s.p.pid
-	s.mu.Unlock()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		t.Skip(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS") {
-			t.Log("worker", l)
-		}
-	}
-	b, _ = os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS") {
-			t.Log("supervisor (test binary)", l)
-		}
-	}
-}
-
-// BenchmarkInterruptSpare is BenchmarkInterrupt with a spare worker.
-func BenchmarkInterruptSpare(b *testing.B) {
-	opts := testOptions()
-	opts.SpareWorker = true
-	s, err := NewSupervisor(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Shutdown(false)
-	mustOK(b, s, "func keep() int { return 1 }")
-	var toNext time.Duration
-	for i := 0; i < b.N; i++ {
-		time.Sleep(100 * time.Millisecond) // let the spare start
-		started := make(chan time.Time, 1)
-		go func() {
-			time.Sleep(50 * time.Millisecond)
-			started <- time.Now()
-			_ = s.Interrupt()
-		}()
-		run(b, s, "for {}")
-		t0 := <-started
-		if got, _ := mustOK(b, s, "keep()"); got != "1" {
-			b.Fatal(got)
-		}
-		toNext += time.Since(t0)
-	}
-	b.ReportMetric(float64(toNext.Microseconds())/float64(b.N)/1000, "ms-to-next-cell")
 }

@@ -2,6 +2,9 @@ package eval
 
 import (
 	"context"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,58 +12,76 @@ import (
 	"github.com/quire-go/quire/eval/internal/wire"
 )
 
-func TestTimingBreakdown(t *testing.T) {
-	s := newSup(t)
-	ctx := context.Background()
-	n := 50
-	t0 := time.Now()
-	for i := 0; i < n; i++ {
-		_, _ = cell.Build("cell1.go", "1+1", s.sess.known())
+// BenchmarkPlan measures cell.Build for "1+1" (supervisor side).
+func BenchmarkPlan(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := cell.Build("cell1.go", "1+1", cell.Known{}); err != nil {
+			b.Fatal(err)
+		}
 	}
-	t.Logf("cell.Build: %v", time.Since(t0)/time.Duration(n))
-	p, _ := s.worker(ctx)
+}
+
+// BenchmarkWorkerShow measures one show request straight to the worker (no planning), and
+// reports the time the worker spent evaluating.
+func BenchmarkWorkerShow(b *testing.B) {
+	s := newSup(b)
+	ctx := context.Background()
+	p, err := s.worker(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var work time.Duration
-	t0 = time.Now()
-	for i := 0; i < n; i++ {
-		ev, _ := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: ";__quire.Show(1+1)"}}})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: ";__quire.Show(1+1)"}}})
+		if !ok || ev.Result["text/plain"] != "2" {
+			b.Fatalf("%+v", ev)
+		}
 		work += time.Duration(ev.Duration)
 	}
-	t.Logf("worker request: %v (evaluating %v)", time.Since(t0)/time.Duration(n), work/time.Duration(n))
-	t0 = time.Now()
-	for i := 0; i < n; i++ {
-		_, _ = p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1)})
-	}
-	t.Logf("empty request: %v", time.Since(t0)/time.Duration(n))
+	b.ReportMetric(float64(work.Microseconds())/float64(b.N), "µs-evaluating")
 }
 
-func TestTimingLines(t *testing.T) {
-	s := newSup(t)
-	mustOK(t, s, `import ("fmt"; "io")`)
+// BenchmarkWorkerStart measures starting a worker until it is ready, plus the prelude.
+func BenchmarkWorkerStart(b *testing.B) {
+	s := newSup(b)
 	ctx := context.Background()
-	p, _ := s.worker(ctx)
-	for _, src := range []string{
-		";for i := 0; i < 100000; i++ { fmt.Println(i) }",
-		";for i := 0; i < 100000; i++ { fmt.Fprintln(io.Discard, i) }",
-		";for i := 0; i < 100000; i++ { }",
-	} {
-		t0 := time.Now()
-		ev, _ := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepEval, Src: src}}})
-		t.Logf("%s: total %v, worker %v", src, time.Since(t0), time.Duration(ev.Duration))
-	}
-}
-
-func TestTimingStart(t *testing.T) {
-	s := newSup(t)
-	ctx := context.Background()
-	for i := 0; i < 5; i++ {
-		t0 := time.Now()
+	for i := 0; i < b.N; i++ {
 		p, err := s.startProc(ctx)
 		if err != nil {
-			t.Fatal(err)
+			b.Fatal(err)
 		}
-		t1 := time.Since(t0)
-		ev, _ := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: s.sess.replaySteps(prelude())})
-		t.Logf("process start to ready: %v; prelude replay: %v (worker %v)", t1, time.Since(t0)-t1, time.Duration(ev.Duration))
+		if _, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: s.sess.replaySteps(prelude())}); !ok {
+			b.Fatal("worker died")
+		}
 		p.kill()
+		<-p.dead
 	}
+}
+
+// BenchmarkIdleRSS reports the resident memory of an idle worker and of this process.
+func BenchmarkIdleRSS(b *testing.B) {
+	s := newSup(b)
+	for i := 0; i < b.N; i++ {
+		mustOK(b, s, "1+1")
+	}
+	s.mu.Lock()
+	pid := s.p.pid
+	s.mu.Unlock()
+	b.ReportMetric(rssKB(strconv.Itoa(pid))/1024, "MB-worker-RSS")
+	b.ReportMetric(rssKB("self")/1024, "MB-supervisor-RSS")
+}
+
+func rssKB(pid string) float64 {
+	data, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.ParseFloat(f[1], 64)
+			return n
+		}
+	}
+	return 0
 }
