@@ -15,6 +15,7 @@ func init() {
 	Symbols["github.com/quire-go/quire/executors/executors"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AsCompleted":      reflect.ValueOf(executors.AsCompleted),
+		"BaseContext":      reflect.ValueOf(executors.BaseContext),
 		"Call":             reflect.ValueOf(executors.Call),
 		"ChildEnv":         reflect.ValueOf(constant.MakeFromLiteral("\"QUIRE_EXECUTORS_CHILD\"", token.STRING, 0)),
 		"ChildMain":        reflect.ValueOf(executors.ChildMain),
@@ -31,6 +32,7 @@ func init() {
 		"GILThreads":       reflect.ValueOf(executors.GILThreads),
 		"Gather":           reflect.ValueOf(executors.Gather),
 		"Label":            reflect.ValueOf(executors.Label),
+		"MaxProcs":         reflect.ValueOf(executors.MaxProcs),
 		"NewPipe":          reflect.ValueOf(executors.NewPipe),
 		"NewProcess":       reflect.ValueOf(executors.NewProcess),
 		"NewProcessPool":   reflect.ValueOf(executors.NewProcessPool),
@@ -44,8 +46,12 @@ func init() {
 		"Register":         reflect.ValueOf(executors.Register),
 		"Repeat":           reflect.ValueOf(executors.Repeat),
 		"ReturnExceptions": reflect.ValueOf(executors.ReturnExceptions),
+		"Scale":            reflect.ValueOf(executors.Scale),
+		"ScaleEnv":         reflect.ValueOf(constant.MakeFromLiteral("\"QUIRE_LESSON_SCALE\"", token.STRING, 0)),
+		"Scaled":           reflect.ValueOf(executors.Scaled),
 		"Sequential":       reflect.ValueOf(executors.Sequential),
 		"ServeChild":       reflect.ValueOf(executors.ServeChild),
+		"SetBaseContext":   reflect.ValueOf(executors.SetBaseContext),
 		"SetProcessHost":   reflect.ValueOf(executors.SetProcessHost),
 		"SetProgressDelay": reflect.ValueOf(executors.SetProgressDelay),
 		"Sleep":            reflect.ValueOf(executors.Sleep),
