@@ -16,7 +16,7 @@
 // Go code that magics generate (timing loops, os.Setenv, os.Chdir, %whos's type probe) runs
 // through MagicEnv.Exec inside func literals invoked at once, so nothing the user typed leaks
 // into the session. Helper packages are imported under names starting with __quire_ (for example
-// `import __quire_time "time"`); MagicEnv has no way to run code without recording it, so those
+// `import __quire_magic_time "time"`); MagicEnv has no way to run code without recording it, so those
 // imports become part of the session (they are hidden from %who).
 //
 // Shell commands (!cmd, %%bash, %%python) run in the kernel process, in the directory that %cd

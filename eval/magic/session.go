@@ -2,8 +2,13 @@ package magic
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -16,10 +21,10 @@ import (
 
 // helperPkgs are the packages generated code may use, by the local name it imports them as.
 var helperPkgs = []struct{ alias, path string }{
-	{"__quire_fmt", "fmt"},
-	{"__quire_os", "os"},
-	{"__quire_reflect", "reflect"},
-	{"__quire_time", "time"},
+	{"__quire_magic_fmt", "fmt"},
+	{"__quire_magic_os", "os"},
+	{"__quire_magic_reflect", "reflect"},
+	{"__quire_magic_time", "time"},
 }
 
 // helperExec runs generated Go code, importing the helper packages it uses.
@@ -104,7 +109,7 @@ func (m *Magics) envMagic(c *call) backend.ExecuteResult {
 		return errResult("OSError", fmt.Sprintf("setting %s: %v", name, err))
 	}
 	res, _ := m.helperExec(c, fmt.Sprintf(`func() string {
-	if err := __quire_os.Setenv(%q, %q); err != nil {
+	if err := __quire_magic_os.Setenv(%q, %q); err != nil {
 		return err.Error()
 	}
 	return "ok"
@@ -193,7 +198,7 @@ func (m *Magics) cd(c *call) backend.ExecuteResult {
 		return errResult("OSError", fmt.Sprintf("cd %s: %v", dir, err))
 	}
 	res, _ := m.helperExec(c, fmt.Sprintf(`func() string {
-	if err := __quire_os.Chdir(%q); err != nil {
+	if err := __quire_magic_os.Chdir(%q); err != nil {
 		return err.Error()
 	}
 	return "ok"
@@ -246,19 +251,19 @@ func whosProbe(names []string) string {
 	var b strings.Builder
 	b.WriteString(`func() string {
 	__quire_f := func(v any) string {
-		t := __quire_fmt.Sprintf("%T", v)
-		rv := __quire_reflect.ValueOf(v)
+		t := __quire_magic_fmt.Sprintf("%T", v)
+		rv := __quire_magic_reflect.ValueOf(v)
 		switch rv.Kind() {
-		case __quire_reflect.Slice, __quire_reflect.Map, __quire_reflect.Array, __quire_reflect.Chan:
+		case __quire_magic_reflect.Slice, __quire_magic_reflect.Map, __quire_magic_reflect.Array, __quire_magic_reflect.Chan:
 			if rv.Len() > 16 {
-				return t + "\x00" + __quire_fmt.Sprintf("len %d", rv.Len())
+				return t + "\x00" + __quire_magic_fmt.Sprintf("len %d", rv.Len())
 			}
-		case __quire_reflect.String:
+		case __quire_magic_reflect.String:
 			if rv.Len() > 80 {
-				return t + "\x00" + __quire_fmt.Sprintf("%q...", rv.String()[:80])
+				return t + "\x00" + __quire_magic_fmt.Sprintf("%q...", rv.String()[:80])
 			}
 		}
-		return t + "\x00" + __quire_fmt.Sprintf("%v", v)
+		return t + "\x00" + __quire_magic_fmt.Sprintf("%v", v)
 	}
 	return ""`)
 	for i, n := range names {
@@ -309,7 +314,7 @@ func (m *Magics) whos(c *call) backend.ExecuteResult {
 			}
 		case "func", "method", "type":
 			if src, found := c.env.Source(name); found {
-				val = firstCodeLine(src)
+				val = declLine(src)
 			}
 		}
 		rows = append(rows, []string{name, kind, typ, oneLine(val, 60)})
@@ -318,18 +323,29 @@ func (m *Magics) whos(c *call) backend.ExecuteResult {
 	return ok()
 }
 
-// firstCodeLine returns the first line of a declaration's source that is not a comment, a
-// //line directive or blank, without a trailing "{".
-func firstCodeLine(src string) string {
-	for _, l := range strings.Split(src, "\n") {
-		t := strings.TrimSpace(strings.TrimLeft(l, ";"))
-		if t == "" || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "/*") {
-			continue
-		}
-		return strings.TrimSpace(strings.TrimSuffix(t, "{"))
+// declLine summarises a declaration: a func's signature, a type's definition on one line.
+func declLine(src string) string {
+	src = strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t"))
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", "package p\n"+src, parser.SkipObjectResolution)
+	if err != nil || len(f.Decls) == 0 {
+		return src
 	}
-	return ""
+	d := f.Decls[0]
+	if fd, isFunc := d.(*ast.FuncDecl); isFunc {
+		fd.Body, fd.Doc = nil, nil
+	}
+	if gd, isGen := d.(*ast.GenDecl); isGen {
+		gd.Doc = nil
+	}
+	var b strings.Builder
+	if err := printer.Fprint(&b, fset, d); err != nil {
+		return src
+	}
+	return b.String()
 }
+
+var lineDirective = regexp.MustCompile(`(?m)^//line [^\n]*\n|/\*line [^*]*\*/`)
 
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")

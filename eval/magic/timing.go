@@ -156,11 +156,11 @@ func timeitSource(a timeitArgs) string {
 	return fmt.Sprintf(`func() []int64 {
 	__quire_run := func(__quire_k int) int64 {
 %s
-		__quire_t0 := __quire_time.Now()
+		__quire_t0 := __quire_magic_time.Now()
 		for __quire_i := 0; __quire_i < __quire_k; __quire_i++ {
 %s
 		}
-		return int64(__quire_time.Since(__quire_t0))
+		return int64(__quire_magic_time.Since(__quire_t0))
 	}
 	__quire_n := %d
 	if __quire_n <= 0 {
