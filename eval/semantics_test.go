@@ -358,3 +358,25 @@ for g := 0; g < 3; g++ {
 	}
 	mustOK(t, s, "stop = true")
 }
+
+// TestOutputOrderDirectWrites mixes fmt.Println with writes to the os.Stdout *os.File, which
+// take another path through the worker: the order holds.
+func TestOutputOrderDirectWrites(t *testing.T) {
+	s := newSup(t)
+	_, out := mustOK(t, s, `import ("fmt"; "os"; "time")
+os.Stdout.WriteString("start\n")
+time.Sleep(5 * time.Millisecond)
+for i := 0; i < 500; i++ {
+	fmt.Println("a", i)
+	os.Stdout.WriteString(fmt.Sprintln("b", i))
+	fmt.Println("c", i)
+}`)
+	var want strings.Builder
+	want.WriteString("start\n")
+	for i := 0; i < 500; i++ {
+		fmt.Fprintf(&want, "a %d\nb %d\nc %d\n", i, i, i)
+	}
+	if out.Stdout() != want.String() {
+		t.Fatalf("order broken; first 300 bytes: %q", out.Stdout()[:300])
+	}
+}

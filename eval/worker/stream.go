@@ -3,6 +3,7 @@ package worker
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -18,9 +19,10 @@ import (
 //
 // Every Write first moves whatever is waiting in the internal pipe into the buffer (FIONREAD
 // tells how much), so text written to the pipe before the Write stays before it. A syscall
-// costs over a microsecond here, so a Write within checkEvery of the previous check skips it:
-// only text written to the *os.File in that window, between two rapid interpreter writes, can
-// come out after the second one. A watcher
+// costs over a microsecond here, so while nothing has come through the pipe for busyFor, a
+// Write within checkEvery of the previous check skips it (unless the watcher has seen the pipe
+// readable): only the first *os.File write of a burst, landing between two interpreter writes
+// less than 50 µs apart, can come out after the second one; from then on every Write checks. A watcher
 // goroutine does the same when the pipe becomes readable while nobody calls Write. The buffer
 // goes out after flushDelay, when it is large, and at every sync marker.
 type outStream struct {
@@ -29,14 +31,17 @@ type outStream struct {
 	pr      int      // read end of the internal pipe
 	pw      *os.File // write end: the process's os.Stdout or os.Stderr
 	buf     []byte
-	pending bool      // a flush is scheduled
-	checked time.Time // last FIONREAD check by Write
+	pending bool        // a flush is scheduled
+	checked time.Time   // last FIONREAD check by Write
+	ready   atomic.Bool // the watcher saw the internal pipe readable
+	seen    time.Time   // last time the internal pipe had data
 }
 
 const (
 	flushDelay = 2 * time.Millisecond
 	flushSize  = 32 << 10
 	checkEvery = 50 * time.Microsecond
+	busyFor    = time.Second // after the pipe had data, check on every Write for this long
 )
 
 func newOutStream(out *os.File, name string) (*outStream, error) {
@@ -60,11 +65,13 @@ func fionread(fd int) int {
 
 // drainLocked moves the internal pipe's pending bytes into the buffer.
 func (s *outStream) drainLocked() {
+	s.ready.Store(false)
 	for {
 		n := fionread(s.pr)
 		if n <= 0 {
 			return
 		}
+		s.seen = time.Now()
 		l := len(s.buf)
 		s.buf = append(s.buf, make([]byte, n)...)
 		m, err := syscall.Read(s.pr, s.buf[l:])
@@ -111,7 +118,7 @@ func (s *outStream) scheduleLocked() {
 func (s *outStream) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now := time.Now(); now.Sub(s.checked) > checkEvery {
+	if now := time.Now(); s.ready.Load() || now.Sub(s.checked) > checkEvery || now.Sub(s.seen) < busyFor {
 		s.checked = now
 		s.drainLocked()
 	}
@@ -142,6 +149,7 @@ func (s *outStream) watch() {
 		if err != nil && err != syscall.EINTR {
 			return
 		}
+		s.ready.Store(true)
 		s.mu.Lock()
 		s.drainLocked()
 		s.scheduleLocked()
