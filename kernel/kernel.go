@@ -25,6 +25,7 @@ const (
 	DefaultShutdownTimeout  = 2 * time.Second
 	DefaultLinger           = 20 * time.Millisecond
 	DefaultHistoryEntries   = 10000
+	DefaultHandshakeTimeout = 10 * time.Second
 )
 
 // Config configures a Kernel. Conn and Backend are required; everything else has a default.
@@ -65,6 +66,9 @@ type Config struct {
 	// ShutdownTimeout is how long Serve waits for a running Execute to return after shutdown
 	// (0 = DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
+	// HandshakeTimeout bounds the ZMTP handshake of a new connection; a peer that stalls in
+	// it is dropped (0 = DefaultHandshakeTimeout).
+	HandshakeTimeout time.Duration
 	// Linger is how long Serve waits before closing the sockets so that queued iopub messages
 	// (the last status idle, shutdown_reply) reach subscribers (0 = DefaultLinger).
 	Linger time.Duration
@@ -168,6 +172,9 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
 	if cfg.Linger <= 0 {
 		cfg.Linger = DefaultLinger
 	}
@@ -213,7 +220,7 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.MaxMessageBytes > 0 {
 		hard = uint64(max(2*cfg.MaxMessageBytes, cfg.MaxMessageBytes+1<<20))
 	}
-	schemes, err := registerTransports(guardConfig{maxMessage: hard, reject: func(err error) {
+	schemes, err := registerTransports(guardConfig{maxMessage: hard, handshake: cfg.HandshakeTimeout, reject: func(err error) {
 		k.stats.tooLarge.Add(1)
 		k.log.Warn("dropped connection", "err", err)
 	}})

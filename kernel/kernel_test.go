@@ -866,14 +866,18 @@ func TestServeReturnsOnContextCancel(t *testing.T) {
 // A TCP connection that never starts a ZMTP handshake must not block other clients (zmq4 does
 // the handshake in its accept loop; the kernel's guarded listener filters such connections).
 func TestSilentConnectionDoesNotBlockClients(t *testing.T) {
-	h := startKernel(t, nil)
+	h := startKernel(t, func(c *kernel.Config) { c.HandshakeTimeout = 500 * time.Millisecond })
 	info := h.k.ConnectionInfo()
 	for _, port := range []int{info.ShellPort, info.IOPubPort, info.StdinPort, info.ControlPort, info.HBPort} {
-		conn, err := net.Dial("tcp", strings.TrimPrefix(info.Endpoint(port), "tcp://"))
-		if err != nil {
-			t.Fatal(err)
+		// One connection that sends nothing, one that stalls after the ZMTP signature.
+		for _, first := range [][]byte{nil, {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f}} {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(info.Endpoint(port), "tcp://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.Write(first)
+			defer conn.Close()
 		}
-		defer conn.Close()
 	}
 	time.Sleep(50 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

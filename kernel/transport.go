@@ -21,9 +21,11 @@ import (
 // scanner, `nc`, a stuck client) blocks every later connection to that socket. The kernel
 // therefore binds through "guarded" transports, registered with zmq4 under their own names:
 // their listener admits a connection only once its 10-byte ZMTP signature has arrived (within
-// handshakeTimeout), replaying those bytes to zmq4. Clients still use plain tcp:// and ipc://.
-
-const handshakeTimeout = 10 * time.Second
+// the handshake timeout), replaying those bytes to zmq4, and keeps a read deadline on it until
+// the peer's first ZMTP command (READY) has arrived, so a peer that stalls later in the handshake
+// only holds the accept loop until the deadline. Clients still use plain tcp:// and ipc://.
+// (The listener cannot wait for the whole 64-byte greeting: libzmq sends the rest of its greeting
+// only after it has seen ours, which zmq4 sends once the connection is accepted.)
 
 // transportSeq numbers the transports registered by kernels of this process (zmq4's transport
 // registry is global; each kernel registers its own pair, with its limits and logger).
@@ -35,6 +37,8 @@ type guardConfig struct {
 	// is dropped: zmq4 allocates each frame's announced size before reading it, so a single
 	// 10-byte frame header announcing 2^62 bytes would crash the process.
 	maxMessage uint64
+	// handshake bounds the ZMTP handshake of an accepted connection.
+	handshake time.Duration
 	// reject is called (from a connection's reader) when a connection is dropped.
 	reject func(err error)
 }
@@ -76,7 +80,7 @@ func (t guardedTransport) Listen(ctx context.Context, addr string) (net.Listener
 	if err != nil {
 		return nil, err
 	}
-	return newGuardedListener(l, handshakeTimeout, t.cfg), nil
+	return newGuardedListener(l, t.cfg.handshake, t.cfg), nil
 }
 
 func (t guardedTransport) Addr(ep string) (string, error) {
@@ -138,9 +142,9 @@ const zmtpSignature = 10
 
 func (g *guardedListener) admit(c net.Conn) {
 	buf := make([]byte, zmtpSignature)
+	// The deadline stays until the handshake is done (see prefixConn.Read).
 	c.SetReadDeadline(time.Now().Add(g.timeout))
 	_, err := io.ReadFull(c, buf)
-	c.SetReadDeadline(time.Time{})
 	if err != nil || buf[0] != 0xff || buf[9] != 0x7f {
 		c.Close()
 		return
@@ -181,6 +185,8 @@ type prefixConn struct {
 	guard frameGuard
 	cfg   guardConfig
 
+	deadlineCleared bool
+
 	wmu        sync.Mutex
 	greeted    bool        // the 64-byte greeting (the first write) has passed
 	pending    net.Buffers // held-back frames of the message being written
@@ -198,7 +204,7 @@ func newPrefixConn(c net.Conn, prefix []byte, cfg guardConfig) *prefixConn {
 // sees them.
 func (p *prefixConn) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
-	if n > 0 && p.guard.max > 0 {
+	if n > 0 {
 		if gerr := p.guard.scan(b[:n]); gerr != nil {
 			if p.cfg.reject != nil {
 				p.cfg.reject(gerr)
@@ -206,6 +212,15 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 			p.Conn.Close()
 			return 0, gerr
 		}
+		if p.guard.handshakeDone && !p.deadlineCleared {
+			p.deadlineCleared = true
+			p.Conn.SetReadDeadline(time.Time{})
+		}
+	}
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && ne.Timeout() {
+		// The handshake deadline passed: zmq4 does not close a connection whose Open failed.
+		p.Conn.Close()
 	}
 	return n, err
 }
@@ -225,6 +240,8 @@ type frameGuard struct {
 	sizeLen  int
 	body     uint64 // body bytes left
 	msgBytes uint64 // bytes of the message so far
+
+	handshakeDone bool // the first command (READY) after the greeting is complete
 }
 
 func (g *frameGuard) scan(b []byte) error {
@@ -256,7 +273,7 @@ func (g *frameGuard) scan(b []byte) error {
 				size = size<<8 | uint64(c)
 			}
 			g.msgBytes += size
-			if size > g.max || g.msgBytes > g.max {
+			if g.max > 0 && (size > g.max || g.msgBytes > g.max) {
 				return fmt.Errorf("%w: peer announced a %d-byte frame (message so far %d bytes, limit %d); connection dropped",
 					ErrTooLarge, size, g.msgBytes, g.max)
 			}
@@ -282,6 +299,9 @@ func (g *frameGuard) scan(b []byte) error {
 
 func (g *frameGuard) endFrame() {
 	g.stage = 0
+	if g.flags&flagCommand != 0 {
+		g.handshakeDone = true
+	}
 	if g.flags&flagMore == 0 || g.flags&flagCommand != 0 {
 		g.msgBytes = 0
 	}
