@@ -23,8 +23,11 @@
 //
 // The kernel binds through its own zmq4 transports ("quire-tcp", "quire-ipc"; clients still
 // connect with tcp:// and ipc://): their listener admits a connection only after its ZMTP
-// signature arrives (zmq4 v0.17 handshakes in its accept loop, so one silent connection would
-// block every later client), buffers reads and writes each message's frames with one writev.
+// signature arrives and bounds the rest of the handshake by Config.HandshakeTimeout (zmq4 v0.17
+// handshakes in its accept loop, so one silent connection would block every later client); it
+// drops a connection announcing a frame far over Config.MaxMessageBytes before zmq4 allocates
+// it (zmq4 would allocate any announced size, up to a crash); it buffers reads and writes each
+// message's frames with one writev.
 //
 // Every request gets its reply on the socket it came in on. A handler that panics is recovered:
 // the panic is logged and the request gets an error reply; the kernel keeps running.
