@@ -192,10 +192,11 @@ func (p *proc) setMark(i int, n uint64) {
 	p.markC.Broadcast()
 }
 
-// waitMarks returns once both output readers have forwarded everything before marker n.
-func (p *proc) waitMarks(n uint64) {
+// waitMarks returns once both output readers have forwarded everything before the markers
+// the event names.
+func (p *proc) waitMarks(ev wire.Event) {
 	p.markMu.Lock()
-	for p.marks[0] < n || p.marks[1] < n {
+	for p.marks[0] < ev.Marks[0] || p.marks[1] < ev.Marks[1] {
 		p.markC.Wait()
 	}
 	p.markMu.Unlock()
@@ -297,7 +298,7 @@ func (p *proc) readEvents(r io.Reader) {
 		}
 		switch ev.Ev {
 		case wire.EvDisplay:
-			p.waitMarks(ev.Sync)
+			p.waitMarks(ev)
 			p.s.display(ev.Display)
 			p.setHandled(ev.Sync)
 		case wire.EvTrace:
@@ -305,11 +306,11 @@ func (p *proc) readEvents(r io.Reader) {
 			p.traces = append(p.traces, ev.Text)
 			p.traceMu.Unlock()
 		case wire.EvInput:
-			p.waitMarks(ev.Sync)
+			p.waitMarks(ev)
 			p.setHandled(ev.Sync)
 			go p.s.input(p, ev)
 		case wire.EvFatal:
-			p.waitMarks(ev.Sync)
+			p.waitMarks(ev)
 			p.markMu.Lock()
 			p.fatal = ev.Error
 			p.markMu.Unlock()
@@ -348,7 +349,7 @@ func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
 				p.setHandled(ev.Sync)
 				continue
 			}
-			p.waitMarks(ev.Sync)
+			p.waitMarks(ev)
 			p.setHandled(ev.Sync)
 			return ev, true
 		case <-p.dead:

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/quire-go/quire/eval/internal/wire"
 )
 
 // outStream batches one of the user's output streams (stdout or stderr) on its way to the
@@ -35,6 +37,8 @@ type outStream struct {
 	checked time.Time   // last FIONREAD check by Write
 	ready   atomic.Bool // the watcher saw the internal pipe readable
 	seen    time.Time   // last time the internal pipe had data
+	dirty   bool        // bytes went out since the last marker
+	mark    uint64      // last marker written
 }
 
 const (
@@ -87,6 +91,9 @@ func (s *outStream) drainLocked() {
 
 func (s *outStream) flushLocked() {
 	s.drainLocked()
+	if len(s.buf) > 0 {
+		s.dirty = true
+	}
 	for len(s.buf) > 0 {
 		n, err := s.out.Write(s.buf)
 		if err != nil {
@@ -124,6 +131,7 @@ func (s *outStream) Write(p []byte) (int, error) {
 	}
 	if len(p) >= flushSize {
 		s.flushLocked()
+		s.dirty = true
 		_, err := s.out.Write(p)
 		return len(p), err
 	}
@@ -132,12 +140,17 @@ func (s *outStream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeMarker flushes everything written so far and appends marker m.
-func (s *outStream) writeMarker(m []byte) {
+// writeMarker flushes everything written so far and, if anything went out since the previous
+// marker, appends marker n. It returns the last marker written.
+func (s *outStream) writeMarker(nonce string, n uint64) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flushLocked()
-	_, _ = s.out.Write(m)
+	if s.dirty {
+		_, _ = s.out.Write(wire.Marker(nonce, n))
+		s.dirty, s.mark = false, n
+	}
+	return s.mark
 }
 
 // watch drains the internal pipe when something writes to it while no Write comes.

@@ -336,9 +336,7 @@ func (w *Worker) syncSend(e wire.Event) {
 	defer w.syncMu.Unlock()
 	n := w.seq.Add(1)
 	if !w.task {
-		m := wire.Marker(w.nonce, n)
-		w.stdout.writeMarker(m)
-		w.stderr.writeMarker(m)
+		e.Marks = [2]uint64{w.stdout.writeMarker(w.nonce, n), w.stderr.writeMarker(w.nonce, n)}
 	}
 	e.Sync = n
 	w.send(e)

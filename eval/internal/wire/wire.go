@@ -97,12 +97,15 @@ type Failure struct {
 
 // Event is one message from the worker.
 type Event struct {
-	Ev       string   `json:"ev"`
-	ID       uint64   `json:"id,omitempty"`
-	Sync     uint64   `json:"sync,omitempty"`
-	Text     string   `json:"text,omitempty"`
-	Password bool     `json:"pw,omitempty"`
-	Display  *Display `json:"display,omitempty"`
+	Ev   string `json:"ev"`
+	ID   uint64 `json:"id,omitempty"`
+	Sync uint64 `json:"sync,omitempty"`
+	// Marks are the last markers written before this event on stdout and stderr (a stream with
+	// nothing new since its previous marker gets no new one).
+	Marks    [2]uint64 `json:"marks"`
+	Text     string    `json:"text,omitempty"`
+	Password bool      `json:"pw,omitempty"`
+	Display  *Display  `json:"display,omitempty"`
 	// For EvDone: the shown value (a MIME bundle), or the error that ended the request.
 	Result   map[string]any `json:"result,omitempty"`
 	Error    *Error         `json:"error,omitempty"`
