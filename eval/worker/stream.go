@@ -39,6 +39,8 @@ type outStream struct {
 	seen    time.Time   // last time the internal pipe had data
 	dirty   bool        // bytes went out since the last marker
 	mark    uint64      // last marker written
+	lazy    uint64      // marker to write before the next bytes (an event passed while clean)
+	nonce   string
 }
 
 const (
@@ -92,7 +94,7 @@ func (s *outStream) drainLocked() {
 func (s *outStream) flushLocked() {
 	s.drainLocked()
 	if len(s.buf) > 0 {
-		s.dirty = true
+		s.beforeBytesLocked()
 	}
 	for len(s.buf) > 0 {
 		n, err := s.out.Write(s.buf)
@@ -131,7 +133,7 @@ func (s *outStream) Write(p []byte) (int, error) {
 	}
 	if len(p) >= flushSize {
 		s.flushLocked()
-		s.dirty = true
+		s.beforeBytesLocked()
 		_, err := s.out.Write(p)
 		return len(p), err
 	}
@@ -140,16 +142,30 @@ func (s *outStream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeMarker flushes everything written so far and, if anything went out since the previous
-// marker, appends marker n. It returns the last marker written.
+// beforeBytesLocked writes a pending marker before user bytes go out, so the supervisor holds
+// those bytes until the event they follow is handled.
+func (s *outStream) beforeBytesLocked() {
+	if s.lazy > s.mark {
+		_, _ = s.out.Write(wire.Marker(s.nonce, s.lazy))
+		s.mark = s.lazy
+	}
+	s.dirty = true
+}
+
+// writeMarker flushes everything written so far and returns the marker the supervisor must
+// reach before handling event n: marker n, written now if bytes went out since the previous
+// marker; else the previous marker, with n written later, just before the next bytes.
 func (s *outStream) writeMarker(nonce string, n uint64) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.nonce = nonce
 	s.flushLocked()
 	if s.dirty {
 		_, _ = s.out.Write(wire.Marker(nonce, n))
 		s.dirty, s.mark = false, n
+		return n
 	}
+	s.lazy = n
 	return s.mark
 }
 
