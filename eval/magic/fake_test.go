@@ -3,6 +3,7 @@ package magic
 import (
 	"context"
 	"fmt"
+	osexec "os/exec"
 	"strings"
 	"sync"
 
@@ -58,3 +59,7 @@ func (f *fakeOut) text(name string) string {
 
 func (f *fakeOut) stdout() string { return f.text("stdout") }
 func (f *fakeOut) stderr() string { return f.text("stderr") }
+
+func command(name string, args ...string) *osexec.Cmd { return osexec.Command(name, args...) }
+
+var osexecLookPath = osexec.LookPath

@@ -63,8 +63,12 @@ func (m *Magics) declarations(env eval.MagicEnv) []string {
 	m.syncHelpers(env)
 	decls := env.Declarations()
 	for _, p := range m.helpers {
-		if i := slices.Index(decls, "import "+p); i >= 0 {
-			decls = slices.Delete(decls, i, i+1)
+		// The last one: the user's own import of the same package usually came first.
+		for i := len(decls) - 1; i >= 0; i-- {
+			if decls[i] == "import "+p {
+				decls = slices.Delete(decls, i, i+1)
+				break
+			}
 		}
 	}
 	return decls
