@@ -352,7 +352,7 @@ func TestShellStreamsLive(t *testing.T) {
 	defer cancel()
 	t0 = time.Now()
 	_, res := m.Run(ctx, "%%bash\nsleep 30", &fakeEnv{}, &fakeOut{})
-	if res.Status != backend.StatusError || time.Since(t0) > 10*time.Second {
+	if res.Status != backend.StatusError || res.Error.Name != "KeyboardInterrupt" || time.Since(t0) > 10*time.Second {
 		t.Fatalf("ctx: %+v after %v", res.Error, time.Since(t0))
 	}
 }

@@ -99,7 +99,7 @@ func (m *Magics) runCommand(c *call, shown, name string, args ...string) backend
 	}
 	wg.Wait()
 	err = cmd.Wait()
-	if ctx.Err() != nil && c.ctx.Err() == nil {
+	if ctx.Err() != nil { // Interrupt, or the kernel is shutting down
 		return errResult("KeyboardInterrupt", "interrupted", "The command was stopped.")
 	}
 	if err == nil {
