@@ -15,9 +15,9 @@
 //
 // Go code that magics generate (timing loops, os.Setenv, os.Chdir, %whos's type probe) runs
 // through MagicEnv.Exec inside func literals invoked at once, so nothing the user typed leaks
-// into the session. Helper packages are imported under names starting with __quire_ (for example
-// `import __quire_magic_time "time"`); MagicEnv has no way to run code without recording it, so those
-// imports become part of the session (they are hidden from %who).
+// into the session. Helper packages are imported under names starting with __quire_magic_
+// (for example `import __quire_magic_time "time"`); MagicEnv has no way to run code without
+// recording it, so those imports become part of the session (they are hidden from %who).
 //
 // Shell commands (!cmd, %%bash, %%python) run in the kernel process, in the directory that %cd
 // set (the worker's too), with their stdout and stderr streamed line by line. A non-zero exit
@@ -198,6 +198,9 @@ func (m *Magics) Run(ctx context.Context, cellSrc string, env eval.MagicEnv, out
 			return true, res
 		}
 		t := strings.TrimSpace(line)
+		if name, _ := splitName(strings.TrimPrefix(t, "%%")); strings.HasPrefix(t, "%%") {
+			return true, errResult("UsageError", fmt.Sprintf("cell magic %%%%%s must be on the first line of its cell", name))
+		}
 		var c *call
 		if strings.HasPrefix(t, "!") {
 			c = &call{ctx: ctx, env: env, out: out, name: "!", args: strings.TrimSpace(t[1:])}
@@ -247,7 +250,11 @@ func (m *Magics) unknown(name string, cell bool) backend.ExecuteResult {
 		kind, prefix = "Cell", "%%"
 	}
 	var known []string
-	best, bestD := "", 3
+	limit := 1 // edit distance of a suggestion
+	if len(name) >= 4 {
+		limit = 2
+	}
+	best, bestD := "", limit+1
 	for _, s := range m.specs {
 		if s.name == "!" {
 			continue
@@ -274,26 +281,31 @@ func (m *Magics) unknown(name string, cell bool) backend.ExecuteResult {
 	return errResult("UsageError", msg)
 }
 
-// distance is the Levenshtein distance between a and b.
+// distance is the edit distance between a and b, a swap of neighbours counting as one edit
+// (optimal string alignment).
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }
 
 func errResult(name, value string, tb ...string) backend.ExecuteResult {

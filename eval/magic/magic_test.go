@@ -175,6 +175,16 @@ func TestUnknown(t *testing.T) {
 	wantErr(t, res, "UsageError", "Cell magic function `%%bsh` not found. Did you mean `%%bash`? Known: %%bash, %%python, %%time, %%timeit, %%writefile. See %help.")
 	res, _ = runMagic(t, m, &fakeEnv{}, "%bash echo hi")
 	wantErr(t, res, "UsageError", "Line magic function `%bash` not found. (it exists as `%%bash`) Known: %cd, %env, %go, %help, %lesson, %pwd, %reset, %restart, %time, %timeit, %who, %whos. See %help.")
+	res, _ = runMagic(t, m, &fakeEnv{}, "%ls")
+	if !strings.HasPrefix(res.Error.Value, "Line magic function `%ls` not found. Known: ") {
+		t.Fatalf("no suggestion expected: %q", res.Error.Value)
+	}
+	res, _ = runMagic(t, m, &fakeEnv{}, "%timeti")
+	if !strings.HasPrefix(res.Error.Value, "Line magic function `%timeti` not found. Did you mean `%timeit`?") {
+		t.Fatalf("suggestion: %q", res.Error.Value)
+	}
+	res, _ = runMagic(t, m, &fakeEnv{}, "!echo a\n%%bash\necho b")
+	wantErr(t, res, "UsageError", "cell magic %%bash must be on the first line of its cell")
 	res, _ = runMagic(t, m, &fakeEnv{}, "%xyzzyplugh")
 	if !strings.HasPrefix(res.Error.Value, "Line magic function `%xyzzyplugh` not found. Known: ") {
 		t.Fatalf("no suggestion expected: %q", res.Error.Value)

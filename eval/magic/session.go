@@ -208,6 +208,7 @@ func (m *Magics) cd(c *call) backend.ExecuteResult {
 	return "ok"
 }()`, dir))
 	if r, bad := failed(res, "changing the Go worker's directory"); bad {
+		_ = os.Chdir(m.dir) // keep the kernel where the worker is
 		return r
 	}
 	m.prevDir, m.dir = m.dir, dir
