@@ -280,3 +280,35 @@ func TestE2ETimeitInterrupt(t *testing.T) {
 		t.Fatalf("%%who: %q", out.stdout())
 	}
 }
+
+func TestE2EBackendInterruptsShell(t *testing.T) {
+	s, mg := newSup(t, Options{})
+	b := Backend{Supervisor: s, Magics: mg}
+	done := make(chan backend.ExecuteResult, 1)
+	out := &fakeOut{}
+	go func() {
+		done <- b.Execute(context.Background(), backend.ExecuteRequest{Code: "!echo started; sleep 60"}, out)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for out.stdout() != "started\n" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no output: %q", out.events())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := b.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.Error == nil || r.Error.Name != "KeyboardInterrupt" {
+			t.Fatalf("%+v", r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the shell command was not interrupted")
+	}
+	// The session goes on.
+	if r, _ := mustRun(t, s, "1+2"); r.Result.Data["text/plain"] != "3" {
+		t.Fatalf("after: %v", r.Result.Data)
+	}
+}
