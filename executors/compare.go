@@ -77,20 +77,20 @@ func (c *Comparison) Report(model string) *Report {
 func (c *Comparison) String() string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\ttasks\tworkers\twall\tCPU\tspeedup\tideal\toverhead\terror\t")
+	fmt.Fprintln(tw, "model\ttasks\tworkers\twall\tCPU\tcores\tspeedup\tideal\toverhead\terror\t")
 	for _, r := range c.Reports {
 		errText := ""
 		if r.Err != nil {
 			errText = clip(r.Err.Error(), 50)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.2fx\t%s\t%s\t%s\t\n", r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU),
-			r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead), errText)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.2f\t%.2fx\t%s\t%s\t%s\t\n", r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU),
+			r.CoresBusy(), r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead), errText)
 	}
 	tw.Flush()
 	if c.Baseline != nil {
-		b.WriteString("speedup = Sequential wall time / wall time\n")
+		b.WriteString("speedup = Sequential wall time / wall time; cores = CPU time / wall time\n")
 	} else {
-		b.WriteString("speedup = sum of task durations / wall time\n")
+		b.WriteString("speedup = sum of task durations / wall time; cores = CPU time / wall time\n")
 	}
 	return b.String()
 }
@@ -99,14 +99,14 @@ func (c *Comparison) String() string {
 func (c *Comparison) HTML() string {
 	var b strings.Builder
 	esc := html.EscapeString
-	b.WriteString(`<div class="quire-compare"><table><thead><tr><th>model</th><th>tasks</th><th>workers</th><th>wall</th><th>CPU</th><th>speedup</th><th>ideal</th><th>overhead</th><th>error</th></tr></thead><tbody>`)
+	b.WriteString(`<div class="quire-compare"><table><thead><tr><th>model</th><th>tasks</th><th>workers</th><th>wall</th><th>CPU</th><th>cores busy</th><th>speedup</th><th>ideal</th><th>overhead</th><th>error</th></tr></thead><tbody>`)
 	for _, r := range c.Reports {
 		errText := ""
 		if r.Err != nil {
 			errText = r.Err.Error()
 		}
-		fmt.Fprintf(&b, `<tr><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td><b>%.2fx</b></td><td>%s</td><td>%s</td><td>%s</td></tr>`,
-			esc(r.Model), r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead), esc(clip(errText, 80)))
+		fmt.Fprintf(&b, `<tr><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%.2f</td><td><b>%.2fx</b></td><td>%s</td><td>%s</td><td>%s</td></tr>`,
+			esc(r.Model), r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.CoresBusy(), r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead), esc(clip(errText, 80)))
 	}
 	b.WriteString(`</tbody></table>`)
 	b.WriteString(c.SVG())
