@@ -10,6 +10,8 @@ func TestGoroutinePanic(t *testing.T) {
 	s := newSup(t)
 	mustOK(t, s, `import "time"
 func helper() int { return 41 }
+var total int
+total = 9
 kept := 1`)
 	e, _ := mustErr(t, s, `go func() { panic("boom") }()
 time.Sleep(2 * time.Second)`)
@@ -17,8 +19,11 @@ time.Sleep(2 * time.Second)`)
 		t.Fatalf("goroutine panic: %s %q", e.Name, e.Value)
 	}
 	tb := strings.Join(e.Traceback, "\n")
-	if !strings.Contains(tb, "Lost variables: kept") {
+	if !strings.Contains(tb, "Lost variables: kept.") || !strings.Contains(tb, "declared initial value: total.") {
 		t.Fatalf("traceback does not name lost variables:\n%s", tb)
+	}
+	if got, _ := mustOK(t, s, "total"); got != "0" {
+		t.Fatalf("replayed var total = %q", got)
 	}
 	if got, _ := mustOK(t, s, "helper() + 1"); got != "42" {
 		t.Fatalf("after restart helper()+1 = %q", got)

@@ -161,7 +161,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.mu.Unlock()
 	if len(redefined) > 0 {
 		s.mu.Lock()
-		lost := s.sess.lost()
+		lost, reset := s.sess.lost(), s.sess.reset()
 		s.sess.record(redefined, code)
 		s.sess.forgetVars()
 		s.mu.Unlock()
@@ -170,8 +170,8 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			names[i] = string(d.Kind) + " " + d.Name
 		}
 		msg := "quire: " + strings.Join(names, ", ") + " changed: the Go interpreter was restarted and your declarations replayed."
-		if len(lost) > 0 {
-			msg += " Lost variables: " + strings.Join(lost, ", ") + "."
+		if note := lostNote(lost, reset); note != "" {
+			msg += "\n" + note
 		}
 		s.stream("stderr", msg+"\n")
 		<-s.restart(p)
@@ -339,7 +339,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 		}
 		s.sess.record(ds, code)
 	}
-	lost := s.sess.lost()
+	lost, reset := s.sess.lost(), s.sess.reset()
 	s.sess.forgetVars()
 	s.mu.Unlock()
 	s.restartIf(p)
@@ -349,8 +349,8 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 	}
 	if interrupted {
 		note := "The cell was stopped; quire restarted the Go worker and replayed your declarations."
-		if len(lost) > 0 {
-			note += "\nLost variables: " + strings.Join(lost, ", ")
+		if n := lostNote(lost, reset); n != "" {
+			note += "\n" + n
 		}
 		return errorResult("KeyboardInterrupt", "interrupted", note)
 	}
@@ -360,7 +360,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 		value += " (" + pos + ")"
 	}
 	tb := append(traceLines(traces, plan.File), e.Traceback...)
-	tb = append(tb, crashNote(nil, lost))
+	tb = append(tb, crashNote(nil, lostNote(lost, reset)))
 	return errorResult(e.Name, value, tb...)
 }
 

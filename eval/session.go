@@ -172,6 +172,34 @@ func (s *session) lost() []string {
 	return out
 }
 
+// reset lists the variables a restart sets back to their declared initial value (replayed
+// `var` declarations), sorted.
+func (s *session) reset() []string {
+	var out []string
+	for name, lost := range s.vars {
+		if !lost {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// lostNote tells the user what a restart did to their variables.
+func lostNote(lost, reset []string) string {
+	var b strings.Builder
+	if len(lost) > 0 {
+		b.WriteString("Lost variables: " + strings.Join(lost, ", ") + ".")
+	}
+	if len(reset) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("Variables back to their declared initial value: " + strings.Join(reset, ", ") + ".")
+	}
+	return b.String()
+}
+
 // forgetVars drops the lost variables from the records (after a restart).
 func (s *session) forgetVars() {
 	for name, lost := range s.vars {

@@ -271,23 +271,23 @@ func (s *Supervisor) watch(p *proc) {
 		s.mu.Unlock()
 		return // the running cell reports it
 	}
-	lost := s.sess.lost()
+	note := lostNote(s.sess.lost(), s.sess.reset())
 	s.sess.forgetVars()
 	s.mu.Unlock()
 	e := p.crashError()
-	msg := "\n" + e.Value + "\n" + crashNote(p.takeTraces(), lost) + "\n"
+	msg := "\n" + e.Value + "\n" + crashNote(p.takeTraces(), note) + "\n"
 	s.stream("stderr", msg)
 	s.restartIf(p)
 }
 
-func crashNote(traces []string, lost []string) string {
+func crashNote(traces []string, lostNote string) string {
 	var b strings.Builder
 	for _, t := range traces {
 		b.WriteString(t + "\n")
 	}
 	b.WriteString("The Go worker process stopped; quire started a new one and replayed your declarations.")
-	if len(lost) > 0 {
-		b.WriteString("\nLost variables: " + strings.Join(lost, ", "))
+	if lostNote != "" {
+		b.WriteString("\n" + lostNote)
 	}
 	return b.String()
 }
