@@ -358,6 +358,8 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 	value := e.Value
 	if pos := firstPos(traces); pos != "" && !strings.Contains(value, pos) {
 		value += " (" + pos + ")"
+	} else if pos == "" {
+		value += " (while running " + plan.File + ")"
 	}
 	tb := append(traceLines(traces, plan.File), e.Traceback...)
 	tb = append(tb, crashNote(nil, lostNote(lost, reset)))

@@ -31,7 +31,20 @@ type processHost struct {
 	file    string
 }
 
-func installProcessHost(w *Worker) { executors.SetProcessHost(&processHost{w: w}) }
+func installProcessHost(w *Worker) {
+	h := &processHost{w: w}
+	w.cleanup = append(w.cleanup, h.removeFile)
+	executors.SetProcessHost(h)
+}
+
+func (h *processHost) removeFile() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.file != "" {
+		os.Remove(h.file)
+		h.file = ""
+	}
+}
 
 // Command returns `quire worker --task` with the current session's declarations.
 func (h *processHost) Command(ctx context.Context) (*exec.Cmd, error) {

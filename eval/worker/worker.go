@@ -64,6 +64,7 @@ type Worker struct {
 	errW   io.Writer  // where non-trace stderr text goes
 
 	nonce   string      // marker nonce (wire.EnvNonce)
+	cleanup []func()    // run before a normal exit
 	task    bool        // --task mode: a child process of an executor
 	session []wire.Step // replay steps for task children
 
@@ -420,6 +421,14 @@ func isTraceLine(s string) bool {
 	return true
 }
 
+// exit runs the cleanups and ends the process.
+func (w *Worker) exit(code int) {
+	for _, f := range w.cleanup {
+		f()
+	}
+	os.Exit(code)
+}
+
 // serve reads requests until the supervisor closes the pipe.
 func (w *Worker) serve() {
 	w.send(wire.Event{Ev: wire.EvReady, PID: os.Getpid()})
@@ -433,7 +442,7 @@ func (w *Worker) serve() {
 	for {
 		var r wire.Request
 		if err := dec.Decode(&r); err != nil {
-			os.Exit(0)
+			w.exit(0)
 		}
 		switch r.Op {
 		case wire.OpInput:
@@ -442,7 +451,7 @@ func (w *Worker) serve() {
 			default:
 			}
 		case wire.OpExit:
-			os.Exit(0)
+			w.exit(0)
 		default:
 			reqs <- r
 		}
