@@ -75,12 +75,12 @@ figures instead.`},
 says "Writing FILE" (or "Overwriting FILE"). With -a the body is appended:
 "Appending to FILE".`},
 		{name: "env", line: true, run: (*Magics).envMagic,
-			usage:   "%env  |  %env NAME  |  %env NAME=VALUE",
+			usage:   "%env  |  %env NAME  |  %env NAME=VALUE  |  %env -u NAME",
 			summary: "list, get or set environment variables",
 			help: `%env lists the environment (values of names containing KEY, TOKEN, SECRET or
 PASS are hidden), %env NAME prints one variable, and %env NAME=VALUE (or %env
 NAME VALUE) sets it in the Go worker (os.Setenv) and in the kernel process, so
-shell commands and later workers inherit it.`},
+shell commands and later workers inherit it. %env -u NAME unsets it in both.`},
 		{name: "cd", line: true, run: (*Magics).cd,
 			usage:   "%cd [DIR]",
 			summary: "change the working directory of the worker and shell commands",

@@ -428,6 +428,14 @@ func TestEnv(t *testing.T) {
 	}
 	res, _ = runMagic(t, m, env, "%env QUIRE_MAGIC_NOT_SET")
 	wantErr(t, res, "UsageError", "Environment does not have key: QUIRE_MAGIC_NOT_SET")
+	res, out = runMagic(t, m, env, "%env -u QUIRE_MAGIC_X")
+	wantOK(t, res)
+	wantEvents(t, out, "stdout:env: unset QUIRE_MAGIC_X\n")
+	if _, set := os.LookupEnv("QUIRE_MAGIC_X"); set || !strings.Contains(env.execs[len(env.execs)-1], `__quire_magic_os.Unsetenv("QUIRE_MAGIC_X")`) {
+		t.Fatalf("unset: %q", env.execs)
+	}
+	res, _ = runMagic(t, m, env, "%env -x=1")
+	wantErr(t, res, "UsageError", "usage: %env, %env NAME, %env NAME=VALUE or %env -u NAME")
 	bad := &fakeEnv{exec: func(string) backend.ExecuteResult { return value(`"setenv: invalid argument"`) }}
 	res, _ = runMagic(t, m, bad, "%env QUIRE_MAGIC_X=1")
 	wantErr(t, res, "OSError", "setting QUIRE_MAGIC_X in the Go worker: setenv: invalid argument")
@@ -621,5 +629,20 @@ func TestMixedCell(t *testing.T) {
 	res, _ = runMagic(t, m, env, "%time x\n%pwd")
 	if res.Result != nil {
 		t.Fatalf("value after %%pwd: %v", res.Result)
+	}
+}
+
+func TestDeclLine(t *testing.T) {
+	for src, want := range map[string]string{
+		";\n//line cell2.go:1:1\ntype P struct{ A int; B string }":          "type P struct { A int; B string }",
+		"// Doc.\nfunc f(xs ...int) map[string]struct{} {\n\treturn nil\n}": "func f(xs ...int) map[string]struct{}",
+		"type Shape interface {\n\tArea() float64\n\tName() string\n}":      "type Shape interface { Area() float64; Name() string }",
+		"func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }":     "func (s *Stack[T]) Push(v T)",
+		"type Pair[K comparable, V any] struct {\n\tKey K\n\tVal V\n}":      "type Pair[K comparable, V any] struct { Key K; Val V }",
+		"not go at all {": "not go at all {",
+	} {
+		if got := declLine(src); got != want {
+			t.Errorf("declLine(%q) = %q, want %q", src, got, want)
+		}
 	}
 }

@@ -90,6 +90,23 @@ func (m *Magics) envMagic(c *call) backend.ExecuteResult {
 		c.print("%s", b.String())
 		return ok()
 	}
+	if rest, unset := strings.CutPrefix(args, "-u "); unset {
+		name := strings.TrimSpace(rest)
+		if err := os.Unsetenv(name); err != nil {
+			return errResult("OSError", fmt.Sprintf("unsetting %s: %v", name, err))
+		}
+		res, _ := m.helperExec(c, fmt.Sprintf(`func() string {
+	if err := __quire_magic_os.Unsetenv(%q); err != nil {
+		return err.Error()
+	}
+	return "ok"
+}()`, name))
+		if r, bad := failed(res, "unsetting "+name+" in the Go worker"); bad {
+			return r
+		}
+		c.print("env: unset %s\n", name)
+		return ok()
+	}
 	name, value, set := strings.Cut(args, "=")
 	if !set {
 		if n, v := splitName(args); v != "" {
@@ -97,8 +114,8 @@ func (m *Magics) envMagic(c *call) backend.ExecuteResult {
 		}
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || strings.ContainsAny(name, " \t") {
-		return usage("%env, %env NAME or %env NAME=VALUE")
+	if name == "" || strings.ContainsAny(name, " \t") || strings.HasPrefix(name, "-") {
+		return usage("%env, %env NAME, %env NAME=VALUE or %env -u NAME")
 	}
 	if !set {
 		v, found := os.LookupEnv(name)
@@ -346,6 +363,28 @@ func declLine(src string) string {
 	var b strings.Builder
 	if err := printer.Fprint(&b, fset, d); err != nil {
 		return src
+	}
+	return compact(b.String())
+}
+
+// compact puts printed Go on one line: "type P struct { A int; B string }".
+func compact(src string) string {
+	var b strings.Builder
+	prev := ""
+	for i, l := range strings.Split(src, "\n") {
+		l = strings.Join(strings.Fields(l), " ") // the printer aligns fields with tabs
+		if l == "" {
+			continue
+		}
+		switch {
+		case i == 0:
+		case strings.HasSuffix(prev, "{") || strings.HasPrefix(l, "}") || strings.HasSuffix(prev, ","):
+			b.WriteString(" ")
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(l)
+		prev = l
 	}
 	return b.String()
 }
