@@ -161,6 +161,11 @@ func TestE2EShell(t *testing.T) {
 	if out.stdout() != "before\n" || out.stderr() != "oops\n" {
 		t.Fatalf("%%%%bash output: %q %q", out.stdout(), out.stderr())
 	}
+	// %go get reports the supervisor's error (these tests disable it with GoPath "-").
+	r, _ = execute(t, s, "%go get golang.org/x/sync@v0.7.0")
+	if r.Error == nil || r.Error.Name != "GoGetError" || !strings.Contains(r.Error.Value, "%go get is disabled") {
+		t.Fatalf("%%go get: %+v", r.Error)
+	}
 	// A line magic followed by Go code.
 	r, out = mustRun(t, s, "!echo one\nx := 40\nx + 2")
 	if out.stdout() != "one\n" || r.Result == nil || r.Result.Data["text/plain"] != "42" {
