@@ -436,7 +436,8 @@ func (s *Supervisor) Interrupt() error {
 	return nil
 }
 
-// Shutdown ends the worker; with restart, a fresh session and worker follow.
+// Shutdown ends the worker; with restart, a fresh session and worker follow (the worker starts
+// in the background, as with NewSupervisor).
 func (s *Supervisor) Shutdown(restart bool) error {
 	s.mu.Lock()
 	p := s.p
@@ -461,19 +462,15 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		p.kill()
 	}
 	if restart {
+		// The new worker starts in the background; the next request waits for it.
 		s.execMu.Lock()
 		s.mu.Lock()
 		s.sess = newSession()
 		s.notes = nil
 		s.execVars, s.displayVars = nil, nil
 		s.mu.Unlock()
-		ready := s.restart(nil)
+		s.restart(nil)
 		s.execMu.Unlock()
-		<-ready
-		s.mu.Lock()
-		err := s.startErr
-		s.mu.Unlock()
-		return err
 	}
 	return nil
 }
