@@ -466,7 +466,10 @@ func (k *Kernel) shutdownRequest(_ context.Context, r *request) any {
 	var c struct {
 		Restart bool `json:"restart"`
 	}
-	_ = r.msg.DecodeContent(&c)
+	if err := r.msg.DecodeContent(&c); err != nil {
+		// A frontend that asked for something else must not get a shutdown it did not mean.
+		return errorContent("BadRequest", "invalid shutdown_request content: "+err.Error(), nil)
+	}
 	content := map[string]any{"status": backend.StatusOK, "restart": c.Restart}
 	r.after = func() {
 		// ipykernel also broadcasts the shutdown_reply on iopub.

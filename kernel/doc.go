@@ -39,7 +39,10 @@
 // bad or missing signature, or with a signature seen among the last Config.ReplayWindow
 // accepted messages, is logged (never with the key), counted in Stats and dropped. Malformed
 // messages (no delimiter, missing frames, invalid JSON, over Config.MaxMessageBytes) are
-// logged, counted and dropped too.
+// logged, counted and dropped too; when such a message is a request with a valid signature and
+// a readable header, it is answered with an error reply (ename "BadRequest" or
+// "MessageTooLarge"), so the frontend does not wait for ever. A request whose content has the
+// wrong types gets a "BadRequest" error reply from its handler.
 //
 // # Output
 //

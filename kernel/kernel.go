@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -456,6 +457,33 @@ func (k *Kernel) refuse(ch *channel, frames [][]byte, err error) {
 		k.stats.malformed.Add(1)
 		k.log.Warn("dropped malformed message", attrs...)
 	}
+	k.answerRefused(ch, frames, err)
+}
+
+// answerRefused answers a request refused as malformed or too large with an error reply, when
+// the message is signed and its header readable (a frontend would otherwise wait for ever).
+// Messages with a bad or replayed signature are never answered.
+func (k *Kernel) answerRefused(ch *channel, frames [][]byte, err error) {
+	tooLarge := errors.Is(err, ErrTooLarge)
+	if ch == k.stdin || (!tooLarge && !errors.Is(err, ErrMalformed)) {
+		return
+	}
+	m := k.codec.salvage(frames, tooLarge)
+	if m == nil || !strings.HasSuffix(m.Type(), "_request") {
+		return
+	}
+	ename := "BadRequest"
+	if tooLarge {
+		ename = "MessageTooLarge"
+	}
+	content := errorContent(ename, err.Error(), nil)
+	h := handler{fn: func(*Kernel, context.Context, *request) any { return content }}
+	r := &request{ch: ch, msg: m}
+	if ch == k.control {
+		k.handle(k.runCtx, r, h)
+		return
+	}
+	k.enqueueOrdered(r, h)
 }
 
 // newMessage builds a message from the kernel with parent as parent header.

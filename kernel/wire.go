@@ -251,6 +251,49 @@ func (c *Codec) Decode(frames [][]byte) (*Message, error) {
 	return m, nil
 }
 
+// salvage returns the identities and header of a message that Decode refused as malformed or
+// too large, when its layout is intact, its signature valid and its header readable, so that
+// the request can be answered with an error reply. It returns nil otherwise. remember makes it
+// record the signature against replays (Decode refuses an oversized message before checking
+// its signature; it has already recorded the signature of a message with bad JSON frames).
+func (c *Codec) salvage(frames [][]byte, remember bool) *Message {
+	delim := -1
+	for i, f := range frames {
+		if bytes.Equal(f, Delimiter) {
+			delim = i
+			break
+		}
+	}
+	if delim < 0 || len(frames) < delim+6 {
+		return nil
+	}
+	sig, header, parent, metadata, content := frames[delim+1], frames[delim+2], frames[delim+3], frames[delim+4], frames[delim+5]
+	if c.Signed() {
+		var got [sha256.Size]byte
+		if len(sig) != hex.EncodedLen(sha256.Size) {
+			return nil
+		}
+		if _, err := hex.Decode(got[:], sig); err != nil {
+			return nil
+		}
+		want := c.mac(header, parent, metadata, content)
+		if !hmac.Equal(got[:], want[:]) {
+			return nil
+		}
+		if remember && c.window > 0 && !c.remember(got) {
+			return nil
+		}
+	}
+	m := &Message{}
+	if err := json.Unmarshal(header, &m.Header); err != nil || m.Header.MsgType == "" || m.Header.MsgID == "" {
+		return nil
+	}
+	if delim > 0 {
+		m.Identities = frames[:delim:delim]
+	}
+	return m
+}
+
 // remember records a signature; it reports false when the signature was already seen.
 func (c *Codec) remember(sig [sha256.Size]byte) bool {
 	c.mu.Lock()
