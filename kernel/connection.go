@@ -84,16 +84,25 @@ func (c *ConnectionInfo) Endpoint(port int) string {
 
 // ReadConnectionFile reads and validates a Jupyter connection file.
 func ReadConnectionFile(path string) (ConnectionInfo, error) {
-	var c ConnectionInfo
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return c, fmt.Errorf("read connection file: %w", err)
+		return ConnectionInfo{}, fmt.Errorf("read connection file: %w", err)
 	}
+	c, err := parseConnection(data)
+	if err != nil {
+		return c, fmt.Errorf("connection file %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// parseConnection decodes and validates the content of a connection file.
+func parseConnection(data []byte) (ConnectionInfo, error) {
+	var c ConnectionInfo
 	if err := json.Unmarshal(data, &c); err != nil {
-		return c, fmt.Errorf("parse connection file %s: %w", path, err)
+		return c, fmt.Errorf("parse: %w", err)
 	}
 	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("connection file %s: %w", path, err)
+		return c, err
 	}
 	return c, nil
 }

@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -55,6 +57,55 @@ func FuzzFrameGuard(f *testing.F) {
 			if g.scan(data[i:min(i+step, len(data))]) != nil {
 				return
 			}
+		}
+	})
+}
+
+// FuzzParseConnection feeds arbitrary bytes to the connection-file parser. It must never
+// panic; a file it accepts must describe something the kernel can bind (a known transport and
+// scheme, ports in range, an address), validate again unchanged, and survive a write and read.
+func FuzzParseConnection(f *testing.F) {
+	f.Add([]byte(`{"transport":"tcp","ip":"127.0.0.1","shell_port":5555,"iopub_port":5556,"stdin_port":5557,"control_port":5558,"hb_port":5559,"key":"abc","signature_scheme":"hmac-sha256","kernel_name":"quire"}`))
+	f.Add([]byte(`{"transport":"ipc","ip":"/tmp/kernel-ipc","shell_port":1,"iopub_port":2,"stdin_port":3,"control_port":4,"hb_port":5}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"signature_scheme":"hmac-md5"}`))
+	f.Add([]byte(`{"transport":"udp"}`))
+	f.Add([]byte(`{"shell_port":-1}`))
+	f.Add([]byte(`{"shell_port":"5555"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := parseConnection(data)
+		if err != nil {
+			return
+		}
+		if c.Transport != "tcp" && c.Transport != "ipc" {
+			t.Fatalf("accepted transport %q", c.Transport)
+		}
+		if c.SignatureScheme != SignatureScheme {
+			t.Fatalf("accepted signature scheme %q", c.SignatureScheme)
+		}
+		if c.IP == "" {
+			t.Fatal("accepted an empty ip")
+		}
+		for _, p := range []int{c.ShellPort, c.IOPubPort, c.StdinPort, c.ControlPort, c.HBPort} {
+			if p < 0 || p > 65535 || (c.Transport == "ipc" && p == 0) {
+				t.Fatalf("accepted port %d for %s", p, c.Transport)
+			}
+			if ep := c.Endpoint(p); !strings.HasPrefix(ep, c.Transport+"://") {
+				t.Fatalf("endpoint %q", ep)
+			}
+		}
+		again := c
+		if err := again.Validate(); err != nil || again != c {
+			t.Fatalf("validating an accepted connection again: %v, %+v -> %+v", err, c, again)
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := parseConnection(out)
+		if err != nil || back != c {
+			t.Fatalf("round trip: %v, %+v -> %+v", err, c, back)
 		}
 	})
 }

@@ -283,8 +283,8 @@ func TestSecurityBadConnectionFile(t *testing.T) {
 		{"scheme", mk(func(m map[string]any) { m["signature_scheme"] = "hmac-md5" }), `unsupported signature_scheme "hmac-md5"`},
 		{"transport", mk(func(m map[string]any) { m["transport"] = "udp" }), `unsupported transport "udp"`},
 		{"port", mk(func(m map[string]any) { m["shell_port"] = 70000 }), "shell_port 70000 out of range"},
-		{"json", `{"transport": "tcp",`, "parse connection file"},
-		{"types", mk(func(m map[string]any) { m["shell_port"] = "5555" }), "parse connection file"},
+		{"json", `{"transport": "tcp",`, ": parse: unexpected end of JSON input"},
+		{"types", mk(func(m map[string]any) { m["shell_port"] = "5555" }), ": parse: json: cannot unmarshal string"},
 		{"missing", "", "read connection file"},
 	}
 	refused := 0
