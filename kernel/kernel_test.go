@@ -866,8 +866,9 @@ func TestServeReturnsOnContextCancel(t *testing.T) {
 // A TCP connection that never starts a ZMTP handshake must not block other clients (zmq4 does
 // the handshake in its accept loop; the kernel's guarded listener filters such connections).
 func TestSilentConnectionDoesNotBlockClients(t *testing.T) {
-	// The deadline only has to outlast a real handshake on a loaded machine; the silent peers
-	// must not block the client in the meantime.
+	// A peer that stalls after the signature holds zmq4's accept loop until this deadline, so
+	// the client gets through once it passes; it must be long enough for a real handshake on a
+	// loaded machine (500 ms was not).
 	h := startKernel(t, func(c *kernel.Config) { c.HandshakeTimeout = 3 * time.Second })
 	info := h.k.ConnectionInfo()
 	for _, port := range []int{info.ShellPort, info.IOPubPort, info.StdinPort, info.ControlPort, info.HBPort} {
