@@ -81,6 +81,7 @@ type kproc struct {
 	dir   string
 	t0    time.Time     // when the process was started
 	ready time.Duration // start to kernel_info_reply (with its iopub status idle)
+	bound time.Duration // start to all five ports listening
 	once  sync.Once
 }
 
@@ -131,6 +132,7 @@ func launch(ctx context.Context, spec kernelSpec) (*kproc, error) {
 	if err := waitListening(ports, kp.dead, 60*time.Second); err != nil {
 		return fail(err)
 	}
+	kp.bound = time.Since(kp.t0)
 	cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	go func() {
@@ -264,7 +266,7 @@ func benchKernel(ctx context.Context, spec kernelSpec, prof profile, cfg kernelC
 	}
 	kp.close()
 
-	var starts, firsts []float64
+	var starts, firsts, bounds []float64
 	for i := 0; i < cfg.Starts; i++ {
 		kp, err = launch(ctx, spec)
 		if err != nil {
@@ -272,6 +274,7 @@ func benchKernel(ctx context.Context, spec kernelSpec, prof profile, cfg kernelC
 			return err
 		}
 		starts = append(starts, secs(kp.ready))
+		bounds = append(bounds, secs(kp.bound))
 		r, err := kp.execute(ctx, prof.Trivial, 60*time.Second)
 		if err != nil {
 			kp.close()
@@ -288,7 +291,9 @@ func benchKernel(ctx context.Context, spec kernelSpec, prof profile, cfg kernelC
 	}
 	res.set(k+"start", median(starts))
 	res.set(k+"first_cell", median(firsts))
-	logf("%s: start to kernel_info_reply: median %.3f s of %v", spec.Name, median(starts), fmtSecs(starts))
+	res.set(k+"bound", median(bounds))
+	logf("%s: start to kernel_info_reply: median %.3f s of %v; ports listening after median %.3f s",
+		spec.Name, median(starts), fmtSecs(starts), median(bounds))
 	defer func() { kp.close() }()
 
 	var cs []float64
@@ -409,7 +414,7 @@ func benchKernel(ctx context.Context, spec kernelSpec, prof profile, cfg kernelC
 
 	// Restart as jupyter_client does it: shutdown_request{restart: true}, wait for the process
 	// to exit, start a new one, wait for kernel_info_reply.
-	var rs, rcs []float64
+	var rs, rcs, exits []float64
 	for i := 0; i < cfg.Restarts; i++ {
 		t0 := time.Now()
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -421,6 +426,7 @@ func benchKernel(ctx context.Context, spec kernelSpec, prof profile, cfg kernelC
 		}
 		select {
 		case <-kp.dead:
+			exits = append(exits, secs(time.Since(t0)))
 		case <-time.After(10 * time.Second):
 			res.note("%s: process did not exit within 10 s of shutdown_request{restart:true}; killed", spec.Name)
 		}
@@ -440,7 +446,11 @@ func benchKernel(ctx context.Context, spec kernelSpec, prof profile, cfg kernelC
 	if len(rs) > 0 {
 		res.set(k+"restart", median(rs))
 		res.set(k+"restart_cell", median(rcs))
-		logf("%s: process restart %.3f s, to first result %.3f s", spec.Name, median(rs), median(rcs))
+		if len(exits) > 0 {
+			res.set(k+"restart_exit", median(exits))
+		}
+		logf("%s: process restart %.3f s (old process gone after %.3f s), to first result %.3f s",
+			spec.Name, median(rs), median(exits), median(rcs))
 	}
 	return nil
 }

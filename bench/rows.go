@@ -29,6 +29,7 @@ func tableRows(quick bool) []row {
 	rows := []row{
 		k(fmt.Sprintf("kernel: start to first kernel_info_reply (median of %d)", kc.Starts), seconds, "start", "<= 0.10 s", atMost(0.100)),
 		k(fmt.Sprintf("kernel: client.Start() to ready (median of %d; 50 ms dial retry)", kc.ClientStarts), seconds, "client_start", "", nil),
+		k("kernel: start to its 5 ports listening (median)", seconds, "bound", "", nil),
 		k("kernel: start to first `1+1` result", seconds, "first_cell", "", nil),
 		k(fmt.Sprintf("kernel: `1+1` round trip p50 (n=%d)", kc.Trivial), millis, "rt_p50", "<= 0.70 ms", atMost(0.0007)),
 		k("kernel: `1+1` round trip p95", millis, "rt_p95", "", nil),
@@ -40,6 +41,7 @@ func tableRows(quick bool) []row {
 			Goal: "<= 0.05 s, survives, declarations kept", Met: atMost(0.05),
 			Flags: []string{"quire.interrupt_alive", "quire.interrupt_kept"}, PeerFlags: []string{"ipykernel.interrupt_alive", "ipykernel.interrupt_kept"}},
 		k(fmt.Sprintf("kernel: restart, new process as jupyter_client does (median of %d)", kc.Restarts), seconds, "restart", "<= 0.15 s", atMost(0.15)),
+		k("kernel: restart, shutdown_request to old process exited", seconds, "restart_exit", "", nil),
 		k("kernel: restart, new process, to first `1+1` result", seconds, "restart_cell", "", nil),
 		{Name: "kernel: restart in-process (RestartInProcess), to kernel_info_reply", Unit: seconds, Key: "inproc.restart", PeerCol: "ipykernel", Goal: "<= 0.15 s", Met: atMost(0.15)},
 		{Name: "kernel: restart in-process, to first `1+1` result", Unit: seconds, Key: "inproc.restart_cell", PeerCol: "ipykernel"},
