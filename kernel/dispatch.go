@@ -327,6 +327,7 @@ func (k *Kernel) execute(ctx context.Context, r *request) any {
 	out := &output{k: k, req: r.msg, allowStdin: req.AllowStdin}
 	started := time.Now().UTC().Format(time.RFC3339Nano)
 	res := k.runBackend(ctx, req, out)
+	out.finish()
 	k.iopub.flush()
 	if store {
 		k.history.Append(n, c.Code)

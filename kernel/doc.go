@@ -49,8 +49,12 @@
 // For each execute_request the backend gets a backend.Output bound to that request. Stream text
 // is coalesced: consecutive text of the same stream and request is sent as one stream message
 // when about 10 ms have passed, when the batch reaches a size cap, when any other iopub message
-// is about to go out (so order is preserved), or when the request ends. The Output stays valid
-// after Execute returns: late output of goroutines is published with that request as parent.
+// is about to go out (so order is preserved), or when the request ends. The stream text of one
+// request is capped (Config.MaxStreamBytes, 32 MiB by default): beyond it, text is dropped, and
+// the frontend gets a notice on stderr when the cap is reached and the number of bytes dropped
+// when the cell ends, so a cell printing without end keeps neither the frontend nor the
+// kernel's memory busy. The Output stays valid after Execute returns: late output of goroutines
+// is published with that request as parent.
 //
 // # Lifecycle
 //

@@ -27,6 +27,7 @@ const (
 	DefaultLinger           = 20 * time.Millisecond
 	DefaultHistoryEntries   = 10000
 	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxStreamBytes   = 32 << 20
 )
 
 // Config configures a Kernel. Conn and Backend are required; everything else has a default.
@@ -64,6 +65,13 @@ type Config struct {
 	// StreamBatchBytes flushes a stream batch when it reaches this size
 	// (0 = DefaultStreamBatchBytes).
 	StreamBatchBytes int
+	// MaxStreamBytes caps the stream text (stdout and stderr together) published for one
+	// execute_request, including what its goroutines print after it ended (0 =
+	// DefaultMaxStreamBytes, negative = no cap). Text over the cap is dropped, so a cell
+	// printing without end neither floods the frontend nor fills the kernel's memory: the
+	// frontend gets a notice on stderr when the cap is reached and, when the cell ends, the
+	// number of bytes dropped.
+	MaxStreamBytes int
 	// ShutdownTimeout is how long Serve waits for a running Execute to return after shutdown
 	// (0 = DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
@@ -169,6 +177,11 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	if cfg.StreamBatchBytes <= 0 {
 		cfg.StreamBatchBytes = DefaultStreamBatchBytes
+	}
+	if cfg.MaxStreamBytes == 0 {
+		cfg.MaxStreamBytes = DefaultMaxStreamBytes
+	} else if cfg.MaxStreamBytes < 0 {
+		cfg.MaxStreamBytes = 0
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout

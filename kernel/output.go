@@ -3,7 +3,9 @@ package kernel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/quire-go/quire/backend"
 )
@@ -16,6 +18,12 @@ type output struct {
 	k          *Kernel
 	req        *Message
 	allowStdin bool
+
+	mu       sync.Mutex
+	streamed int // stream bytes published (at most Config.MaxStreamBytes)
+	dropped  int // stream bytes dropped over the cap
+	reported int // dropped bytes already reported by finish
+	noticed  bool
 }
 
 var _ backend.Output = (*output)(nil)
@@ -24,7 +32,60 @@ func (o *output) Stream(name, text string) {
 	if name != "stderr" {
 		name = "stdout"
 	}
-	o.k.iopub.stream(o.req, name, text)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	limit := o.k.cfg.MaxStreamBytes
+	if limit <= 0 {
+		o.k.iopub.stream(o.req, name, text)
+		return
+	}
+	room := limit - o.streamed
+	if len(text) <= room {
+		o.streamed += len(text)
+		o.k.iopub.stream(o.req, name, text)
+		return
+	}
+	cut := max(room, 0)
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	if cut > 0 {
+		o.k.iopub.stream(o.req, name, text[:cut])
+	}
+	o.streamed = limit
+	o.dropped += len(text) - cut
+	if !o.noticed {
+		o.noticed = true
+		o.k.iopub.stream(o.req, "stderr", fmt.Sprintf(
+			"\n[quire: output truncated: this cell printed more than %s; the rest of its output is dropped]\n", byteSize(limit)))
+		o.k.log.Warn("output truncated", "msg_id", o.req.Header.MsgID, "max_stream_bytes", limit)
+	}
+}
+
+// finish reports, when the request ends, how much output the cap dropped.
+func (o *output) finish() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.dropped > o.reported {
+		o.k.iopub.stream(o.req, "stderr", fmt.Sprintf("[quire: output truncated: %d bytes dropped]\n", o.dropped-o.reported))
+		o.k.log.Info("output dropped", "msg_id", o.req.Header.MsgID, "bytes", o.dropped-o.reported)
+		o.reported = o.dropped
+	}
+}
+
+// byteSize formats n bytes for people: "32 MiB", "1.5 KiB", "100 bytes".
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func (o *output) Display(d backend.Display) {

@@ -105,12 +105,16 @@ type ExecuteOptions struct {
 	OnIOPub func(*kernel.Message)
 	// Input answers input_request; setting it sets allow_stdin. It runs on its own goroutine.
 	Input func(prompt string, password bool) (string, error)
+	// DiscardStreams leaves stream messages out of Reply.IOPub (OnIOPub still sees them), so a
+	// cell printing a lot does not fill the client's memory.
+	DiscardStreams bool
 }
 
 // call is a request in flight.
 type call struct {
 	id         string
 	wantReply  bool
+	noStreams  bool // keep no stream messages in iopub
 	onIOPub    func(*kernel.Message)
 	input      func(prompt string, password bool) (string, error)
 	mu         sync.Mutex
@@ -263,7 +267,7 @@ func (c *Client) waitReady(ctx context.Context) error {
 	wait := 50 * time.Millisecond
 	for {
 		m := c.NewMessage("kernel_info_request", map[string]any{})
-		p, err := c.start(Shell, m, true, nil, nil)
+		p, err := c.start(Shell, m, true, nil, nil, false)
 		if err != nil {
 			return err
 		}
@@ -444,8 +448,8 @@ func (c *Client) Recv(ctx context.Context, ch Channel) (*kernel.Message, error) 
 	}
 }
 
-func (c *Client) start(ch Channel, m *kernel.Message, wantReply bool, onIOPub func(*kernel.Message), input func(string, bool) (string, error)) (*Call, error) {
-	cl := &call{id: m.Header.MsgID, wantReply: wantReply, onIOPub: onIOPub, input: input, done: make(chan struct{})}
+func (c *Client) start(ch Channel, m *kernel.Message, wantReply bool, onIOPub func(*kernel.Message), input func(string, bool) (string, error), noStreams bool) (*Call, error) {
+	cl := &call{id: m.Header.MsgID, wantReply: wantReply, noStreams: noStreams, onIOPub: onIOPub, input: input, done: make(chan struct{})}
 	c.mu.Lock()
 	c.calls[cl.id] = cl
 	c.mu.Unlock()
@@ -471,7 +475,7 @@ func (c *Client) lookup(id string) *call {
 // Request sends a request of msgType with content on ch and waits for its reply and status
 // idle. With wantReply false (comm_open, comm_msg, comm_close) it waits for status idle only.
 func (c *Client) Request(ctx context.Context, ch Channel, msgType string, content any, wantReply bool) (*Reply, error) {
-	p, err := c.start(ch, c.NewMessage(msgType, content), wantReply, nil, nil)
+	p, err := c.start(ch, c.NewMessage(msgType, content), wantReply, nil, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -504,7 +508,7 @@ func (c *Client) ExecuteAsync(code string, opts *ExecuteOptions) (*Call, error) 
 		opts = &ExecuteOptions{}
 	}
 	m := c.NewMessage("execute_request", executeContent(code, opts))
-	return c.start(Shell, m, true, opts.OnIOPub, opts.Input)
+	return c.start(Shell, m, true, opts.OnIOPub, opts.Input, opts.DiscardStreams)
 }
 
 // Execute runs code and returns the execute_reply and every iopub message of the request.
@@ -545,7 +549,7 @@ func (c *Client) Interrupt(ctx context.Context) (*Reply, error) {
 // which a kernel that exits may never get to publish).
 func (c *Client) Shutdown(ctx context.Context, restart bool) (*Reply, error) {
 	m := c.NewMessage("shutdown_request", map[string]any{"restart": restart})
-	p, err := c.start(Control, m, true, nil, nil)
+	p, err := c.start(Control, m, true, nil, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -636,7 +640,9 @@ func (c *Client) route(ch Channel, m *kernel.Message) {
 			cl.onIOPub(m)
 		}
 		cl.mu.Lock()
-		cl.iopub = append(cl.iopub, m)
+		if !cl.noStreams || m.Type() != "stream" {
+			cl.iopub = append(cl.iopub, m)
+		}
 		if m.Type() == "status" && m.ContentMap()["execution_state"] == "idle" {
 			cl.idle = true
 			cl.complete()
