@@ -552,3 +552,23 @@ func fmtSecs(xs []float64) string {
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }
+
+// benchStarts measures n starts of spec (after one warm-up) and stores the median under
+// spec.Name+".start".
+func benchStarts(ctx context.Context, spec kernelSpec, n int, res *results, logf func(string, ...any)) error {
+	var xs []float64
+	for i := 0; i <= n; i++ {
+		kp, err := launch(ctx, spec)
+		if err != nil {
+			res.fail(spec.Name+".start", err)
+			return err
+		}
+		if i > 0 {
+			xs = append(xs, secs(kp.ready))
+		}
+		kp.close()
+	}
+	res.set(spec.Name+".start", median(xs))
+	logf("%s: start to kernel_info_reply: median %.3f s of %v", spec.Name, median(xs), fmtSecs(xs))
+	return nil
+}

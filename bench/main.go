@@ -178,6 +178,16 @@ func benchKernels(ctx context.Context, quire, inproc string, quick bool, res *re
 		if err := benchInProcessRestart(ctx, ip, goProfile, cfg.Restarts, res, logf); err != nil {
 			errs = append(errs, fmt.Errorf("in-process restart: %w", err))
 		}
+		// Experiment: the same kernel, with the worker started before (as `quire kernel` does)
+		// and after binding the sockets.
+		ip.Name = "inproc"
+		if err := benchStarts(ctx, ip, cfg.Starts, res, logf); err != nil {
+			errs = append(errs, err)
+		}
+		ip.Name, ip.Env = "bindfirst", append(ip.Env, "QUIRE_BENCH_BIND_FIRST=1")
+		if err := benchStarts(ctx, ip, cfg.Starts, res, logf); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if v, ok := haveIPyKernel(); !ok {
 		res.note("ipykernel not measured: `%s -c \"import ipykernel\"` failed (apt-get install -y python3-ipykernel)", python)

@@ -45,6 +45,8 @@ func tableRows(quick bool) []row {
 		k("kernel: restart, new process, to first `1+1` result", seconds, "restart_cell", "", nil),
 		{Name: "kernel: restart in-process (RestartInProcess), to kernel_info_reply", Unit: seconds, Key: "inproc.restart", PeerCol: "ipykernel", Goal: "<= 0.15 s", Met: atMost(0.15)},
 		{Name: "kernel: restart in-process, to first `1+1` result", Unit: seconds, Key: "inproc.restart_cell", PeerCol: "ipykernel"},
+		{Name: "kernel (experiment, bench/inproc): start, worker spawned before binding, as `quire kernel`", Unit: seconds, Key: "inproc.start", PeerCol: "ipykernel"},
+		{Name: "kernel (experiment, bench/inproc): start, worker spawned after binding", Unit: seconds, Key: "bindfirst.start", PeerCol: "ipykernel", Goal: "<= 0.10 s", Met: atMost(0.100)},
 		k("kernel: RSS idle, kernel + children", mib, "rss_idle", "<= 30 MB", atMost(30)),
 		k("kernel: RSS after the loaded cells, kernel + children", mib, "rss_loaded", "", nil),
 

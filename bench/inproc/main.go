@@ -6,6 +6,10 @@
 // Usage: inproc QUIRE_BINARY CONNECTION_FILE
 //
 // The worker processes are QUIRE_BINARY's `worker` subcommand, exactly as under `quire kernel`.
+//
+// With QUIRE_BENCH_BIND_FIRST=1 it binds the kernel's sockets before creating the supervisor
+// (which starts the worker process), instead of after as `quire kernel` does: an experiment
+// measuring how much the worker's start delays the first kernel_info_reply.
 package main
 
 import (
@@ -14,6 +18,9 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"sync"
+
+	"github.com/quire-go/quire/backend"
 
 	"github.com/quire-go/quire/eval"
 	"github.com/quire-go/quire/kernel"
@@ -36,19 +43,40 @@ func run(quire, connFile string) error {
 	if err != nil {
 		return err
 	}
-	sup, err := eval.NewSupervisor(eval.Options{
-		Logger: logger,
-		WorkerCommand: func(ctx context.Context, args ...string) *exec.Cmd {
-			return exec.CommandContext(ctx, quire, args...)
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("starting the Go backend: %w", err)
+	newSup := func() (*eval.Supervisor, error) {
+		return eval.NewSupervisor(eval.Options{
+			Logger: logger,
+			WorkerCommand: func(ctx context.Context, args ...string) *exec.Cmd {
+				return exec.CommandContext(ctx, quire, args...)
+			},
+		})
 	}
-	k, err := kernel.New(kernel.Config{Conn: conn, Backend: sup, Logger: logger, RestartInProcess: true, NoHistory: true})
+	var (
+		be  backend.Backend
+		sup *eval.Supervisor
+		lz  *lazy
+	)
+	if os.Getenv("QUIRE_BENCH_BIND_FIRST") == "1" {
+		lz = &lazy{ready: make(chan struct{})}
+		be = lz
+	} else {
+		if sup, err = newSup(); err != nil {
+			return fmt.Errorf("starting the Go backend: %w", err)
+		}
+		be = sup
+	}
+	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger, RestartInProcess: true, NoHistory: true})
 	if err != nil {
-		sup.Shutdown(false)
+		if sup != nil {
+			sup.Shutdown(false)
+		}
 		return err
+	}
+	if lz != nil {
+		if sup, err = newSup(); err != nil {
+			return fmt.Errorf("starting the Go backend: %w", err)
+		}
+		lz.set(sup)
 	}
 	stop := k.HandleSignals()
 	defer stop()
@@ -56,3 +84,38 @@ func run(quire, connFile string) error {
 	sup.Shutdown(false)
 	return err
 }
+
+// lazy is a Backend whose supervisor is created after the kernel's sockets are bound.
+type lazy struct {
+	once  sync.Once
+	ready chan struct{}
+	sup   *eval.Supervisor
+}
+
+func (l *lazy) set(s *eval.Supervisor) {
+	l.once.Do(func() { l.sup = s; close(l.ready) })
+}
+
+func (l *lazy) get() *eval.Supervisor { <-l.ready; return l.sup }
+
+func (l *lazy) Info() backend.Info { return l.get().Info() }
+
+func (l *lazy) Execute(ctx context.Context, req backend.ExecuteRequest, out backend.Output) backend.ExecuteResult {
+	return l.get().Execute(ctx, req, out)
+}
+
+func (l *lazy) Complete(ctx context.Context, code string, cursor int) (backend.CompleteResult, error) {
+	return l.get().Complete(ctx, code, cursor)
+}
+
+func (l *lazy) Inspect(ctx context.Context, code string, cursor, detail int) (backend.InspectResult, error) {
+	return l.get().Inspect(ctx, code, cursor, detail)
+}
+
+func (l *lazy) IsComplete(ctx context.Context, code string) (backend.IsCompleteResult, error) {
+	return l.get().IsComplete(ctx, code)
+}
+
+func (l *lazy) Interrupt() error { return l.get().Interrupt() }
+
+func (l *lazy) Shutdown(restart bool) error { return l.get().Shutdown(restart) }
