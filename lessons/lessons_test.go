@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -129,7 +130,7 @@ func TestListAndListText(t *testing.T) {
 	if len(ls) == 0 || ls[0].Name != "00-welcome" || ls[0].Title != "Welcome to quire" {
 		t.Fatalf("List = %+v", ls)
 	}
-	if txt := ListText(); !strings.HasPrefix(txt, "00-welcome  Welcome to quire\n") {
+	if txt := ListText(); !regexp.MustCompile(`^00-welcome +Welcome to quire\n`).MatchString(txt) {
 		t.Errorf("ListText = %q", txt)
 	}
 }
