@@ -304,6 +304,10 @@ executors.Processes(executors.Each(nap, "A", "B", "C"))`, nil)
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("before SIGTERM: kernel %d with %d descendants: %v", k.pid(), len(below), below)
+	// The leftover check below must see these processes while they live (kernel, worker, 3 tasks).
+	if n := len(ours()); n < 5 {
+		t.Fatalf("the /proc scan finds %d processes of this run's binary, want at least 5", n)
+	}
 	if err := k.Process().Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
