@@ -3,6 +3,7 @@ package kernel
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,10 @@ func FuzzDecode(f *testing.F) {
 		}
 		msg, err := c.Decode(frames)
 		if err != nil {
+			// What the kernel does with a refused message must not panic either.
+			if m := c.salvage(frames, errors.Is(err, ErrTooLarge)); m != nil && (m.Header.MsgID == "" || m.Header.MsgType == "") {
+				t.Fatalf("salvaged a message without msg_id or msg_type: %+v", m.Header)
+			}
 			return
 		}
 		out, err := c.Encode(msg)
