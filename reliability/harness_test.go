@@ -340,7 +340,8 @@ func connectionFile(t *testing.T, pid int) string {
 	return args[len(args)-1]
 }
 
-// sendRaw sends frames on shell after the delimiter-less identities the DEALER adds nothing to.
+// signedFrames returns the wire frames of m signed with the client's key (the DEALER socket
+// sends them as they are; the kernel's ROUTER prepends the client's identity).
 func signedFrames(c *client.Client, m *kernel.Message) [][]byte {
 	frames, err := c.Codec().Encode(m)
 	if err != nil {
