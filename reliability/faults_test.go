@@ -278,6 +278,37 @@ fmt.Scanln(&s)`, &client.ExecuteOptions{Input: func(string, bool) (string, error
 	t.Logf("faults survived: 2 clients disconnected mid-execute (one printing, one waiting for input)")
 }
 
+// TestFaultKernelKilled kills the kernel itself with SIGKILL while a cell runs executor child
+// processes: nothing can clean up, yet no worker or task process may be left (they die with
+// their parent).
+func TestFaultKernelKilled(t *testing.T) {
+	k := startKernel(t)
+	k.startCell(`import ("time"; "github.com/quire-go/quire/executors")
+func nap(t *executors.Task, name string) { t.Sleep(time.Hour) }
+executors.Processes(executors.Each(nap, "A", "B"))`, nil)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(ours()) < 4 { // kernel, worker, 2 tasks
+		if time.Now().After(deadline) {
+			t.Fatalf("the executor children did not start: %v", ours())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	before := ours()
+	if err := k.Process().Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-k.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the kernel did not die")
+	}
+	left := leftover(t, 5*time.Second)
+	if len(left) > 0 {
+		t.Errorf("processes left after kill -9 of the kernel: %v", left)
+	}
+	t.Logf("kill -9 of the kernel: processes before %d, left %d", len(before), len(left))
+}
+
 // TestFaultSIGTERM sends SIGTERM to the kernel while a cell runs executor child processes: the
 // kernel exits cleanly and no worker or task process is left.
 func TestFaultSIGTERM(t *testing.T) {
