@@ -55,6 +55,7 @@ type execConfig struct {
 	Sleep      time.Duration // E1-E6 sleep (2 s)
 	PoolSleep  time.Duration // E7 per-task sleep (1 s)
 	CPUJob     time.Duration // E8 per-job CPU time (1 s)
+	CPURuns    int           // E8 repetitions (best wall per model)
 	ProcStarts int           // no-op processes started+joined (median)
 	Spawns     int           // goroutine / thread start+join repetitions (mean)
 	PoolRTs    int           // pool round trips (mean)
@@ -65,10 +66,10 @@ type execConfig struct {
 
 func execConfigFor(quick bool) execConfig {
 	if quick {
-		return execConfig{Sleep: 200 * time.Millisecond, PoolSleep: 100 * time.Millisecond, CPUJob: 100 * time.Millisecond,
+		return execConfig{Sleep: 200 * time.Millisecond, PoolSleep: 100 * time.Millisecond, CPUJob: 100 * time.Millisecond, CPURuns: 1,
 			ProcStarts: 5, Spawns: 1000, PoolRTs: 1000, Many: 10000, ManySleep: 200 * time.Millisecond, Threads: 100}
 	}
-	return execConfig{Sleep: 2 * time.Second, PoolSleep: time.Second, CPUJob: time.Second,
+	return execConfig{Sleep: 2 * time.Second, PoolSleep: time.Second, CPUJob: time.Second, CPURuns: 3,
 		ProcStarts: 50, Spawns: 100000, PoolRTs: 100000, Many: 100000, ManySleep: time.Second, Threads: 1000}
 }
 
@@ -149,40 +150,53 @@ func benchExecutors(ctx context.Context, cfg execConfig, self string, res *resul
 		return nil
 	})
 
-	// E8: 4 CPU-bound jobs of about CPUJob each.
+	// E8: 4 CPU-bound jobs of about CPUJob each, under every model, CPURuns times: the best
+	// wall time of each model counts (on a loaded machine, other processes only add time).
 	n := executors.PrimesFor(cfg.CPUJob)
 	logf("go e8: CountPrimes(%d) is about %v of CPU", n, cfg.CPUJob)
-	cmp := executors.Compare(append([]any{}, executors.Repeat(4, executors.CountPrimes(n)), q, wc),
-		executors.Sequential, executors.Threads, executors.GILThreads, executors.Processes, executors.Gather)
 	keys := map[string]string{"Sequential": "go.e8_seq", "Threads": "go.e8_threads", "Threads+GIL": "go.e8_gil", "Processes": "go.e8_procs", "Gather": "go.e8_gather"}
-	var seq time.Duration
-	for _, r := range cmp.Reports {
-		key, ok := keys[r.Model]
-		if !ok {
-			res.note("E8: unexpected model %q", r.Model)
-			continue
+	best := map[string]time.Duration{}
+	var gmp1 float64
+	for run := 0; run < cfg.CPURuns; run++ {
+		cmp := executors.Compare(append([]any{}, executors.Repeat(4, executors.CountPrimes(n)), q, wc),
+			executors.Sequential, executors.Threads, executors.GILThreads, executors.Processes, executors.Gather)
+		for _, r := range cmp.Reports {
+			key, ok := keys[r.Model]
+			if !ok {
+				res.note("E8: unexpected model %q", r.Model)
+				continue
+			}
+			if r.Err != nil {
+				res.fail(key, r.Err)
+				continue
+			}
+			if b, ok := best[key]; !ok || r.Wall < b {
+				best[key] = r.Wall
+			}
+			logf("go e8 run %d %s: wall %.3f s", run+1, r.Model, secs(r.Wall))
 		}
-		if r.Err != nil {
-			res.fail(key, r.Err)
-			continue
-		}
-		if r.Model == "Sequential" {
-			seq = r.Wall
-			res.set(key, secs(r.Wall))
-		} else {
-			res.set(key, r.Speedup)
-		}
-		logf("go e8 %s: wall %.3f s, speedup %.2fx", r.Model, secs(r.Wall), r.Speedup)
-	}
-	// Threads under GOMAXPROCS=1, in a child process started with that environment.
-	if seq > 0 {
+		// Threads under GOMAXPROCS=1, in a child process started with that environment.
 		out, _, err := runChild(ctx, self, []string{"GOMAXPROCS=1"}, "e8-threads", strconv.Itoa(n))
 		if err != nil {
 			res.fail("go.e8_gmp1", err)
-		} else {
-			res.set("go.e8_gmp1", secs(seq)/out.Wall)
-			logf("go e8 Threads GOMAXPROCS=1: wall %.3f s, speedup %.2fx", out.Wall, secs(seq)/out.Wall)
+		} else if gmp1 == 0 || out.Wall < gmp1 {
+			gmp1 = out.Wall
 		}
+		logf("go e8 run %d Threads GOMAXPROCS=1: wall %.3f s", run+1, out.Wall)
+	}
+	if seq, ok := best["go.e8_seq"]; ok {
+		res.set("go.e8_seq", secs(seq))
+		for key, w := range best {
+			if key != "go.e8_seq" {
+				res.set(key, secs(seq)/secs(w))
+			}
+		}
+		if gmp1 > 0 {
+			res.set("go.e8_gmp1", secs(seq)/gmp1)
+		}
+		logf("go e8 best of %d: sequential %.3f s; speedups threads %.2fx, GIL %.2fx, processes %.2fx, gather %.2fx, GOMAXPROCS=1 threads %.2fx",
+			cfg.CPURuns, secs(seq), mustNum(res, "go.e8_threads"), mustNum(res, "go.e8_gil"), mustNum(res, "go.e8_procs"),
+			mustNum(res, "go.e8_gather"), mustNum(res, "go.e8_gmp1"))
 	}
 
 	// Process start+join of a no-op: median.

@@ -109,7 +109,7 @@ func benchPython(ctx context.Context, cfg execConfig, res *results, logf func(st
 			map[string]string{"e5": "py.e5", "e6": "py.e6"}, []string{"py.e5", "py.e6"}},
 		{"ThreadPoolExecutor (E7, round trip)", []string{"pool.py", f(cfg.PoolSleep), i(min(cfg.PoolRTs, 20000))},
 			map[string]string{"e7": "py.e7", "pool_rt": "py.pool_rt"}, []string{"py.e7", "py.pool_rt"}},
-		{"CPU-bound prime counts (E8)", []string{"cpu.py", f(cfg.CPUJob)},
+		{"CPU-bound prime counts (E8)", []string{"cpu.py", f(cfg.CPUJob), i(cfg.CPURuns)},
 			map[string]string{"e8_seq": "py.e8_seq", "e8_threads": "py.e8_threads", "e8_procs": "py.e8_procs", "e8_gather": "py.e8_gather"},
 			[]string{"py.e8_seq", "py.e8_threads", "py.e8_procs", "py.e8_gather"}},
 		{"gathered sleeps", []string{"gather.py", "many", i(cfg.Many), f(cfg.ManySleep)},

@@ -59,7 +59,7 @@ func tableRows(quick bool) []row {
 		g("E5 three coroutines await sleep, gathered", seconds, "e5", "py.e5", s(ec.Sleep)+" (+10 ms)", atMost(ideal+0.010)),
 		g("E6 fetch_data() gathered twice", seconds, "e6", "py.e6", s(ec.Sleep)+" (+10 ms)", atMost(ideal+0.010)),
 		g(fmt.Sprintf("E7 pool of 3, 5 x %s, results in order", s(ec.PoolSleep)), seconds, "e7", "py.e7", fmt.Sprintf("%.3f s (+10 ms)", pool), atMost(pool+0.010)),
-		g(fmt.Sprintf("E8 4 CPU jobs of ~%s: Sequential wall", s(ec.CPUJob)), seconds, "e8_seq", "py.e8_seq", "", nil),
+		g(fmt.Sprintf("E8 4 CPU jobs of ~%s: Sequential wall (best of %d per model)", s(ec.CPUJob), ec.CPURuns), seconds, "e8_seq", "py.e8_seq", "", nil),
 		g("E8 Threads speedup (GOMAXPROCS=2)", times, "e8_threads", "py.e8_threads", "2.00x (>= 1.80x)", atLeast(1.8)),
 		g("E8 Threads speedup, GOMAXPROCS=1 (child process)", times, "e8_gmp1", "py.e8_threads", "1.00x by design", func(v float64) bool { return v <= 1.1 }),
 		g("E8 GIL threads speedup", times, "e8_gil", "py.e8_threads", "1.00x by design", func(v float64) bool { return v <= 1.1 }),
