@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -292,6 +293,7 @@ func benchKernel(ctx context.Context, spec kernelSpec, prof profile, cfg kernelC
 	res.set(k+"start", median(starts))
 	res.set(k+"first_cell", median(firsts))
 	res.set(k+"bound", median(bounds))
+	res.set(k+"start_min", slices.Min(starts))
 	logf("%s: start to kernel_info_reply: median %.3f s of %v; ports listening after median %.3f s",
 		spec.Name, median(starts), fmtSecs(starts), median(bounds))
 	defer func() { kp.close() }()
