@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quire-go/quire/executors"
 	"github.com/quire-go/quire/lessons/internal/author"
 	"github.com/quire-go/quire/notebook"
 	"github.com/quire-go/quire/notebook/jupyter/jupytertest"
@@ -60,6 +61,7 @@ func TestE2EGradeWithRealKernel(t *testing.T) {
 // TestE2ELessonsRun runs every lesson, as released and as solved, through the real kernel:
 // no cell may fail, and the solved versions must score full marks.
 func TestE2ELessonsRun(t *testing.T) {
+	t.Setenv(executors.ScaleEnv, "0.1") // sleeps shrink; the lessons' checks compare with executors.Scaled
 	factory := jupytertest.Factory(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -92,6 +94,7 @@ func TestE2ENBClientRunsLessons(t *testing.T) {
 	if err := exec.Command(py, "-c", "import nbclient, nbformat").Run(); err != nil {
 		t.Skip("Debian's python3-nbclient is not installed")
 	}
+	t.Setenv(executors.ScaleEnv, "0.1")
 	bin := jupytertest.Binary(t)
 	jp := t.TempDir()
 	spec := filepath.Join(jp, "kernels", "quire")
