@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,9 +29,11 @@ type Options struct {
 	WorkerCommand func(ctx context.Context, args ...string) *exec.Cmd
 	// Logger receives the supervisor's diagnostics. Default: slog.Default().
 	Logger *slog.Logger
-	// MemoryLimit caps the worker's address space (RLIMIT_AS) in bytes; 0 means 4 GiB,
-	// math.MaxUint64 (or any value >= 1<<50) means no limit. Exceeding it ends the cell with
-	// "fatal error: runtime: out of memory" and restarts the worker.
+	// MemoryLimit bounds the worker's memory in bytes: the Go runtime's soft limit
+	// (debug.SetMemoryLimit) is set to 90% of it, so the garbage collector works harder as the
+	// cell approaches it, and the address space (RLIMIT_AS) is capped at it. 0 means
+	// DefaultMemoryLimit(); math.MaxUint64 (or any value >= 1<<50) means no limit. Exceeding it
+	// ends the cell with "fatal error: runtime: out of memory" and restarts the worker.
 	MemoryLimit uint64
 	// GoPath is the kernel-owned GOPATH where %go get links module sources (see
 	// MagicEnv.GoGet). Default: <user cache dir>/quire/gopath; "-" disables %go get.
@@ -94,7 +97,7 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 		}
 	}
 	if opts.MemoryLimit == 0 {
-		opts.MemoryLimit = 4 << 30
+		opts.MemoryLimit = DefaultMemoryLimit()
 	}
 	if opts.GoPath == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
@@ -482,3 +485,23 @@ func cellName(n int) string { return fmt.Sprintf("cell%d.go", n) }
 func prelude() string { return cellPrelude() }
 
 var _ = cell.HostPkg
+
+// DefaultMemoryLimit is half of the machine's physical memory (from /proc/meminfo), and at
+// least 2 GiB; 4 GiB when the amount cannot be read.
+func DefaultMemoryLimit() uint64 {
+	const floor, fallback = 2 << 30, 4 << 30
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return fallback
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return fallback
+			}
+			return max(kb<<10/2, floor)
+		}
+	}
+	return fallback
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/quire-go/quire/eval"
@@ -22,7 +24,22 @@ QUIRE_SPARE_WORKER=1 keeps a second interpreter process ready: interrupts and re
 3-4x faster for about 20 MB more memory.`, stderr)
 	logFile := fs.String("log", os.Getenv("QUIRE_LOG"), "append logs to `FILE` instead of stderr")
 	level := fs.String("log-level", envOr("QUIRE_LOG_LEVEL", "info"), "log `level`: debug, info, warn, error")
+	memLimit := fs.String("memory-limit", os.Getenv("QUIRE_MEMORY_LIMIT"), "cap the interpreter process's memory at `SIZE` (e.g. 2GiB, 512MiB; default half the RAM; \"none\": no cap); env QUIRE_MEMORY_LIMIT")
+	maxOutput := fs.String("max-output", os.Getenv("QUIRE_MAX_OUTPUT"), "publish at most `SIZE` of stdout/stderr per cell, then a notice (default 32MiB; \"none\": no cap); env QUIRE_MAX_OUTPUT")
+	maxMessage := fs.String("max-message", os.Getenv("QUIRE_MAX_MESSAGE"), "refuse incoming messages larger than `SIZE` (default 64MiB); env QUIRE_MAX_MESSAGE")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	mem, err := parseSize("--memory-limit", *memLimit)
+	if err != nil {
+		return err
+	}
+	out, err := parseSize("--max-output", *maxOutput)
+	if err != nil {
+		return err
+	}
+	msg, err := parseSize("--max-message", *maxMessage)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -40,13 +57,16 @@ QUIRE_SPARE_WORKER=1 keeps a second interpreter process ready: interrupts and re
 		return err
 	}
 	magics := magic.New(magic.Options{Logger: logger})
-	sup, err := eval.NewSupervisor(eval.Options{Logger: logger, Magics: magics, SpareWorker: os.Getenv("QUIRE_SPARE_WORKER") == "1"})
+	sup, err := eval.NewSupervisor(eval.Options{
+		Logger: logger, Magics: magics, MemoryLimit: uint64(max(mem, 0)),
+		SpareWorker: os.Getenv("QUIRE_SPARE_WORKER") == "1",
+	})
 	if err != nil {
 		return fmt.Errorf("starting the Go backend: %w", err)
 	}
 	// magic.Backend makes interrupt and shutdown also stop a shell command a magic runs.
 	be := magic.Backend{Supervisor: sup, Magics: magics}
-	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger})
+	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger, MaxStreamBytes: int(out), MaxMessageBytes: int(msg)})
 	if err != nil {
 		sup.Shutdown(false)
 		return err
@@ -81,4 +101,36 @@ func newLogger(path, level string, stderr io.Writer) (*slog.Logger, func(), erro
 		w, closeFn = f, func() { f.Close() }
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), closeFn, nil
+}
+
+// parseSize reads a byte size such as "512MiB", "2GiB", "100MB" or "1048576". "" is 0 (the
+// default); "none" is -1 for the kernel's limits and the largest value for the memory limit.
+func parseSize(flagName, s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	orig := s
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case "none", "off", "unlimited":
+		if flagName == "--memory-limit" {
+			return math.MaxInt64, nil
+		}
+		return -1, nil
+	}
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(rest), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n <= 0 || n*float64(mult) > math.MaxInt64 {
+		return 0, fmt.Errorf("%s: %q is not a size (write e.g. 512MiB, 2GiB or none)", flagName, orig)
+	}
+	return int64(n * float64(mult)), nil
 }

@@ -161,6 +161,8 @@ func limits() {
 	debug.SetMaxStack(64 << 20)
 	if s := os.Getenv(EnvMemLimit); s != "" {
 		if n, err := strconv.ParseUint(s, 10, 64); err == nil && n > 0 {
+			// A soft limit first, so the collector tries hard before the hard cap is hit.
+			debug.SetMemoryLimit(int64(n / 10 * 9))
 			lim := syscall.Rlimit{Cur: n, Max: n}
 			_ = syscall.Setrlimit(syscall.RLIMIT_AS, &lim)
 		}
