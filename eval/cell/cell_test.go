@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSplitMixedCell(t *testing.T) {
@@ -619,7 +620,15 @@ func start() {
 	wg.Wait()
 }
 start()`)
-	if got := s.panics(); len(got) != 3 || got[2] != "3" {
+	// fan's deferred wg.Done runs before the guard's recover (defers run last-in first-out), so
+	// wg.Wait may return a moment before the panic is recorded: wait for it.
+	deadline := time.Now().Add(5 * time.Second)
+	got = s.panics()
+	for len(got) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		got = s.panics()
+	}
+	if len(got) != 3 || got[2] != "3" {
 		t.Errorf("goroutine panics %q", got)
 	}
 }
