@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval"
 	"github.com/quire-go/quire/eval/magic"
 	"github.com/quire-go/quire/kernel"
@@ -56,27 +57,63 @@ QUIRE_SPARE_WORKER=1 keeps a second interpreter process ready: interrupts and re
 	if err != nil {
 		return err
 	}
+	// Bind the sockets first and start the Go worker afterwards: both start-ups compete for
+	// the CPU, and the Jupyter client is waiting for the sockets, not for the worker.
+	be := &lateBackend{ready: make(chan struct{})}
+	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger, MaxStreamBytes: int(out), MaxMessageBytes: int(msg)})
+	if err != nil {
+		return err
+	}
 	magics := magic.New(magic.Options{Logger: logger})
 	sup, err := eval.NewSupervisor(eval.Options{
 		Logger: logger, Magics: magics, MemoryLimit: uint64(max(mem, 0)),
 		SpareWorker: os.Getenv("QUIRE_SPARE_WORKER") == "1",
 	})
 	if err != nil {
+		k.Close()
 		return fmt.Errorf("starting the Go backend: %w", err)
 	}
 	// magic.Backend makes interrupt and shutdown also stop a shell command a magic runs.
-	be := magic.Backend{Supervisor: sup, Magics: magics}
-	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger, MaxStreamBytes: int(out), MaxMessageBytes: int(msg)})
-	if err != nil {
-		sup.Shutdown(false)
-		return err
-	}
+	be.set(magic.Backend{Supervisor: sup, Magics: magics})
 	stop := k.HandleSignals()
 	defer stop()
 	err = k.Serve(context.Background())
 	sup.Shutdown(false)
 	return err
 }
+
+// lateBackend is a backend.Backend whose implementation is set after the kernel has bound its
+// sockets; calls made before that wait for it.
+type lateBackend struct {
+	ready chan struct{}
+	be    backend.Backend
+}
+
+func (l *lateBackend) set(be backend.Backend) { l.be = be; close(l.ready) }
+
+func (l *lateBackend) get() backend.Backend { <-l.ready; return l.be }
+
+func (l *lateBackend) Info() backend.Info { return l.get().Info() }
+
+func (l *lateBackend) Execute(ctx context.Context, req backend.ExecuteRequest, out backend.Output) backend.ExecuteResult {
+	return l.get().Execute(ctx, req, out)
+}
+
+func (l *lateBackend) Complete(ctx context.Context, code string, cursor int) (backend.CompleteResult, error) {
+	return l.get().Complete(ctx, code, cursor)
+}
+
+func (l *lateBackend) Inspect(ctx context.Context, code string, cursor, detail int) (backend.InspectResult, error) {
+	return l.get().Inspect(ctx, code, cursor, detail)
+}
+
+func (l *lateBackend) IsComplete(ctx context.Context, code string) (backend.IsCompleteResult, error) {
+	return l.get().IsComplete(ctx, code)
+}
+
+func (l *lateBackend) Interrupt() error { return l.get().Interrupt() }
+
+func (l *lateBackend) Shutdown(restart bool) error { return l.get().Shutdown(restart) }
 
 func workerMain(args []string) int { return eval.WorkerMain(args) }
 
