@@ -19,9 +19,10 @@ import (
 	"time"
 )
 
-// TestNotebookInBrowser opens a lesson in Debian's Notebook 6, served on loopback, in headless
-// Chromium driven through chromedriver (W3C WebDriver over HTTP), runs all cells and checks that
-// the timing report's SVG timeline and HTML table were rendered, saving a screenshot.
+// TestNotebookInBrowser opens the threads lesson in Debian's Notebook 6, served on loopback, in
+// headless Chromium driven through chromedriver (W3C WebDriver over HTTP), runs all cells and
+// checks that the timing reports' SVG timelines and HTML tables were rendered, saving a
+// screenshot. The lesson's sleeps are shrunk with QUIRE_LESSON_SCALE to keep the test short.
 // QUIRE_SCREENSHOT_DIR keeps the screenshot (default: the test's temp dir).
 func TestNotebookInBrowser(t *testing.T) {
 	requireJupyter(t, "notebook")
@@ -34,11 +35,18 @@ func TestNotebookInBrowser(t *testing.T) {
 			t.Skip(msg)
 		}
 	}
-	env := installKernel(t)
+	env := append(installKernel(t), "QUIRE_LESSON_SCALE=0.1")
 	nbDir := t.TempDir()
-	writeBrowserNotebook(t, filepath.Join(nbDir, "report.ipynb"))
+	export := exec.Command(quireBinary(t), "lessons", "export", nbDir)
+	if out, err := export.CombinedOutput(); err != nil {
+		t.Fatalf("quire lessons export: %v\n%s", err, out)
+	}
+	const lesson = "02-threads.ipynb"
+	if _, err := os.Stat(filepath.Join(nbDir, lesson)); err != nil {
+		t.Fatalf("the threads lesson was not exported: %v", err)
+	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 
 	nbPort := freePort(t)
@@ -80,7 +88,7 @@ func TestNotebookInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wd.call("DELETE", "", nil, nil)
-	if err := wd.call("POST", "/url", map[string]any{"url": base + "/notebooks/report.ipynb"}, nil); err != nil {
+	if err := wd.call("POST", "/url", map[string]any{"url": base + "/notebooks/"+lesson}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Wait until the notebook app and the kernel are up, then run all cells.
@@ -134,38 +142,11 @@ return cells.every(c => c.input_prompt_number !== '*' && c.input_prompt_number !
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	path := filepath.Join(dir, "notebook-report.png")
+	path := filepath.Join(dir, "notebook-lesson.png")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot %dx%d saved to %s", img.Bounds().Dx(), img.Bounds().Dy(), path)
-}
-
-// writeBrowserNotebook writes a notebook whose cells produce a timing report.
-func writeBrowserNotebook(t *testing.T, path string) {
-	t.Helper()
-	cells := []string{
-		"import (\n\t\"time\"\n\t\"github.com/quire-go/quire/executors\"\n)",
-		"executors.Threads(3, func(t *executors.Task) {\n\tt.Sleep(300 * time.Millisecond)\n})",
-	}
-	var nbCells []map[string]any
-	for i, src := range cells {
-		nbCells = append(nbCells, map[string]any{
-			"cell_type": "code", "id": fmt.Sprintf("cell-%d", i), "metadata": map[string]any{},
-			"source": src, "outputs": []any{}, "execution_count": nil,
-		})
-	}
-	nb := map[string]any{
-		"nbformat": 4, "nbformat_minor": 5, "cells": nbCells,
-		"metadata": map[string]any{"kernelspec": map[string]any{"name": "quire", "display_name": "Go (quire)", "language": "go"}},
-	}
-	b, err := json.Marshal(nb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func freePort(t *testing.T) int {
