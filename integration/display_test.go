@@ -88,6 +88,20 @@ func TestDisplayBundlesOnIOPub(t *testing.T) {
 				"text/html", "<table style=\"border-collapse:collapse\">\n<thead><tr><th style=\"text-align:left\">Name</th><th style=\"text-align:right\">N</th></tr></thead>\n<tbody>\n<tr><td style=\"text-align:left\">a</td><td style=\"text-align:right\">1</td></tr>\n<tr><td style=\"text-align:left\">b&lt;</td><td style=\"text-align:right\">2</td></tr>\n</tbody>\n</table>",
 				"text/plain", "Name  N\n----  -\na     1\nb<    2")}}},
 	}
+	t.Run("plot package in a cell", func(t *testing.T) {
+		r := execute(t, c, "import \"github.com/quire-go/quire/display/plot\"\nplot.Bar(\"speedup\", []string{\"threads\", \"processes\"}, []float64{1.9, 1.8})")
+		if r.Status() != "ok" {
+			t.Fatalf("status %s: %v", r.Status(), r.Content)
+		}
+		for _, m := range r.IOPub {
+			if m.Type() == "execute_result" {
+				if d, _ := m.ContentMap()["data"].(map[string]any); d["image/svg+xml"] != nil {
+					return
+				}
+			}
+		}
+		t.Error("plot.Bar did not render as image/svg+xml")
+	})
 	uuid := regexp.MustCompile(`^[0-9a-f-]{36}$`)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
