@@ -88,7 +88,7 @@ func TestNotebookInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wd.call("DELETE", "", nil, nil)
-	if err := wd.call("POST", "/url", map[string]any{"url": base + "/notebooks/"+lesson}, nil); err != nil {
+	if err := wd.call("POST", "/url", map[string]any{"url": base + "/notebooks/" + lesson}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Wait until the notebook app and the kernel are up, then run all cells.
