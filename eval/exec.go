@@ -187,7 +187,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	var session []wire.Step
 	if usesExecutors(plan, known) {
 		// Executors' child processes replay the session: keep the worker's copy current.
-		if sess := s.sess.withDecls(plan.Defines()).replaySteps(prelude()); !sameSteps(sess, p.sessionSent) {
+		if sess := s.sess.withDecls(plan.Defines()).childSteps(prelude()); !sameSteps(sess, p.sessionSent) {
 			session, p.sessionSent = sess, sess
 			if session == nil {
 				session = []wire.Step{}

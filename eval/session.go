@@ -160,6 +160,120 @@ func (s *session) replaySteps(prelude string) []wire.Step {
 	return steps
 }
 
+// childSteps are the replay steps for executors' child processes (`quire worker --task`),
+// which run the session's funcs: replaySteps, plus the := definitions whose value is
+// side-effect free (x := 0, m := map[string]int{}; replayed like var declarations, so the child
+// starts from the initial value), plus a wire.StepUnavailable step for each func that uses,
+// directly or through other funcs, a variable the child cannot rebuild, so that running it in a
+// child fails with a message saying what to write instead.
+func (s *session) childSteps(prelude string) []wire.Step {
+	steps := s.replaySteps(prelude)
+	missing := map[string]cell.Decl{} // variables the child does not have
+	var defines []wire.Step
+	seen := map[string]bool{} // a, b := 1, 2 declares two names with one source
+	for _, key := range s.order {
+		d := s.decls[key]
+		if d.Kind != cell.DeclVar || !s.vars[d.Name] {
+			continue
+		}
+		if replayableDefine(d.Src) {
+			if seen[d.Src] {
+				continue
+			}
+			seen[d.Src] = true
+			defines = append(defines, wire.Step{Kind: wire.StepEval, Src: d.Src, Name: "var " + d.Name, Tolerant: true, Retry: true})
+			continue
+		}
+		missing[d.Name] = d
+	}
+	if len(defines) > 0 {
+		// Before the funcs' steps is not needed (a func may use a global declared later), but
+		// they go before any late var that could use them: insert after the imports and helpers.
+		at := len(s.imports)
+		if prelude != "" {
+			at++
+		}
+		steps = append(steps[:at:at], append(defines, steps[at:]...)...)
+	}
+	if len(missing) == 0 {
+		return steps
+	}
+	// The funcs (not methods) that use a missing variable as a free identifier, directly or
+	// through other funcs, in order of declaration.
+	free := map[string]map[string]bool{}
+	for _, key := range s.order {
+		if d := s.decls[key]; d.Kind == cell.DeclFunc {
+			free[d.Name] = freeIdents(d.Src)
+		}
+	}
+	why := map[string]string{} // func -> message
+	for changed := true; changed; {
+		changed = false
+		for _, key := range s.order {
+			d := s.decls[key]
+			if d.Kind != cell.DeclFunc || why[d.Name] != "" {
+				continue
+			}
+			for _, key2 := range s.order {
+				u := s.decls[key2].Name
+				if !free[d.Name][u] || u == d.Name {
+					continue
+				}
+				if m, ok := missing[u]; ok {
+					why[d.Name] = d.Name + " uses " + unavailableMsg(m)
+				} else if w := why[u]; w != "" && free[u] != nil {
+					why[d.Name] = d.Name + " calls " + u + ", which" + strings.TrimPrefix(w, u)
+				}
+				if why[d.Name] != "" {
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	funcs := make([]string, 0, len(why))
+	for f := range why {
+		funcs = append(funcs, f)
+	}
+	sort.Strings(funcs)
+	for _, f := range funcs {
+		steps = append(steps, wire.Step{Kind: wire.StepUnavailable, Name: f, Src: why[f]})
+	}
+	return steps
+}
+
+// freeIdents returns the identifiers a func declaration's source refers to without declaring
+// them (globals, other funcs, predeclared names); selector names and locals are not included.
+func freeIdents(src string) map[string]bool {
+	out := map[string]bool{}
+	body := strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t")
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+body, 0)
+	if err != nil {
+		return out
+	}
+	for _, id := range f.Unresolved {
+		out[id.Name] = true
+	}
+	return out
+}
+
+var cellOfSrc = regexp.MustCompile(`//line (cell[0-9]+)/_\.go:([0-9]+)`)
+
+// unavailableMsg says why a child process has no variable d and what to write instead.
+func unavailableMsg(d cell.Decl) string {
+	where := ""
+	if m := cellOfSrc.FindStringSubmatch(d.Src); m != nil {
+		where = " in " + m[1] + ".go:" + m[2]
+	}
+	body := strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(d.Src, ""), ";\n \t"))
+	if !strings.HasPrefix(body, "var") {
+		return d.Name + ", declared with :=" + where + "; a child process only rebuilds declarations, and re-runs a := only when its value has no side effects (literals, make, new, conversions): " +
+			"declare it with var " + d.Name + " = <initial value> (its initial value is used in the child), or pass the value as an argument"
+	}
+	return d.Name + ", declared" + where + " with an initial value that calls a function or uses a variable a child process does not have; a child process does not re-run it: " +
+		"give it a side-effect-free initial value (var " + d.Name + " = <literal>, make(...)) and set it where it is used, or pass the value as an argument"
+}
+
 // lost lists the variables a restart loses, sorted.
 func (s *session) lost() []string {
 	var out []string
@@ -249,6 +363,52 @@ func replayableVar(src string) bool {
 		}
 		return ok
 	})
+	return ok
+}
+
+// replayableDefine reports whether a := definition can be re-run in a child process without
+// side effects, with the same rules as replayableVar (its value calls nothing but
+// make/new/len/cap and conversions of basic types, receives from no channel).
+func replayableDefine(src string) bool {
+	body := strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t"))
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;func _(){\n"+body+"\n}", parser.SkipObjectResolution)
+	if err != nil || len(f.Decls) != 1 {
+		return false
+	}
+	fd, ok := f.Decls[0].(*ast.FuncDecl)
+	if !ok || fd.Body == nil || len(fd.Body.List) == 0 {
+		return false
+	}
+	for _, st := range fd.Body.List {
+		as, ok := st.(*ast.AssignStmt)
+		if !ok || (as.Tok != token.DEFINE && as.Tok != token.ASSIGN) || !safeExprs(as.Rhs) {
+			return false
+		}
+	}
+	return true
+}
+
+// safeExprs reports whether es call nothing but safeCalls and receive from no channel.
+func safeExprs(es []ast.Expr) bool {
+	ok := true
+	for _, e := range es {
+		ast.Inspect(e, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.CallExpr:
+				id, isID := x.Fun.(*ast.Ident)
+				if !isID || !safeCalls[id.Name] {
+					ok = false
+				}
+			case *ast.UnaryExpr:
+				if x.Op == token.ARROW {
+					ok = false
+				}
+			case *ast.FuncLit:
+				return false
+			}
+			return ok
+		})
+	}
 	return ok
 }
 

@@ -114,6 +114,7 @@ func taskMain() int {
 		fmt.Fprintln(os.Stderr, "quire task:", err)
 		return 3
 	}
+	unavailable := map[string]string{} // func name -> why a child cannot run it
 	if path := os.Getenv(EnvSession); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -125,14 +126,23 @@ func taskMain() int {
 			fmt.Fprintln(os.Stderr, "quire task: decoding the session:", err)
 			return 3
 		}
-		for i := range steps {
-			steps[i].Tolerant = true
+		replay := steps[:0]
+		for _, s := range steps {
+			if s.Kind == wire.StepUnavailable {
+				unavailable[s.Name] = s.Src
+				continue
+			}
+			s.Tolerant = true
+			replay = append(replay, s)
 		}
-		w.steps(steps)
+		w.steps(replay)
 	}
 	resolve := func(name string) (any, error) {
 		if !isIdent(name) {
 			return nil, fmt.Errorf("%q is not a function name", name)
+		}
+		if msg, ok := unavailable[name]; ok {
+			return nil, errors.New(msg)
 		}
 		v, err := w.eval(w.i, ";"+name)
 		if err != nil {

@@ -28,6 +28,9 @@ const (
 const (
 	StepEval = "eval" // Eval Src (already prefixed with ; and //line as needed)
 	StepShow = "show" // Src is an expression (or several, comma separated): show its value
+	// StepUnavailable, only in Request.Session: the func Name cannot run in an executors'
+	// child process; Src is the error message saying why and what to write instead.
+	StepUnavailable = "unavailable"
 )
 
 // Step is one unit the worker evaluates.
