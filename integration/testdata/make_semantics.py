@@ -42,6 +42,9 @@ cells = [
     ("os.Exit ends the cell only", "os.Exit(3)", {"error": "Exit", "error_contains": "os.Exit(3)"}),
     ("still alive", "g()", {"result": "20"}),
     ("stdin not allowed: clear error, no hang", 'var name string\n_, err := fmt.Scanln(&name)\nfmt.Println(err)', {"stdout_contains": "stdin"}),
+    ("interrupt an endless loop (nbclient interrupts it after 2 s)", "for {\n}", {"error": "KeyboardInterrupt", "timeout": 2, "max_seconds": 10}),
+    ("after the interrupt: 1+1", "1+1", {"result": "2"}),
+    ("after the interrupt: declarations kept", "g() + move(Point{}).X", {"result": "21"}),
     ("goroutine output after its cell ends (1)", 'go func() { time.Sleep(300 * time.Millisecond); fmt.Println("late line") }()', {"no_result": True}),
     ("goroutine output after its cell ends (2): delivered to the running cell", "time.Sleep(800 * time.Millisecond)", {"stdout": "late line\n"}),
 ]

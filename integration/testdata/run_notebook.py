@@ -4,7 +4,8 @@ A code cell's metadata may hold "quire_expect":
   {"stdout": exact stdout text, "stderr_contains": text, "result": exact text/plain of execute_result,
    "no_result": true, "error": ename, "error_contains": text in evalue,
    "mime": [MIME types that must appear in some display_data or execute_result],
-   "max_seconds": wall-clock bound for the cell}
+   "max_seconds": wall-clock bound for the cell,
+   "timeout": seconds after which nbclient interrupts the cell (default 120)}
 Prints one line per checked cell and a closing "N passed, N failed" line; exits 1 on failure.
 usage: run_notebook.py NOTEBOOK [KERNEL_NAME]
 """
@@ -67,7 +68,9 @@ def main():
     path = sys.argv[1]
     kernel = sys.argv[2] if len(sys.argv) > 2 else "quire"
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name=kernel, timeout=120, allow_errors=True)
+    client = NotebookClient(nb, kernel_name=kernel, timeout=120, allow_errors=True,
+                            interrupt_on_timeout=True,
+                            timeout_func=lambda cell: cell.metadata.get("quire_expect", {}).get("timeout", 120))
     passed = failed = 0
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
