@@ -222,7 +222,8 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, f.Err))
 	}
 	if ev.Error != nil {
-		return errorResult(ev.Error.Name, ev.Error.Value, append(traceLines(p.takeTraces(), name), ev.Error.Traceback...)...)
+		tb := append(traceLines(p.takeTraces(), name), ev.Error.Traceback...)
+		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, hintLines(plan, ev.Error)...)...)
 	}
 	s.mu.Lock()
 	s.lastDuration = time.Duration(ev.Duration)
@@ -232,6 +233,21 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
 	}
 	return res
+}
+
+// hintLines returns the plan's hints that apply to an error of the interpreter (not to a panic
+// of the cell's own code), as traceback lines.
+func hintLines(plan *cell.Plan, e *wire.Error) []string {
+	if e.Name != "CompileError" && e.Name != "InternalError" {
+		return nil
+	}
+	var out []string
+	for _, h := range plan.Hints {
+		if h.Applies(e.Value) {
+			out = append(out, fmt.Sprintf("Hint (%s:%d:%d): %s", strings.TrimSuffix(plan.File, "/_.go")+".go", h.Line, h.Col, h.Msg))
+		}
+	}
+	return out
 }
 
 func sameSteps(a, b []wire.Step) bool {

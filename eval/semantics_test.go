@@ -380,3 +380,27 @@ for i := 0; i < 500; i++ {
 		t.Fatalf("order broken; first 300 bytes: %q", out.Stdout()[:300])
 	}
 }
+
+// yaegi v0.16.1 cannot type a global from an element of a compiled package's slice: the error
+// says to declare the variable with its type, and that form works.
+func TestCompiledIndexHint(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import ("time"; "github.com/quire-go/quire/executors")
+e := executors.Threads(3, func(t *executors.Task) {})`)
+	for _, c := range []string{"rec := e.Records[0]", "d1 := e.Records[0].End - e.Records[0].Start"} {
+		e, _ := mustErr(t, s, c)
+		tb := strings.Join(e.Traceback, "\n")
+		if !strings.Contains(tb, "Hint (cell") || !strings.Contains(tb, "declare") || !strings.Contains(tb, "with its type first") {
+			t.Errorf("%q: no hint in %q", c, tb)
+		}
+	}
+	got, _ := mustOK(t, s, "var rec executors.TaskRecord; rec = e.Records[0]\nvar d2 time.Duration; d2 = e.Records[0].End - e.Records[0].Start\nrec.End-rec.Start == d2")
+	if got != "true" {
+		t.Fatalf("typed form: %s", got)
+	}
+	// A panic of the cell's own code gets no hint.
+	e, _ := mustErr(t, s, "var ps []*int\nq := *ps[0]")
+	if strings.Contains(strings.Join(e.Traceback, "\n"), "Hint") {
+		t.Errorf("hint on a user panic: %q", e.Traceback)
+	}
+}

@@ -57,8 +57,12 @@
 // func main, top-level defer and return, v, ok := <-ch at the top level, a generic func call in
 // the value of a top-level := or var, range over a func literal. Known yaegi bugs this package
 // does not work around: deferred calls inside a loop see the last iteration's values (yaegi
-// evaluates their arguments late), and a generic func's type parameter name leaks into the
-// global scope.
+// evaluates their arguments late), a generic func's type parameter name leaks into the
+// global scope, and a top-level := or var cannot take its type from an element of a compiled
+// package's slice, array or map (rec := e.Records[0] fails with "constant definition loop",
+// e.Records[0].End - e.Records[0].Start with a nil pointer dereference; only the type
+// checker knows the element type, so no rewrite can supply it): Plan.Hints tells the user to
+// declare the variable with its type first (var rec T; rec = e.Records[0]), which works.
 package cell
 
 import (
@@ -184,7 +188,10 @@ type Plan struct {
 	NeedsHelpers bool
 	// Hints are advice to add to an error of this cell, for rewrites Build could not decide
 	// without types. Today: each "for k := range x" whose x is not known to be an integer, left
-	// as is; if x is an integer, yaegi v0.16.1 fails with a host panic "nil type" on it.
+	// as is; if x is an integer, yaegi v0.16.1 fails with a host panic "nil type" on it. And
+	// each top-level := or var whose value indexes something (x := e.Records[0]): if that is a
+	// slice, array or map of a compiled package, yaegi v0.16.1 cannot type the global and fails
+	// with "constant definition loop" or a nil pointer dereference.
 	Hints []Hint
 }
 
@@ -192,6 +199,22 @@ type Plan struct {
 type Hint struct {
 	Line, Col int
 	Msg       string
+	// When lists substrings of the error message for which the hint applies (any of them);
+	// empty means any error. See Applies.
+	When []string
+}
+
+// Applies reports whether the hint is relevant to an error message of its cell.
+func (h Hint) Applies(errMsg string) bool {
+	if len(h.When) == 0 {
+		return true
+	}
+	for _, w := range h.When {
+		if strings.Contains(errMsg, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // ShowSrc returns statement-mode source that passes the trailing expression to show (for

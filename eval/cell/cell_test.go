@@ -774,3 +774,23 @@ func TestHints(t *testing.T) {
 		t.Errorf("hints %+v", p.Hints)
 	}
 }
+
+func TestHintCompiledIndex(t *testing.T) {
+	p, err := Build("cell2", "rec := e.Records[0]\nvar d3 = e.Records[0].End - e.Records[0].Start\nvar d4 T = e.Records[0]\nn := len(xs)\nf := func() int { return xs[0] }", Known{Vars: map[string]bool{"e": true, "xs": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Hints) != 2 {
+		t.Fatalf("hints %+v", p.Hints)
+	}
+	h := p.Hints[0]
+	if h.Line != 1 || h.Col != 1 || !strings.Contains(h.Msg, "var rec T; rec = e.Records[0]") {
+		t.Errorf("hint %+v", h)
+	}
+	if !h.Applies("cell2.go:1:1: constant definition loop") || !h.Applies("runtime error: invalid memory address or nil pointer dereference") || h.Applies("undefined: e") {
+		t.Errorf("Applies is wrong for %+v", h)
+	}
+	if h := p.Hints[1]; h.Line != 2 || !strings.Contains(h.Msg, "var d3 T; d3 = e.Records[0].End - e.Records[0].Start") {
+		t.Errorf("hint %+v", h)
+	}
+}

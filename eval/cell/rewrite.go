@@ -898,7 +898,7 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 		l, c := r.p.pos(s.X.Pos())
 		r.b.plan.Hints = append(r.b.plan.Hints, Hint{Line: l, Col: c, Msg: fmt.Sprintf(
 			"if %s is an integer, write for i := 0; i < %s; i++ instead of range (yaegi v0.16.1 crashes with \"nil type\" on range over an int the cell rewriter could not prove to be one)",
-			exprString(r.p.fset, s.X), exprString(r.p.fset, s.X))})
+			exprString(r.p.fset, s.X), exprString(r.p.fset, s.X)), When: []string{"nil type"}})
 	}
 	var vars []*ast.Ident
 	if s.Tok == token.DEFINE {
@@ -1041,6 +1041,13 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 				continue
 			}
 			r.exprs(vs.Values)
+			if gd.Tok == token.VAR && vs.Type == nil {
+				names := make([]ast.Expr, len(vs.Names))
+				for i, n := range vs.Names {
+					names[i] = n
+				}
+				r.hintCompiledIndex(p, names, vs.Values)
+			}
 			if gd.Tok == token.VAR {
 				for i, v := range vs.Values {
 					if err := r.checkGenericTop(p, v, "var x = G(...)"); err != nil {
@@ -1119,6 +1126,7 @@ func (r *rewriter) topDefine(p *parsed, s *ast.AssignStmt) ([]ast.Stmt, error) {
 			return nil, err
 		}
 	}
+	r.hintCompiledIndex(p, s.Lhs, s.Rhs)
 	var pre []ast.Stmt
 	for i, e := range s.Rhs {
 		var h []ast.Stmt
@@ -1126,6 +1134,44 @@ func (r *rewriter) topDefine(p *parsed, s *ast.AssignStmt) ([]ast.Stmt, error) {
 		pre = append(pre, h...)
 	}
 	return pre, nil
+}
+
+// hintCompiledIndex adds a Hint for a top-level variable whose value (outside func literals)
+// indexes a slice, array or map: yaegi v0.16.1 cannot infer the type of a global from an element
+// of a compiled package's slice, array or map (rec := e.Records[0] with e from executors fails
+// with "constant definition loop"; e.Records[0].End - e.Records[0].Start with a nil pointer
+// dereference), and the cell rewriter cannot tell without types whether the indexed value is
+// compiled. The hint says to declare the variable with its type first, which works.
+func (r *rewriter) hintCompiledIndex(p *parsed, lhs, rhs []ast.Expr) {
+	if len(lhs) != len(rhs) {
+		return
+	}
+	for i, e := range rhs {
+		var idx ast.Expr
+		ast.Inspect(e, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.IndexExpr:
+				if idx == nil {
+					idx = x
+				}
+			}
+			return idx == nil
+		})
+		id, ok := lhs[i].(*ast.Ident)
+		if idx == nil || !ok || id.Name == "_" {
+			continue
+		}
+		l, c := p.pos(id.Pos())
+		val := exprString(p.fset, e)
+		if val == "x" {
+			val = "..."
+		}
+		r.b.plan.Hints = append(r.b.plan.Hints, Hint{Line: l, Col: c, When: []string{"constant definition loop", "nil pointer dereference"}, Msg: fmt.Sprintf(
+			"if %s is an element of a slice, array or map that comes from a compiled package (a field of a value an imported package returned), yaegi v0.16.1 cannot infer the type of the top-level variable %s from it: declare %s with its type first (var %s T; %s = %s), or compute it inside a func",
+			exprString(p.fset, idx), id.Name, id.Name, id.Name, id.Name, val)})
+	}
 }
 
 // commaOK rewrites v, ok := X into v := first; ok := false; v, ok = X (in place, returning the
