@@ -11,57 +11,20 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/quire-go/quire/internal/testbin"
 )
 
 // Python is Debian's interpreter, which has the Jupyter packages (the python3 first on PATH may not).
 const Python = "/usr/bin/python3"
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildDir  string
-)
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m)) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// quireBinary builds cmd/quire once per test run and returns its path.
-func quireBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "quire-integration-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(buildDir, "quire")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/quire-go/quire/cmd/quire").CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{err, string(out)}
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building quire: %v", buildErr)
-	}
-	return binPath
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+// quireBinary returns the quire binary built for this test run.
+func quireBinary(t *testing.T) string { return testbin.Path(t) }
 
 // requireJupyter skips (or fails under QUIRE_REQUIRE_JUPYTER=1) unless Debian's python3 can
 // import every module named.

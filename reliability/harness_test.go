@@ -5,34 +5,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/quire-go/quire/internal/testbin"
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildDir  string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m)) }
 
 // quireBinary builds cmd/quire once per test run and returns its path. The path is unique to
 // the run, so /proc tells which processes came from this run's kernels.
@@ -41,21 +27,7 @@ func quireBinary(t *testing.T) string {
 	if runtime.GOOS != "linux" {
 		t.Skip("the reliability tests read /proc")
 	}
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "quire-reliability-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(buildDir, "quire")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/quire-go/quire/cmd/quire").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("%w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building quire: %v", buildErr)
-	}
-	return binPath
+	return testbin.Path(t)
 }
 
 // kern is a real quire kernel process under test.
@@ -278,7 +250,7 @@ func ours() []proc {
 		if p.state == 'Z' {
 			continue
 		}
-		if p.exe == binPath || strings.HasPrefix(p.cmdline, binPath+" ") || strings.HasPrefix(p.exe, binPath+" ") {
+		if binPath := testbin.Built(); binPath != "" && (p.exe == binPath || strings.HasPrefix(p.cmdline, binPath+" ") || strings.HasPrefix(p.exe, binPath+" ")) {
 			out = append(out, p)
 		}
 	}

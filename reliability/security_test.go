@@ -221,7 +221,7 @@ args := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
 st, err := os.Stat(args[len(args)-1])
 if err != nil { fmt.Println("stat:", err) } else { fmt.Printf("connection-file-mode=%o\n", st.Mode().Perm()) }`
 	writeNotebook(t, nb, cell)
-	cmd := exec.Command(binPath, "run", nb)
+	cmd := exec.Command(quireBinary(t), "run", nb)
 	cmd.Env = append(os.Environ(), "JUPYTER_DATA_DIR="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
