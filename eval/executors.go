@@ -96,56 +96,20 @@ func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.
 	return plan
 }
 
-// wrapFuncArgs rewrites src (statements, or a file of declarations) textually.
+// wrapFuncArgs rewrites src (statements, or a file of declarations) textually: in calls of
+// pkg's callees and of the methods of executors values, an argument that is the bare name of a
+// top-level func becomes pkg.Func("name", name).
 func wrapFuncArgs(src string, stmts bool, pkg string, callees, funcs map[string]bool) string {
-	prefix, suffix := "package p;", ""
-	if stmts {
-		prefix, suffix = "package p;func _(){", "\n}"
-	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", prefix+src+suffix, parser.SkipObjectResolution|parser.ParseComments)
-	if err != nil {
-		return src
-	}
-	type edit struct{ off, end int }
-	var edits []edit
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
+	return rewriteArgs(src, stmts, func(x *ast.Ident, sel string) bool {
+		pkgCall := x.Name == pkg && callees[sel]
+		methodCall := x.Name != pkg && callees[x.Name+"."] && callees["."+sel]
+		return pkgCall || methodCall
+	}, func(arg string) string {
+		if !funcs[arg] {
+			return arg
 		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		x, ok := sel.X.(*ast.Ident)
-		if !ok {
-			return true
-		}
-		pkgCall := x.Name == pkg && callees[sel.Sel.Name]
-		methodCall := x.Name != pkg && callees[x.Name+"."] && callees["."+sel.Sel.Name]
-		if !pkgCall && !methodCall {
-			return true
-		}
-		for _, a := range call.Args {
-			if id, ok := a.(*ast.Ident); ok && funcs[id.Name] {
-				edits = append(edits, edit{fset.Position(id.Pos()).Offset - len(prefix), fset.Position(id.End()).Offset - len(prefix)})
-			}
-		}
-		return true
+		return pkg + ".Func(" + strconv.Quote(arg) + ", " + arg + ")"
 	})
-	if len(edits) == 0 {
-		return src
-	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].off > edits[j].off })
-	for _, e := range edits {
-		if e.off < 0 || e.end > len(src) {
-			continue
-		}
-		name := src[e.off:e.end]
-		src = src[:e.off] + pkg + ".Func(" + strconv.Quote(name) + ", " + name + ")" + src[e.end:]
-	}
-	return src
 }
 
 // collectExecVars adds to vars the names assigned from a call of a function of package pkg
