@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval"
@@ -77,9 +78,40 @@ QUIRE_SPARE_WORKER=1 keeps a second interpreter process ready: interrupts and re
 	be.set(magic.Backend{Supervisor: sup, Magics: magics})
 	stop := k.HandleSignals()
 	defer stop()
-	err = k.Serve(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go shutdownWhenOrphaned(ctx, k, logger)
+	err = k.Serve(ctx)
 	sup.Shutdown(false)
 	return err
+}
+
+// shutdownWhenOrphaned ends the kernel when the process that started it goes away, as
+// ipykernel does: Jupyter sets JPY_PARENT_PID when it launches a kernel, and a notebook server
+// killed without shutting its kernels down would otherwise leave them (and their workers)
+// running for ever.
+func shutdownWhenOrphaned(ctx context.Context, k *kernel.Kernel, log *slog.Logger) {
+	jpy := os.Getenv("JPY_PARENT_PID")
+	if jpy == "" {
+		return
+	}
+	parent := os.Getppid()
+	// Reparented to init before this ran: the launcher is already gone (unless it was init).
+	orphaned := parent == 1 && jpy != "1"
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if orphaned || os.Getppid() != parent {
+				log.Warn("the process that started the kernel is gone: shutting down", "parent", parent)
+				k.Shutdown()
+				return
+			}
+		}
+	}
 }
 
 // lateBackend is a backend.Backend whose implementation is set after the kernel has bound its
