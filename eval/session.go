@@ -336,7 +336,8 @@ func (s *session) forgetVars() {
 
 // replayableVar reports whether a var declaration can be re-run without side effects: a
 // `var` declaration whose initialisers call nothing but make/new/len/cap and conversions of
-// basic types and receive from no channel. := definitions are never replayed.
+// basic types and receive from no channel. (A := definition is replayed only in executors' child
+// processes; see replayableDefine.)
 func replayableVar(src string) bool {
 	body := strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t"))
 	if !strings.HasPrefix(body, "var") {
@@ -346,24 +347,7 @@ func replayableVar(src string) bool {
 	if err != nil {
 		return false
 	}
-	ok := true
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.CallExpr:
-			id, isID := x.Fun.(*ast.Ident)
-			if !isID || !safeCalls[id.Name] {
-				ok = false
-			}
-		case *ast.UnaryExpr:
-			if x.Op == token.ARROW {
-				ok = false
-			}
-		case *ast.FuncLit:
-			return false
-		}
-		return ok
-	})
-	return ok
+	return safeNode(f)
 }
 
 // replayableDefine reports whether a := definition can be re-run in a child process without
@@ -390,25 +374,34 @@ func replayableDefine(src string) bool {
 
 // safeExprs reports whether es call nothing but safeCalls and receive from no channel.
 func safeExprs(es []ast.Expr) bool {
-	ok := true
 	for _, e := range es {
-		ast.Inspect(e, func(n ast.Node) bool {
-			switch x := n.(type) {
-			case *ast.CallExpr:
-				id, isID := x.Fun.(*ast.Ident)
-				if !isID || !safeCalls[id.Name] {
-					ok = false
-				}
-			case *ast.UnaryExpr:
-				if x.Op == token.ARROW {
-					ok = false
-				}
-			case *ast.FuncLit:
-				return false
-			}
-			return ok
-		})
+		if !safeNode(e) {
+			return false
+		}
 	}
+	return true
+}
+
+// safeNode reports whether n calls nothing but safeCalls and receives from no channel (func
+// literals are not looked into: defining one runs nothing).
+func safeNode(n ast.Node) bool {
+	ok := true
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.CallExpr:
+			id, isID := x.Fun.(*ast.Ident)
+			if !isID || !safeCalls[id.Name] {
+				ok = false
+			}
+		case *ast.UnaryExpr:
+			if x.Op == token.ARROW {
+				ok = false
+			}
+		case *ast.FuncLit:
+			return false
+		}
+		return ok
+	})
 	return ok
 }
 
