@@ -83,6 +83,18 @@ type Config struct {
 	Linger time.Duration
 }
 
+// defaultOrOff maps a limit's configured value to the one in force: 0 means the default, a
+// negative value means no limit (0 in force).
+func defaultOrOff(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
 // Stats counts what the kernel received. Tests read it with Kernel.Stats.
 type Stats struct {
 	Received     uint64 // messages read from shell, control and stdin
@@ -162,27 +174,15 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.MaxMessageBytes == 0 {
-		cfg.MaxMessageBytes = DefaultMaxMessageBytes
-	} else if cfg.MaxMessageBytes < 0 {
-		cfg.MaxMessageBytes = 0
-	}
-	if cfg.ReplayWindow == 0 {
-		cfg.ReplayWindow = DefaultReplayWindow
-	} else if cfg.ReplayWindow < 0 {
-		cfg.ReplayWindow = 0
-	}
+	cfg.MaxMessageBytes = defaultOrOff(cfg.MaxMessageBytes, DefaultMaxMessageBytes)
+	cfg.ReplayWindow = defaultOrOff(cfg.ReplayWindow, DefaultReplayWindow)
 	if cfg.StreamFlushInterval <= 0 {
 		cfg.StreamFlushInterval = DefaultStreamFlush
 	}
 	if cfg.StreamBatchBytes <= 0 {
 		cfg.StreamBatchBytes = DefaultStreamBatchBytes
 	}
-	if cfg.MaxStreamBytes == 0 {
-		cfg.MaxStreamBytes = DefaultMaxStreamBytes
-	} else if cfg.MaxStreamBytes < 0 {
-		cfg.MaxStreamBytes = 0
-	}
+	cfg.MaxStreamBytes = defaultOrOff(cfg.MaxStreamBytes, DefaultMaxStreamBytes)
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
