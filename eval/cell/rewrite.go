@@ -691,6 +691,27 @@ func loopUse(body ast.Node, vars map[string]bool) (captured, modified bool) {
 	return captured, modified
 }
 
+// namedIdents returns the identifiers among es, except the blank one: the variables a loop
+// header declares.
+func namedIdents(es []ast.Expr) []*ast.Ident {
+	var ids []*ast.Ident
+	for _, e := range es {
+		if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// nameSet returns the names of ids as a set.
+func nameSet(ids []*ast.Ident) map[string]bool {
+	set := map[string]bool{}
+	for _, id := range ids {
+		set[id.Name] = true
+	}
+	return set
+}
+
 // forStmt gives a three-clause loop that declares variables Go 1.22 per-iteration variables.
 //
 // When no func literal, address or selector can capture them, nothing changes. When the body
@@ -714,17 +735,9 @@ func (r *rewriter) forStmt(s *ast.ForStmt, label *ast.LabeledStmt) ast.Stmt {
 	var init *ast.AssignStmt
 	if a, ok := s.Init.(*ast.AssignStmt); ok && a.Tok == token.DEFINE {
 		init = a
-		for _, l := range a.Lhs {
-			if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
-				vars = append(vars, id)
-			}
-		}
+		vars = namedIdents(a.Lhs)
 	}
-	set := map[string]bool{}
-	for _, v := range vars {
-		set[v.Name] = true
-	}
-	captured, modified := loopUse(s.Body, set)
+	captured, modified := loopUse(s.Body, nameSet(vars))
 
 	r.push()
 	s.Init = r.stmt(s.Init)
@@ -902,17 +915,9 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 	}
 	var vars []*ast.Ident
 	if s.Tok == token.DEFINE {
-		for _, e := range []ast.Expr{s.Key, s.Value} {
-			if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
-				vars = append(vars, id)
-			}
-		}
+		vars = namedIdents([]ast.Expr{s.Key, s.Value})
 	}
-	set := map[string]bool{}
-	for _, v := range vars {
-		set[v.Name] = true
-	}
-	captured, _ := loopUse(s.Body, set)
+	captured, _ := loopUse(s.Body, nameSet(vars))
 
 	r.push()
 	for _, v := range vars {
