@@ -141,13 +141,13 @@ func TestExecutorsQuick(t *testing.T) {
 	cfg := execConfigFor(true)
 	res := newResults()
 	benchExecutors(context.Background(), cfg, self, res, t.Logf)
-	positive(t, res, "go.e1", "go.e2", "go.e3", "go.e4", "go.e5", "go.e6", "go.e7",
+	positive(t, res, "go.e1", "go.e2", "go.e3", "go.e4", "go.e3_warm", "go.e4_warm", "go.e5", "go.e6", "go.e7",
 		"go.e8_seq", "go.e8_threads", "go.e8_gil", "go.e8_procs", "go.e8_gather", "go.e8_gmp1",
-		"go.proc_sj", "go.goroutine_sj", "go.thread_sj", "go.pool_rt",
+		"go.proc_sj", "go.proc_sj_warm", "go.goroutine_sj", "go.thread_sj", "go.pool_rt",
 		"go.gather_many", "go.gather_many_rss", "go.gather_many_fn", "go.gather_many_fn_rss",
 		"go.goroutines_many", "go.goroutines_many_rss", "go.threads_many", "go.threads_many_rss")
 	// Sleeps cannot end before their ideal.
-	for _, k := range []string{"go.e1", "go.e2", "go.e3", "go.e4", "go.e5", "go.e6"} {
+	for _, k := range []string{"go.e1", "go.e2", "go.e3", "go.e4", "go.e3_warm", "go.e4_warm", "go.e5", "go.e6"} {
 		if v, _ := res.num(k); v < cfg.Sleep.Seconds()*0.99 {
 			t.Errorf("%s = %.3f s, shorter than the %v sleep", k, v, cfg.Sleep)
 		}

@@ -50,19 +50,47 @@ func BenchmarkE2Threads(b *testing.B) {
 	reportFidelity(b, u, func() *Report { return Threads(Repeat(3, Sleep(u))) })
 }
 
+func e3(u time.Duration) *Report {
+	p := NewProcess(sleepFor, int(u/time.Millisecond))
+	p.Start()
+	p.Join()
+	return p.Report()
+}
+
+func e4(u time.Duration) *Report { return Processes(Repeat(3, sleepFor, int(u/time.Millisecond))) }
+
+// BenchmarkE3Process starts its child cold: exec, runtime start-up, then the call.
 func BenchmarkE3Process(b *testing.B) {
 	u := 2 * exampleUnit()
-	reportFidelity(b, u, func() *Report {
-		p := NewProcess(sleepFor, int(u/time.Millisecond))
-		p.Start()
-		p.Join()
-		return p.Report()
-	})
+	reportFidelity(b, u, func() *Report { return e3(u) })
 }
 
 func BenchmarkE4Processes(b *testing.B) {
 	u := 2 * exampleUnit()
-	reportFidelity(b, u, func() *Report { return Processes(Repeat(3, sleepFor, int(u/time.Millisecond))) })
+	reportFidelity(b, u, func() *Report { return e4(u) })
+}
+
+// prestarted runs example with n spare children started beforehand, off the clock (as
+// Python's forkserver start method pays for its server before the first Process starts).
+func prestarted(b *testing.B, n int, example func() *Report) func() *Report {
+	return func() *Report {
+		b.StopTimer()
+		if err := Prestart(n); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		return example()
+	}
+}
+
+func BenchmarkE3ProcessPrestarted(b *testing.B) {
+	u := 2 * exampleUnit()
+	reportFidelity(b, u, prestarted(b, 1, func() *Report { return e3(u) }))
+}
+
+func BenchmarkE4ProcessesPrestarted(b *testing.B) {
+	u := 2 * exampleUnit()
+	reportFidelity(b, u, prestarted(b, 3, func() *Report { return e4(u) }))
 }
 
 func BenchmarkE5Gather(b *testing.B) {
@@ -99,6 +127,24 @@ func BenchmarkE7ThreadPool(b *testing.B) {
 
 func BenchmarkProcessStartJoin(b *testing.B) {
 	for i := 0; i < b.N; i++ {
+		p := NewProcess(noop)
+		if err := p.Start(); err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Join(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProcessStartJoinPrestarted: the same with a ready spare taken for each process.
+func BenchmarkProcessStartJoinPrestarted(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if err := Prestart(1); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 		p := NewProcess(noop)
 		if err := p.Start(); err != nil {
 			b.Fatal(err)
@@ -217,7 +263,7 @@ func BenchmarkRawExecChild(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	null, err := os.Open(os.DevNull)
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

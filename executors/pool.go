@@ -433,7 +433,7 @@ func NewProcessPool(n int) *ProcessPool {
 				}
 				if c == nil {
 					var err error
-					if c, err = startChild(pp.p.ctx, nil); err != nil {
+					if c, err = acquireChild(pp.p.ctx, nil); err != nil {
 						it.rec = TaskRecord{ID: it.p.id, Name: it.p.name, Err: err}
 						pp.p.finished(it)
 						continue

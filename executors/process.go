@@ -162,7 +162,8 @@ func shortName(name string) string {
 // Wire protocol between a parent and a child (all messages are JSON objects, one per line):
 //
 //	fd 3 (child reads):  wireCall, one per task; EOF means "exit"
-//	fd 4 (child writes): wireResult, one per call, in order
+//	fd 4 (child writes): a wireResult with Ready set as soon as the child can serve calls
+//	                     (after its own start-up), then one wireResult per call, in order
 //	fd 1, fd 2:          the child's stdout/stderr, streamed by the parent line by line
 //	fd 5...:             ends of Queue/Pipe socketpairs passed as arguments
 type wireCall struct {
@@ -183,6 +184,7 @@ type wireResult struct {
 	Panic   string            `json:"panic,omitempty"`
 	Stack   string            `json:"stack,omitempty"`
 	Cancel  bool              `json:"cancelled,omitempty"`
+	Ready   bool              `json:"ready,omitempty"` // the first message: the child is up
 }
 
 const (
@@ -204,6 +206,9 @@ func ServeChild(resolve func(name string) (any, error)) error {
 	defer out.Close()
 	dec := json.NewDecoder(bufio.NewReader(in))
 	enc := json.NewEncoder(out)
+	if err := enc.Encode(wireResult{Ready: true, Pid: os.Getpid(), Start: time.Now().UnixNano()}); err != nil {
+		return fmt.Errorf("executors: ServeChild: write ready: %w", err)
+	}
 	files := map[int]*os.File{}
 	for {
 		var c wireCall
@@ -388,6 +393,8 @@ type child struct {
 	exited  chan struct{}
 	waitErr error
 	stop    func() bool
+	ready   bool   // the child's ready message has been read
+	ident   string // what the host asked to run (see cmdIdentity)
 }
 
 // startChild starts a child of the current host with the given extra files at fd 5 onwards.
@@ -415,6 +422,7 @@ func startChild(ctx context.Context, extra []*os.File) (*child, error) {
 		closeAll(callR, callW, resR, resW, outR, outW)
 		return nil, fmt.Errorf("executors: pipe: %w", err)
 	}
+	ident := cmdIdentity(cmd)
 	cmd.Stdin = nil
 	cmd.Stdout = outW
 	cmd.Stderr = errW
@@ -430,7 +438,7 @@ func startChild(ctx context.Context, extra []*os.File) (*child, error) {
 		closeAll(callW, resR, outR, errR)
 		return nil, fmt.Errorf("executors: start child process: %w", startErr)
 	}
-	c := &child{cmd: cmd, pid: cmd.Process.Pid, calls: callW, enc: json.NewEncoder(callW), exited: make(chan struct{})}
+	c := &child{cmd: cmd, pid: cmd.Process.Pid, calls: callW, enc: json.NewEncoder(callW), exited: make(chan struct{}), ident: ident}
 	c.dec = json.NewDecoder(bufio.NewReader(resR))
 	prefix := fmt.Sprintf("[pid %d] ", c.pid)
 	c.output.Add(2)
@@ -473,11 +481,31 @@ func streamLines(r *os.File, w *os.File, prefix string) {
 	}
 }
 
+// awaitReady reads the child's ready message once: it comes when the child has started up
+// (for quire's task children, after the session is replayed).
+func (c *child) awaitReady() error {
+	if c.ready {
+		return nil
+	}
+	var hello wireResult
+	if err := c.dec.Decode(&hello); err != nil {
+		return c.deathError(err)
+	}
+	if !hello.Ready {
+		return fmt.Errorf("child process %d: expected its ready message, got %+v", c.pid, hello)
+	}
+	c.ready = true
+	return nil
+}
+
 // call sends one call and waits for its result. A child that dies first yields an error that
 // says how it ended.
 func (c *child) call(wc wireCall) (wireResult, error) {
 	if err := c.enc.Encode(wc); err != nil {
 		return wireResult{}, c.deathError(fmt.Errorf("send call: %w", err))
+	}
+	if err := c.awaitReady(); err != nil {
+		return wireResult{}, err
 	}
 	var res wireResult
 	if err := c.dec.Decode(&res); err != nil {
@@ -651,7 +679,7 @@ func Processes(args ...any) *Report {
 				}
 				if c == nil {
 					var err error
-					if c, err = startChild(r.ctx, files); err != nil {
+					if c, err = acquireChild(r.ctx, files); err != nil {
 						rec := &r.recs[rjs[i].p.id]
 						rec.Name, rec.Err = rjs[i].p.name, err
 						r.done.Add(1)
@@ -706,7 +734,7 @@ func (p *Process) Start() error {
 		return err
 	}
 	r := newRun("Process", config{quiet: true, ctx: p.ctx}, 1)
-	c, err := startChild(r.ctx, files)
+	c, err := acquireChild(r.ctx, files)
 	if err != nil {
 		r.cancel()
 		return err
