@@ -69,6 +69,11 @@
 // looks names up in the interpreter; a cell rewriter wraps top-level function identifiers passed
 // to the functions in FuncParamCallees as Func("name", name).
 //
+// A child starts cold by default: exec, runtime start-up, then (in quire) the session replay,
+// before it reads its first call. Prestart(n) starts n children ahead of time and waits until
+// each has announced that it is ready; the next processes take these spares (each used once),
+// so the start-up is paid before the run rather than inside it, as with Python's forkserver.
+//
 // The parent starts the child with:
 //
 //	fd 0     /dev/null
@@ -76,7 +81,8 @@
 //	fd 3     calls, parent -> child: a stream of JSON objects, one per call:
 //	         {"id":0,"task":"worker#0","name":"main.worker","args":[<json>...],"fds":{"1":[5,6]}}
 //	         EOF on fd 3 tells the child to exit.
-//	fd 4     results, child -> parent: one JSON object per call, in order:
+//	fd 4     results, child -> parent: first {"pid":123,"start":<unix ns>,"ready":true} once the
+//	         child can serve calls, then one JSON object per call, in order:
 //	         {"id":0,"pid":123,"start":<unix ns>,"end":<unix ns>,"results":[<json>...],
 //	          "error":"...","panic":"...","stack":"...","cancelled":false}
 //	fd 5...  ends of Queue/Pipe socketpairs given as arguments; "fds" maps the argument index to
