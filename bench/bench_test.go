@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quire-go/quire/install"
 )
 
 // TestMain makes the test binary its own executors child and benchmark child, as main does.
@@ -51,6 +53,9 @@ func buildQuire(t *testing.T) (quire, inproc string) {
 	if err := goBuild(ctx, "./cmd/quire", quire, t.Logf); err != nil {
 		t.Fatal(err)
 	}
+	if err := goBuild(ctx, "./cmd/quire-kernel", filepath.Join(dir, install.KernelBinaryName), t.Logf); err != nil {
+		t.Fatal(err)
+	}
 	if err := goBuild(ctx, "./bench/inproc", inproc, t.Logf); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +74,7 @@ func TestKernelQuick(t *testing.T) {
 	res := newResults()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	spec := kernelSpec{Name: "quire", Argv: []string{quire, "kernel", "{connection_file}"}, InterruptMode: "message", Env: []string{"QUIRE_LOG_LEVEL=warn"}}
+	spec := kernelSpec{Name: "quire", Argv: quireArgv(quire), InterruptMode: "message", Env: []string{"QUIRE_LOG_LEVEL=warn"}}
 	if err := benchKernel(ctx, spec, goProfile, cfg, res, t.Logf); err != nil {
 		t.Fatal(err)
 	}

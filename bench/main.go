@@ -37,6 +37,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/quire-go/quire/install"
 )
 
 func main() {
@@ -128,6 +130,9 @@ func runBench(ctx context.Context, o options, logf func(string, ...any)) (string
 			if err := goBuild(ctx, "./cmd/quire", quire, logf); err != nil {
 				return "", err
 			}
+			if err := goBuild(ctx, "./cmd/quire-kernel", filepath.Join(tmp, install.KernelBinaryName), logf); err != nil {
+				return "", err
+			}
 		}
 		inproc := filepath.Join(tmp, "inproc")
 		if err := goBuild(ctx, "./bench/inproc", inproc, logf); err != nil {
@@ -169,7 +174,8 @@ func benchKernels(ctx context.Context, quire, inproc string, quick bool, res *re
 	env := []string{"QUIRE_LOG_LEVEL=warn"}
 	os.Setenv("QUIRE_LOG_LEVEL", "warn") // for client.Start, which passes the environment on
 	var errs []error
-	q := kernelSpec{Name: "quire", Argv: []string{quire, "kernel", "{connection_file}"}, InterruptMode: "message", Env: env}
+	q := kernelSpec{Name: "quire", Argv: quireArgv(quire), InterruptMode: "message", Env: env}
+	logf("quire kernel command: %s", strings.Join(q.Argv, " "))
 	if err := benchKernel(ctx, q, goProfile, cfg, res, logf); err != nil {
 		errs = append(errs, fmt.Errorf("quire: %w", err))
 	}
@@ -225,14 +231,27 @@ func ipykernelSpec() (kernelSpec, string, error) {
 }
 
 // goBuild builds pkg (relative to the module root) into out.
+// quireArgv is the kernel command `quire install` would write for the quire binary at quire:
+// quire-kernel with quire as its worker when quire-kernel is beside it.
+func quireArgv(quire string) []string {
+	var kernelBin string
+	sibling := filepath.Join(filepath.Dir(quire), install.KernelBinaryName)
+	if st, err := os.Stat(sibling); err == nil && st.Mode().IsRegular() {
+		kernelBin = sibling
+	}
+	return install.NewSpec(quire, kernelBin, nil).Argv
+}
+
+// goBuild builds pkg statically (CGO_ENABLED=0, as the README installs quire).
 func goBuild(ctx context.Context, pkg, out string, logf func(string, ...any)) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
-	logf("go build -o %s %s", out, pkg)
+	logf("CGO_ENABLED=0 go build -o %s %s", out, pkg)
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go build %s: %w", pkg, err)

@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"path"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -11,10 +10,8 @@ import (
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval/cell"
-	"github.com/quire-go/quire/eval/exports"
 	"github.com/quire-go/quire/eval/godoc"
-	"github.com/traefik/yaegi/stdlib"
-	"github.com/traefik/yaegi/stdlib/unrestricted"
+	"github.com/quire-go/quire/eval/internal/symtab"
 )
 
 // The interpreter can only call what yaegi's symbol tables hold (go1.22 API), so completion
@@ -36,21 +33,7 @@ var builtins = []string{
 }
 
 // binarySymbols returns the names the interpreter knows for the package at path, or nil.
-func binarySymbols(p string) map[string]bool {
-	key := p + "/" + path.Base(p)
-	var names map[string]bool
-	for _, table := range []map[string]map[string]reflect.Value{stdlib.Symbols, unrestricted.Symbols, exports.Symbols} {
-		for n := range table[key] {
-			if names == nil {
-				names = map[string]bool{}
-			}
-			if n != "" && !strings.HasPrefix(n, "_") {
-				names[n] = true
-			}
-		}
-	}
-	return names
-}
+func binarySymbols(p string) map[string]bool { return symtab.Names(p) }
 
 // identAt splits runes around cursor into the identifier being typed (start..cursor) and the
 // qualifier before a dot ("fmt" in "fmt.Pri").

@@ -52,10 +52,9 @@
 //
 // Completion, inspection and is_complete are answered by the supervisor from its own records
 // and the documentation index (eval/godoc), so they work while a cell runs.
+//
+// This package does not link the interpreter: the worker is package eval/worker, run by the
+// `quire worker` subcommand (Options.WorkerCommand), and what the interpreter can call is read
+// from tables generated from the worker's (eval/internal/symtab). So the kernel process can be
+// a small binary (cmd/quire-kernel) that starts quickly and holds little memory.
 package eval
-
-import "github.com/quire-go/quire/eval/worker"
-
-// WorkerMain runs the `quire worker` subcommand (args are the arguments after "worker"; with
-// "--task" it runs an executor's child process) and returns the process exit code.
-func WorkerMain(args []string) int { return worker.Main(args) }

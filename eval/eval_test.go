@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/eval/worker"
 )
 
 const workerEnv = "QUIRE_EVAL_TEST_WORKER"
@@ -20,7 +21,7 @@ const workerEnv = "QUIRE_EVAL_TEST_WORKER"
 // TestMain lets the test binary act as the worker, so no separate build is needed.
 func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) == "1" {
-		os.Exit(WorkerMain(os.Args[1:]))
+		os.Exit(worker.Main(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

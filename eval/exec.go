@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/quire-go/quire/backend"
@@ -39,11 +40,18 @@ func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, ou
 	return res
 }
 
-var helpSyntax = regexp.MustCompile(`^\s*(?:\?{1,2}\s*([\p{L}_][\p{L}\p{N}_.]*)|([\p{L}_][\p{L}\p{N}_.]*)\s*\?{1,2})\s*$`)
+// helpSyntax is compiled on first use: its Unicode classes cost a few hundred KB, which the
+// kernel process should not pay at start.
+var helpSyntax = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*(?:\?{1,2}\s*([\p{L}_][\p{L}\p{N}_.]*)|([\p{L}_][\p{L}\p{N}_.]*)\s*\?{1,2})\s*$`)
+})
 
 // helpRequest recognises IPython's help syntax: "fmt.Println?", "?fmt.Println".
 func helpRequest(code string) (string, bool) {
-	m := helpSyntax.FindStringSubmatch(code)
+	if !strings.Contains(code, "?") {
+		return "", false
+	}
+	m := helpSyntax().FindStringSubmatch(code)
 	if m == nil {
 		return "", false
 	}

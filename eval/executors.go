@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/quire-go/quire/eval/cell"
-	"github.com/quire-go/quire/executors"
+	"github.com/quire-go/quire/eval/internal/symtab"
 )
 
 const executorsPath = "github.com/quire-go/quire/executors"
@@ -46,7 +46,7 @@ func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.
 	}
 	callees := map[string]bool{}
 	methods := map[string]bool{}
-	for _, c := range executors.FuncParamCallees {
+	for _, c := range symtab.FuncParamCallees() {
 		if _, m, ok := strings.Cut(c, "."); ok {
 			methods[m] = true
 		} else if c != "Func" {

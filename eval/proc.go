@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/eval/internal/wire"
-	"github.com/quire-go/quire/eval/worker"
 )
 
 // proc is one worker process, seen from the supervisor.
@@ -154,9 +153,9 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 }
 
 func (s *Supervisor) workerEnv() []string {
-	env := []string{worker.EnvMemLimit + "=" + strconv.FormatUint(s.opts.MemoryLimit, 10)}
+	env := []string{wire.EnvMemLimit + "=" + strconv.FormatUint(s.opts.MemoryLimit, 10)}
 	if s.opts.GoPath != "" {
-		env = append(env, worker.EnvGoPath+"="+s.opts.GoPath)
+		env = append(env, wire.EnvGoPath+"="+s.opts.GoPath)
 	}
 	return env
 }

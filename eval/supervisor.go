@@ -18,7 +18,6 @@ import (
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval/cell"
 	"github.com/quire-go/quire/eval/internal/wire"
-	"github.com/quire-go/quire/eval/worker"
 )
 
 // Options configure a Supervisor.
@@ -389,7 +388,7 @@ func (s *Supervisor) input(p *proc, ev wire.Event) {
 		text, err := out.Input(ctx, ev.Text, ev.Password)
 		if err != nil {
 			if errors.Is(err, backend.ErrNoStdin) {
-				r.Err = worker.ErrNoStdin.Error()
+				r.Err = wire.NoStdin
 			} else {
 				r.Err = "reading stdin: " + err.Error()
 			}

@@ -9,8 +9,11 @@
 //	prefix:      <DIR>/share/jupyter
 //
 // The files are written directly, so installing needs no Python and no `jupyter` command.
-// kernel.json names the quire binary by absolute path, so the kernel keeps working whatever
-// PATH the notebook server has.
+// kernel.json names the binaries by absolute path, so the kernel keeps working whatever PATH
+// the notebook server has. When the small kernel binary quire-kernel sits next to quire, the
+// kernel process is quire-kernel and its workers are quire's (`quire-kernel --worker QUIRE
+// CONNECTION_FILE`): it starts about twice as fast and holds half the memory. Otherwise quire
+// is both (`quire kernel CONNECTION_FILE`).
 package install
 
 import (
@@ -54,6 +57,9 @@ type Options struct {
 	// Binary is the absolute path of the quire executable written into kernel.json;
 	// os.Executable() when empty.
 	Binary string
+	// Kernel is the small kernel binary to run instead of `quire kernel`: "" looks for
+	// KernelBinaryName next to Binary, "-" never uses one.
+	Kernel string
 	// Env is extra environment for the kernel process (kernel.json "env").
 	Env map[string]string
 }
@@ -147,16 +153,64 @@ func (o Options) name() (string, error) {
 	return o.Name, nil
 }
 
-// NewSpec returns the kernel.json content for the quire binary at bin.
-func NewSpec(bin string, env map[string]string) Spec {
+// KernelBinaryName is the file name of the small kernel binary (cmd/quire-kernel).
+const KernelBinaryName = "quire-kernel"
+
+// NewSpec returns the kernel.json content for the quire binary at bin, whose kernel process is
+// the small kernel binary at kernelBin when that is not empty.
+func NewSpec(bin, kernelBin string, env map[string]string) Spec {
+	argv := []string{bin, "kernel", "{connection_file}"}
+	if kernelBin != "" {
+		argv = []string{kernelBin, "--worker", bin, "{connection_file}"}
+	}
 	return Spec{
-		Argv:          []string{bin, "kernel", "{connection_file}"},
+		Argv:          argv,
 		DisplayName:   DisplayName,
 		Language:      "go",
 		InterruptMode: "message",
 		Env:           env,
 		Metadata:      map[string]any{"debugger": false},
 	}
+}
+
+// ReadSpec reads the kernel.json of the kernelspec directory dir.
+func ReadSpec(dir string) (Spec, error) {
+	var spec Spec
+	raw, err := os.ReadFile(filepath.Join(dir, "kernel.json"))
+	if err != nil {
+		return spec, err
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return spec, fmt.Errorf("%s: %w", filepath.Join(dir, "kernel.json"), err)
+	}
+	return spec, nil
+}
+
+// kernelBinary returns the absolute path of the small kernel binary to use with the quire
+// binary bin, or "" to run `quire kernel`.
+func (o Options) kernelBinary(bin string) (string, error) {
+	switch o.Kernel {
+	case "-":
+		return "", nil
+	case "":
+		sibling := filepath.Join(filepath.Dir(bin), KernelBinaryName)
+		if st, err := os.Stat(sibling); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return sibling, nil
+		}
+		return "", nil
+	}
+	k, err := filepath.Abs(o.Kernel)
+	if err != nil {
+		return "", fmt.Errorf("resolving the kernel binary: %w", err)
+	}
+	st, err := os.Stat(k)
+	if err != nil {
+		return "", fmt.Errorf("the kernel binary: %w", err)
+	}
+	if !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("the kernel binary %s is not an executable file", k)
+	}
+	return k, nil
 }
 
 // Install writes the kernelspec and returns its directory. An existing spec of the same name
@@ -182,11 +236,15 @@ func Install(o Options) (string, error) {
 	if resolved, err := filepath.EvalSymlinks(bin); err == nil {
 		bin = resolved
 	}
+	kernelBin, err := o.kernelBinary(bin)
+	if err != nil {
+		return "", err
+	}
 	dir := filepath.Join(kernels, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("creating kernelspec directory: %w", err)
 	}
-	js, err := json.MarshalIndent(NewSpec(bin, o.Env), "", "  ")
+	js, err := json.MarshalIndent(NewSpec(bin, kernelBin, o.Env), "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("encoding kernel.json: %w", err)
 	}

@@ -110,3 +110,44 @@ func jupyterPython(t *testing.T) string {
 	}
 	return py
 }
+
+// With quire-kernel next to quire, kernel.json runs it with quire as its worker; "-" opts out.
+func TestInstallUsesSiblingKernelBinary(t *testing.T) {
+	t.Setenv("JUPYTER_DATA_DIR", t.TempDir())
+	bin := t.TempDir()
+	quire, kernel := filepath.Join(bin, "quire"), filepath.Join(bin, KernelBinaryName)
+	for _, p := range []string{quire, kernel} {
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	argv := func(o Options) string {
+		t.Helper()
+		dir, err := Install(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "kernel.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var spec Spec
+		if err := json.Unmarshal(raw, &spec); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(spec.Argv, " ")
+	}
+	if got, want := argv(Options{Binary: quire}), kernel+" --worker "+quire+" {connection_file}"; got != want {
+		t.Errorf("argv = %q, want %q", got, want)
+	}
+	if got, want := argv(Options{Binary: quire, Kernel: "-"}), quire+" kernel {connection_file}"; got != want {
+		t.Errorf("with Kernel \"-\": argv = %q, want %q", got, want)
+	}
+	if _, err := Install(Options{Binary: quire, Kernel: filepath.Join(bin, "missing")}); err == nil {
+		t.Error("a missing kernel binary was accepted")
+	}
+	os.Chmod(kernel, 0o644)
+	if got, want := argv(Options{Binary: quire}), quire+" kernel {connection_file}"; got != want {
+		t.Errorf("with a non-executable quire-kernel: argv = %q, want %q", got, want)
+	}
+}

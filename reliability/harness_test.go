@@ -38,19 +38,20 @@ type kern struct {
 	dataDir string // JUPYTER_DATA_DIR (the history file lives under it)
 }
 
-// startKernel starts `quire kernel --log FILE {connection_file}` at log level debug, with a
+// startKernel starts `quire-kernel --worker quire --log FILE {connection_file}` (what `quire
+// install` writes) at log level debug, with a
 // private JUPYTER_DATA_DIR. The kernel is shut down (and the test fails if any quire process
 // outlives it) when the test ends.
 func startKernel(t *testing.T) *kern {
 	t.Helper()
-	bin := quireBinary(t)
+	quireBinary(t)
 	k := &kern{t: t, dataDir: t.TempDir()}
 	k.log = filepath.Join(t.TempDir(), "kernel.log")
 	t.Setenv("JUPYTER_DATA_DIR", k.dataDir)
 	t.Setenv("QUIRE_LOG_LEVEL", "debug")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := client.Start(ctx, []string{bin, "kernel", "--log", k.log, "{connection_file}"})
+	c, err := client.Start(ctx, append(testbin.KernelArgv(t), "--log", k.log, "{connection_file}"))
 	if err != nil {
 		t.Fatalf("starting the kernel: %v", err)
 	}
@@ -242,15 +243,15 @@ func descendants(pid int) []proc {
 	return out
 }
 
-// ours returns the live processes running this run's quire binary (kernels, workers, executor
-// children), whoever their parent is now.
+// ours returns the live processes running this run's quire binaries (kernels, workers,
+// executor children), whoever their parent is now.
 func ours() []proc {
 	var out []proc
 	for _, p := range procs() {
 		if p.state == 'Z' {
 			continue
 		}
-		if binPath := testbin.Built(); binPath != "" && (p.exe == binPath || strings.HasPrefix(p.cmdline, binPath+" ") || strings.HasPrefix(p.exe, binPath+" ")) {
+		if dir := testbin.Dir(); dir != "" && (strings.HasPrefix(p.exe, dir+"/") || strings.HasPrefix(p.cmdline, dir+"/")) {
 			out = append(out, p)
 		}
 	}

@@ -17,10 +17,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/quire-go/quire/internal/cli"
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 )
 
 const usage = `quire: a Jupyter kernel for Go, with lessons on concurrency
@@ -48,7 +48,7 @@ func main() {
 }
 
 // errUsage marks an error already explained by the command's usage text.
-var errUsage = errors.New("usage")
+var errUsage = cli.ErrUsage
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -105,29 +105,11 @@ func quireVersion() string {
 	return "dev"
 }
 
-// newFlags returns a FlagSet whose -h prints synopsis, a description and the flags.
+// newFlags returns a FlagSet whose -h prints "usage: quire " + synopsis, a description and the
+// flags.
 func newFlags(name, synopsis, about string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: quire %s\n\n%s\n", synopsis, strings.TrimSpace(about))
-		var n int
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintln(stderr, "\nflags:")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
+	return cli.NewFlags(name, "quire "+synopsis, about, stderr)
 }
 
 // parse parses args and maps a bad command line to errUsage (the flag package has printed why).
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	return nil
-}
+func parse(fs *flag.FlagSet, args []string) error { return cli.Parse(fs, args) }

@@ -2,33 +2,9 @@ package main
 
 import (
 	"bytes"
-	"math"
 	"strings"
 	"testing"
 )
-
-func TestParseSize(t *testing.T) {
-	for _, tc := range []struct {
-		flag, in string
-		want     int64
-		err      bool
-	}{
-		{"--max-output", "", 0, false},
-		{"--max-output", "1048576", 1 << 20, false},
-		{"--max-output", "512MiB", 512 << 20, false},
-		{"--max-output", "1.5 GiB", 3 << 29, false},
-		{"--max-output", "100MB", 100e6, false},
-		{"--max-output", "none", -1, false},
-		{"--memory-limit", "none", math.MaxInt64, false},
-		{"--memory-limit", "12XB", 0, true},
-		{"--memory-limit", "-3GiB", 0, true},
-	} {
-		got, err := parseSize(tc.flag, tc.in)
-		if (err != nil) != tc.err || got != tc.want {
-			t.Errorf("parseSize(%q, %q) = %d, %v; want %d (error %v)", tc.flag, tc.in, got, err, tc.want, tc.err)
-		}
-	}
-}
 
 func TestCommandLine(t *testing.T) {
 	var out, errb bytes.Buffer

@@ -15,6 +15,7 @@ import (
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval"
+	"github.com/quire-go/quire/eval/worker"
 )
 
 const workerEnv = "QUIRE_MAGIC_TEST_WORKER"
@@ -22,7 +23,7 @@ const workerEnv = "QUIRE_MAGIC_TEST_WORKER"
 // TestMain lets the test binary act as the Go worker (as package eval's tests do).
 func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) == "1" {
-		os.Exit(eval.WorkerMain(os.Args[1:]))
+		os.Exit(worker.Main(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

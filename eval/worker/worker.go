@@ -45,9 +45,9 @@ import (
 
 // Environment variables the supervisor passes to the worker.
 const (
-	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; RLIMIT_AS of the worker (0: none)
-	EnvGoPath   = "QUIRE_WORKER_GOPATH"   // GOPATH for source imports (%go get)
-	EnvSession  = "QUIRE_TASK_SESSION"    // --task mode: file holding the session replay steps
+	EnvMemLimit = wire.EnvMemLimit
+	EnvGoPath   = wire.EnvGoPath
+	EnvSession  = "QUIRE_TASK_SESSION" // --task mode: file holding the session replay steps
 )
 
 // HostImportPath is the import path of the host package the session imports as cell.HostPkg.
@@ -658,7 +658,7 @@ func (w *Worker) input(prompt string, password bool) (string, error) {
 }
 
 // ErrNoStdin is what reading os.Stdin returns when the frontend does not accept input.
-var ErrNoStdin = errors.New("reading stdin: this frontend does not support input requests (allow_stdin is false)")
+var ErrNoStdin = errors.New(wire.NoStdin)
 
 // Stdin is the os.Stdin of cells: each read with an empty buffer asks the frontend for a line
 // (input_request), so fmt.Scanln, bufio.NewReader(os.Stdin) and io.ReadAll work in a notebook.

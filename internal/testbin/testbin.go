@@ -1,5 +1,5 @@
-// Package testbin builds the quire binary once per test process, for tests that run it as a
-// real kernel (integration, reliability). Each test process gets its own directory, so the
+// Package testbin builds the quire and quire-kernel binaries once per test process, side by
+// side, for tests that run them as a real kernel (integration, reliability). Each test process gets its own directory, so the
 // binary's path tells which processes on the machine came from this run.
 //
 // Use it from TestMain so the directory is removed at the end:
@@ -25,8 +25,9 @@ var (
 	err  error
 )
 
-// Path builds github.com/quire-go/quire/cmd/quire on first use and returns the binary's path;
-// it fails the test if the build fails.
+// Path builds github.com/quire-go/quire/cmd/quire and cmd/quire-kernel on first use, into the
+// same directory (as `go install ./cmd/...` does, so `quire install` picks quire-kernel), and
+// returns quire's path; it fails the test if the build fails.
 func Path(t testing.TB) string {
 	t.Helper()
 	once.Do(func() {
@@ -34,7 +35,8 @@ func Path(t testing.TB) string {
 			return
 		}
 		path = filepath.Join(dir, "quire")
-		out, buildErr := exec.Command("go", "build", "-o", path, "github.com/quire-go/quire/cmd/quire").CombinedOutput()
+		out, buildErr := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
+			"github.com/quire-go/quire/cmd/quire", "github.com/quire-go/quire/cmd/quire-kernel").CombinedOutput()
 		if buildErr != nil {
 			err = fmt.Errorf("%w\n%s", buildErr, out)
 		}
@@ -43,6 +45,22 @@ func Path(t testing.TB) string {
 		t.Fatalf("building quire: %v", err)
 	}
 	return path
+}
+
+// KernelArgv returns the command that runs the kernel as kernel.json does after `quire
+// install`: quire-kernel with quire as its worker (append the kernel's flags and
+// "{connection_file}").
+func KernelArgv(t testing.TB) []string {
+	bin := Path(t)
+	return []string{filepath.Join(filepath.Dir(bin), "quire-kernel"), "--worker", bin}
+}
+
+// Dir returns the directory of the binaries if Path has built them, else "".
+func Dir() string {
+	if err != nil || path == "" {
+		return ""
+	}
+	return dir
 }
 
 // Built returns the binary's path if Path has built it, else "".

@@ -122,6 +122,16 @@ type Event struct {
 // cell prints cannot be taken for a marker.
 const EnvNonce = "QUIRE_WORKER_NONCE"
 
+// Environment variables the supervisor passes to the worker.
+const (
+	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; RLIMIT_AS of the worker (0: none)
+	EnvGoPath   = "QUIRE_WORKER_GOPATH"   // GOPATH for source imports (%go get)
+)
+
+// NoStdin is the error text of reading os.Stdin in a cell when the frontend does not accept
+// input.
+const NoStdin = "reading stdin: this frontend does not support input requests (allow_stdin is false)"
+
 // Marker framing: "\x00\x1bQ" + nonce + ":" + decimal sequence + "\x00".
 func markerPrefix(nonce string) []byte { return []byte("\x00\x1bQ" + nonce + ":") }
 
