@@ -472,19 +472,24 @@ func (k *Kernel) shutdownRequest(_ context.Context, r *request) any {
 		return errorContent("BadRequest", "invalid shutdown_request content: "+err.Error(), nil)
 	}
 	content := map[string]any{"status": backend.StatusOK, "restart": c.Restart}
-	r.after = func() {
-		// ipykernel also broadcasts the shutdown_reply on iopub.
-		k.iopub.publish(r.msg, "shutdown_reply", content, nil, nil)
-		if c.Restart && k.cfg.RestartInProcess {
-			k.log.Info("restarting backend in process")
-			k.shutdownBackend(true)
-			k.mu.Lock()
-			k.count = 0
-			k.mu.Unlock()
-			k.history.NewSession()
-			k.comms.closeAll()
-			return
+	if c.Restart && k.cfg.RestartInProcess {
+		// Restart before replying: the client sends its next cell as soon as the reply arrives,
+		// and that cell must reach the new backend with a fresh execution count.
+		k.log.Info("restarting backend in process")
+		k.shutdownBackend(true)
+		k.mu.Lock()
+		k.count = 0
+		k.mu.Unlock()
+		k.history.NewSession()
+		k.comms.closeAll()
+		r.after = func() {
+			// ipykernel also broadcasts the shutdown_reply on iopub.
+			k.iopub.publish(r.msg, "shutdown_reply", content, nil, nil)
 		}
+		return content
+	}
+	r.after = func() {
+		k.iopub.publish(r.msg, "shutdown_reply", content, nil, nil)
 		k.stop()
 	}
 	return content

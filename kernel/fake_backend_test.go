@@ -220,6 +220,9 @@ func (f *fakeBackend) Interrupt() error {
 }
 
 func (f *fakeBackend) Shutdown(restart bool) error {
+	if restart {
+		time.Sleep(30 * time.Millisecond) // a restart takes a while, as a worker's start does
+	}
 	f.mu.Lock()
 	f.shutdowns = append(f.shutdowns, restart)
 	f.mu.Unlock()

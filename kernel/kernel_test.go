@@ -411,6 +411,11 @@ func TestRestartInProcess(t *testing.T) {
 	if err != nil || r.Content["restart"] != true {
 		t.Fatalf("restart: %v %v", err, r)
 	}
+	// The backend has restarted when the reply arrives: a cell sent right after it must not
+	// reach the old backend (bench/RESULTS.md, gap 6).
+	if s := h.be.Shutdowns(); !slices.Equal(s, []bool{true}) {
+		t.Errorf("backend Shutdown calls when the reply arrived: %v", s)
+	}
 	// Still serving, with a fresh counter.
 	er, err := h.c.Execute(ctx, "print b", nil)
 	if err != nil || er.ExecutionCount() != 1 {
