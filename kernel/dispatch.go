@@ -331,6 +331,18 @@ func (k *Kernel) execute(ctx context.Context, r *request) any {
 	k.iopub.flush()
 	if store {
 		k.history.Append(n, c.Code)
+		defer func() {
+			// Write the history file after the reply and the idle status (r.after runs then).
+			then := r.after
+			r.after = func() {
+				if err := k.history.Persist(); err != nil {
+					k.log.Warn("history", "err", err)
+				}
+				if then != nil {
+					then()
+				}
+			}
+		}()
 	}
 	ue := res.UserExpressions
 	if ue == nil {

@@ -67,6 +67,7 @@ type History struct {
 	entries   []HistoryEntry
 	session   int
 	fileLines int
+	pending   []HistoryEntry // appended in memory, not yet in the file (see Persist)
 }
 
 // NewHistory returns a history stored at path (empty: memory only) holding at most max entries.
@@ -148,8 +149,9 @@ func (h *History) NewSession() {
 	h.session++
 }
 
-// Append stores the source of execution line in the current session.
-func (h *History) Append(line int, source string) error {
+// Append stores the source of execution line in the current session, in memory at once (a
+// history_request sees it) and in the file at the next Persist.
+func (h *History) Append(line int, source string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.load()
@@ -158,16 +160,33 @@ func (h *History) Append(line int, source string) error {
 	if len(h.entries) > h.max {
 		h.entries = append([]HistoryEntry(nil), h.entries[len(h.entries)-h.max:]...)
 	}
-	if h.path == "" || len(source) > maxHistorySource {
+	if h.path != "" && len(source) <= maxHistorySource {
+		h.pending = append(h.pending, e)
+	}
+}
+
+// Persist appends the entries added since the last call to the file. The kernel calls it after
+// a cell's reply has gone out, so the file's open, write and close are not in the reply's path.
+func (h *History) Persist() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.pending) == 0 {
 		return nil
 	}
-	if h.fileLines >= 2*h.max {
+	pending := h.pending
+	h.pending = nil
+	if h.fileLines+len(pending) >= 2*h.max {
 		h.rewrite()
 		return nil
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
+	var buf bytes.Buffer
+	for _, e := range pending {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
 	}
 	if err := os.MkdirAll(filepath.Dir(h.path), 0o700); err != nil {
 		return fmt.Errorf("history: %w", err)
@@ -176,19 +195,19 @@ func (h *History) Append(line int, source string) error {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	_, err = f.Write(append(b, '\n'))
+	_, err = f.Write(buf.Bytes())
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	h.fileLines++
+	h.fileLines += len(pending)
 	return nil
 }
 
-// Close releases the history (nothing is held open between appends).
-func (h *History) Close() error { return nil }
+// Close writes what Persist has not written yet (nothing is held open between writes).
+func (h *History) Close() error { return h.Persist() }
 
 // Query answers a history_request.
 func (h *History) Query(q HistoryQuery) ([]HistoryEntry, error) {

@@ -121,6 +121,11 @@ func newWorker() (*Worker, error) {
 	// the descriptors once os.Stdout and os.Stderr point elsewhere.
 	origStdout, origStderr = os.Stdout, os.Stderr
 	diag := origStderr
+	// Requests arrive on fd 3. In non-blocking mode the runtime's poller waits for them, so the
+	// goroutine reading them parks instead of sitting in a read system call, and the cell it
+	// hands a request to runs at once on the same P (with a blocking read, the hand-off waits
+	// for another thread to wake up and steal it, which costs tens of microseconds here).
+	_ = syscall.SetNonblock(3, true)
 	w := &Worker{
 		in:      os.NewFile(3, "requests"),
 		ev:      os.NewFile(4, "events"),
