@@ -173,6 +173,13 @@ func NewSpec(bin, kernelBin string, env map[string]string) Spec {
 	}
 }
 
+// goRunBinary reports whether bin is an executable `go run` built in its temporary work
+// directory ($TMPDIR/go-build*/b001/exe/NAME), which is removed when the command ends.
+func goRunBinary(bin string) bool {
+	dir := filepath.Dir(bin)
+	return filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build")
+}
+
 // ReadSpec reads the kernel.json of the kernelspec directory dir.
 func ReadSpec(dir string) (Spec, error) {
 	var spec Spec
@@ -228,6 +235,10 @@ func Install(o Options) (string, error) {
 	if bin == "" {
 		if bin, err = os.Executable(); err != nil {
 			return "", fmt.Errorf("finding the quire binary: %w", err)
+		}
+		if goRunBinary(bin) {
+			return "", fmt.Errorf("this quire is a temporary build of `go run` (%s), deleted when it exits: "+
+				"install the binaries first (go install ./cmd/... from the checkout), then run quire install", bin)
 		}
 	}
 	if bin, err = filepath.Abs(bin); err != nil {

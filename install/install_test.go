@@ -151,3 +151,17 @@ func TestInstallUsesSiblingKernelBinary(t *testing.T) {
 		t.Errorf("with a non-executable quire-kernel: argv = %q, want %q", got, want)
 	}
 }
+
+func TestGoRunBinaryRecognised(t *testing.T) {
+	for bin, want := range map[string]bool{
+		"/tmp/go-build597173274/b001/exe/quire": true,
+		"/var/tmp/go-build1/b001/exe/quire":     true,
+		"/home/me/go/bin/quire":                 false,
+		"/opt/exe/quire":                        false,
+		"/tmp/quire-test-bin-123/quire":         false,
+	} {
+		if got := goRunBinary(bin); got != want {
+			t.Errorf("goRunBinary(%q) = %v", bin, got)
+		}
+	}
+}
