@@ -335,11 +335,11 @@ func (k *Kernel) execute(ctx context.Context, r *request) any {
 			// Write the history file after the reply and the idle status (r.after runs then).
 			then := r.after
 			r.after = func() {
+				if then != nil {
+					then() // abortQueued first: it must not wait for the file
+				}
 				if err := k.history.Persist(); err != nil {
 					k.log.Warn("history", "err", err)
-				}
-				if then != nil {
-					then()
 				}
 			}
 		}()
