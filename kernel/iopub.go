@@ -12,6 +12,11 @@ import (
 // consecutive Stream calls for the same request and stream name are joined into one message,
 // sent when the flush interval has passed, when the batch reaches its size cap, before any other
 // iopub message, or on flush.
+//
+// Until the first client subscribes (at most Config.FirstSubscriberWait after the kernel is
+// made), replies' iopub messages are held, not sent: a PUB socket drops what it publishes before
+// a subscription arrives, and a client that sends its first request without waiting for iopub
+// (jupyter console does) would otherwise never see that request's status "idle".
 type publisher struct {
 	k    *Kernel
 	sock zmq4.Socket
@@ -26,13 +31,57 @@ type publisher struct {
 	timer    *time.Timer
 	interval time.Duration
 	maxBatch int
+
+	holding  bool       // no subscriber yet: hold messages that answer a request
+	held     []zmq4.Msg // in order
+	heldSize int
 }
+
+// maxHeld bounds what is held for the first subscriber.
+const maxHeld = 16 << 20
+
+// topicLister is the part of zmq4's PUB socket that tells whether anyone has subscribed.
+type topicLister interface{ Topics() []string }
 
 func newPublisher(k *Kernel, sock zmq4.Socket) *publisher {
 	p := &publisher{k: k, sock: sock, interval: k.cfg.StreamFlushInterval, maxBatch: k.cfg.StreamBatchBytes}
 	p.timer = time.AfterFunc(time.Hour, p.flush)
 	p.timer.Stop()
+	if tl, ok := sock.(topicLister); ok && k.cfg.FirstSubscriberWait > 0 {
+		p.holding = true
+		go p.awaitFirstSubscriber(tl, k.cfg.FirstSubscriberWait)
+	}
 	return p
+}
+
+// awaitFirstSubscriber sends the held messages once a client has subscribed, and stops holding
+// after wait whether or not one has.
+func (p *publisher) awaitFirstSubscriber(tl topicLister, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		subscribed := len(tl.Topics()) > 0
+		if subscribed || time.Now().After(deadline) || p.k.sockCtx.Err() != nil {
+			p.mu.Lock()
+			if subscribed && !p.closed {
+				for _, m := range p.held {
+					if err := p.sock.SendMulti(m); err != nil && p.k.sockCtx.Err() == nil {
+						p.k.log.Error("iopub: send failed", "err", err)
+					}
+				}
+			} else if len(p.held) > 0 {
+				p.k.log.Warn("iopub: no client subscribed in time; messages dropped", "messages", len(p.held), "waited", wait)
+			}
+			p.held, p.heldSize, p.holding = nil, 0, false
+			p.mu.Unlock()
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-p.k.sockCtx.Done():
+		}
+	}
 }
 
 // topic returns the PUB topic frame, as ipykernel names them.
@@ -70,9 +119,21 @@ func (p *publisher) sendLocked(parent *Message, msgType string, content any, met
 		p.k.log.Error("iopub: encode failed", "msg_type", msgType, "err", err)
 		return
 	}
+	msg := zmq4.NewMsgFrom(frames...)
+	if p.holding && parent != nil {
+		size := 0
+		for _, f := range frames {
+			size += len(f)
+		}
+		if p.heldSize+size <= maxHeld {
+			p.held = append(p.held, msg)
+			p.heldSize += size
+			return
+		}
+	}
 	// PUB Send only queues (zmq4's PUB writer has its own goroutine), so holding the lock is
 	// cheap; SendMulti writes all frames with one writev.
-	if err := p.sock.SendMulti(zmq4.NewMsgFrom(frames...)); err != nil && p.k.sockCtx.Err() == nil {
+	if err := p.sock.SendMulti(msg); err != nil && p.k.sockCtx.Err() == nil {
 		p.k.log.Error("iopub: send failed", "msg_type", msgType, "err", err)
 	}
 }

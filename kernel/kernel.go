@@ -19,15 +19,17 @@ import (
 
 // Defaults for Config fields left zero.
 const (
-	DefaultMaxMessageBytes  = 64 << 20
-	DefaultReplayWindow     = 1 << 14
-	DefaultStreamFlush      = 10 * time.Millisecond
-	DefaultStreamBatchBytes = 64 << 10
-	DefaultShutdownTimeout  = 2 * time.Second
-	DefaultLinger           = 20 * time.Millisecond
-	DefaultHistoryEntries   = 10000
-	DefaultHandshakeTimeout = 10 * time.Second
-	DefaultMaxStreamBytes   = 32 << 20
+	DefaultMaxMessageBytes = 64 << 20
+	DefaultReplayWindow    = 1 << 14
+	DefaultStreamFlush     = 10 * time.Millisecond
+	// DefaultFirstSubscriberWait: see Config.FirstSubscriberWait.
+	DefaultFirstSubscriberWait = 10 * time.Second
+	DefaultStreamBatchBytes    = 64 << 10
+	DefaultShutdownTimeout     = 2 * time.Second
+	DefaultLinger              = 20 * time.Millisecond
+	DefaultHistoryEntries      = 10000
+	DefaultHandshakeTimeout    = 10 * time.Second
+	DefaultMaxStreamBytes      = 32 << 20
 )
 
 // Config configures a Kernel. Conn and Backend are required; everything else has a default.
@@ -59,6 +61,13 @@ type Config struct {
 	// keep serving, instead of returning from Serve (jupyter_client expects the process to exit
 	// and starts a new one; `quire run` and tests may prefer an in-process restart).
 	RestartInProcess bool
+	// FirstSubscriberWait is how long after Serve starts iopub messages are held while no client
+	// has subscribed yet, and sent to the first subscriber when it does (0 =
+	// DefaultFirstSubscriberWait, negative = never hold). A SUB socket misses what is published
+	// before its subscription reaches the PUB; clients such as jupyter console send their first
+	// cell right after kernel_info_reply without waiting for iopub, and on a loaded machine
+	// would lose that cell's status messages and wait for its "idle" for ever.
+	FirstSubscriberWait time.Duration
 	// StreamFlushInterval is how long stream text may wait to be coalesced
 	// (0 = DefaultStreamFlush).
 	StreamFlushInterval time.Duration
@@ -176,6 +185,12 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	cfg.MaxMessageBytes = defaultOrOff(cfg.MaxMessageBytes, DefaultMaxMessageBytes)
 	cfg.ReplayWindow = defaultOrOff(cfg.ReplayWindow, DefaultReplayWindow)
+	switch {
+	case cfg.FirstSubscriberWait == 0:
+		cfg.FirstSubscriberWait = DefaultFirstSubscriberWait
+	case cfg.FirstSubscriberWait < 0:
+		cfg.FirstSubscriberWait = 0
+	}
 	if cfg.StreamFlushInterval <= 0 {
 		cfg.StreamFlushInterval = DefaultStreamFlush
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zeromq/zmq4"
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
 )
@@ -989,5 +990,90 @@ func TestHugeFrameDoesNotCrash(t *testing.T) {
 	}
 	if s := h.k.Stats(); s.TooLarge != 2 {
 		t.Errorf("TooLarge %d, want 2", s.TooLarge)
+	}
+}
+
+// A client that sends a request before its iopub subscription reaches the kernel (jupyter
+// console does, right after kernel_info_reply) still gets that request's iopub messages: the
+// kernel holds them until the first subscriber arrives.
+func TestIOPubHeldForFirstSubscriber(t *testing.T) {
+	be := newFakeBackend()
+	k, err := kernel.New(kernel.Config{Conn: testConn(), Backend: be, NoHistory: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go k.Serve(ctx)
+	info := k.ConnectionInfo()
+	codec := kernel.NewCodec([]byte(info.Key), 0, 0)
+
+	shell := zmq4.NewDealer(ctx, zmq4.WithID(zmq4.SocketIdentity("early-client")))
+	defer shell.Close()
+	if err := shell.Dial(info.Endpoint(info.ShellPort)); err != nil {
+		t.Fatal(err)
+	}
+	req := &kernel.Message{Header: kernel.NewHeader("execute_request", "early-session", "user")}
+	if err := req.SetContent(map[string]any{"code": "print early", "silent": false}); err != nil {
+		t.Fatal(err)
+	}
+	frames, err := codec.Encode(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := shell.SendMulti(zmq4.NewMsgFrom(frames...)); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := shell.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := codec.Decode(raw.Frames)
+	if err != nil || reply.Type() != "execute_reply" {
+		t.Fatalf("reply %v %v", reply, err)
+	}
+	// Only now does an iopub subscriber arrive: the cell has finished long ago.
+	time.Sleep(50 * time.Millisecond)
+	sub := zmq4.NewSub(ctx)
+	defer sub.Close()
+	if err := sub.Dial(info.Endpoint(info.IOPubPort)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != "status:idle" {
+		done := make(chan zmq4.Msg, 1)
+		go func() {
+			m, _ := sub.Recv()
+			done <- m
+		}()
+		var zm zmq4.Msg
+		select {
+		case zm = <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("iopub of the early request not received; got %v", got)
+		}
+		m, err := codec.Decode(zm.Frames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ParentHeader.MsgID != req.Header.MsgID {
+			continue
+		}
+		what := m.Type()
+		switch what {
+		case "status":
+			what += ":" + statusOf(m)
+		case "stream":
+			what += ":" + m.ContentMap()["text"].(string)
+		}
+		got = append(got, what)
+	}
+	want := []string{"status:busy", "execute_input", "stream:early\n", "status:idle"}
+	if !slices.Equal(got, want) {
+		t.Errorf("iopub for the early request: %q, want %q", got, want)
 	}
 }
