@@ -234,12 +234,7 @@ func ipykernelSpec() (kernelSpec, string, error) {
 // quireArgv is the kernel command `quire install` would write for the quire binary at quire:
 // quire-kernel with quire as its worker when quire-kernel is beside it.
 func quireArgv(quire string) []string {
-	var kernelBin string
-	sibling := filepath.Join(filepath.Dir(quire), install.KernelBinaryName)
-	if st, err := os.Stat(sibling); err == nil && st.Mode().IsRegular() {
-		kernelBin = sibling
-	}
-	return install.NewSpec(quire, kernelBin, nil).Argv
+	return install.NewSpec(quire, install.SiblingKernel(quire), nil).Argv
 }
 
 // goBuild builds pkg statically (CGO_ENABLED=0, as the README installs quire).

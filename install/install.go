@@ -193,6 +193,21 @@ func ReadSpec(dir string) (Spec, error) {
 	return spec, nil
 }
 
+// SiblingKernel returns the small kernel binary next to the quire binary bin, or "" when
+// there is none: what Install uses by default.
+func SiblingKernel(bin string) string {
+	sibling := filepath.Join(filepath.Dir(bin), KernelBinaryName)
+	if executable(sibling) {
+		return sibling
+	}
+	return ""
+}
+
+func executable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
 // kernelBinary returns the absolute path of the small kernel binary to use with the quire
 // binary bin, or "" to run `quire kernel`.
 func (o Options) kernelBinary(bin string) (string, error) {
@@ -200,21 +215,16 @@ func (o Options) kernelBinary(bin string) (string, error) {
 	case "-":
 		return "", nil
 	case "":
-		sibling := filepath.Join(filepath.Dir(bin), KernelBinaryName)
-		if st, err := os.Stat(sibling); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
-			return sibling, nil
-		}
-		return "", nil
+		return SiblingKernel(bin), nil
 	}
 	k, err := filepath.Abs(o.Kernel)
 	if err != nil {
 		return "", fmt.Errorf("resolving the kernel binary: %w", err)
 	}
-	st, err := os.Stat(k)
-	if err != nil {
+	if _, err := os.Stat(k); err != nil {
 		return "", fmt.Errorf("the kernel binary: %w", err)
 	}
-	if !st.Mode().IsRegular() || st.Mode()&0o111 == 0 {
+	if !executable(k) {
 		return "", fmt.Errorf("the kernel binary %s is not an executable file", k)
 	}
 	return k, nil

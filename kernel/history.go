@@ -112,25 +112,30 @@ func (h *History) rewrite() {
 	if h.path == "" {
 		return
 	}
-	var buf bytes.Buffer
-	for _, e := range h.entries {
-		if len(e.Source) > maxHistorySource {
-			continue
-		}
-		b, _ := json.Marshal(e)
-		buf.Write(b)
-		buf.WriteByte('\n')
-	}
 	if err := os.MkdirAll(filepath.Dir(h.path), 0o700); err != nil {
 		return
 	}
 	tmp := h.path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(tmp, jsonLines(h.entries), 0o600); err != nil {
 		return
 	}
 	if os.Rename(tmp, h.path) == nil {
 		h.fileLines = len(h.entries)
 	}
+}
+
+// jsonLines encodes entries one JSON object per line, leaving out sources too long to keep.
+func jsonLines(entries []HistoryEntry) []byte {
+	var buf bytes.Buffer
+	for _, e := range entries {
+		if len(e.Source) > maxHistorySource {
+			continue
+		}
+		b, _ := json.Marshal(e) // strings and ints only: cannot fail
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes()
 }
 
 // Session returns the current session number.
@@ -179,15 +184,6 @@ func (h *History) Persist() error {
 		h.rewrite()
 		return nil
 	}
-	var buf bytes.Buffer
-	for _, e := range pending {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("history: %w", err)
-		}
-		buf.Write(b)
-		buf.WriteByte('\n')
-	}
 	if err := os.MkdirAll(filepath.Dir(h.path), 0o700); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
@@ -195,7 +191,7 @@ func (h *History) Persist() error {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	_, err = f.Write(buf.Bytes())
+	_, err = f.Write(jsonLines(pending))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
