@@ -287,3 +287,23 @@ func TestEmptyAndCommentCells(t *testing.T) {
 		}
 	}
 }
+
+// A worker from another build (another wire protocol) is refused with an error that says so,
+// rather than misreading its messages.
+func TestWorkerProtocolMismatch(t *testing.T) {
+	opts := testOptions()
+	opts.WorkerCommand = func(ctx context.Context, args ...string) *exec.Cmd {
+		return exec.CommandContext(ctx, "sh", "-c", `echo '{"ev":"ready","pid":1,"proto":1}' >&4; sleep 30`)
+	}
+	s, err := NewSupervisor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = s.Ready(ctx)
+	if err == nil || !strings.Contains(err.Error(), "different builds") {
+		t.Fatalf("Ready() = %v, want the protocol mismatch explained", err)
+	}
+}

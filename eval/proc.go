@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -142,6 +143,11 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 		if ev.Ev != wire.EvReady {
 			p.kill()
 			return nil, fmt.Errorf("the Go worker sent %q before ready", ev.Ev)
+		}
+		if ev.Proto != wire.Protocol {
+			p.kill()
+			return nil, fmt.Errorf("the Go worker (%s) speaks protocol %d, this kernel %d: the kernel and the quire binary "+
+				"come from different builds; install both again (go install ./cmd/...)", strings.Join(cmd.Args, " "), ev.Proto, wire.Protocol)
 		}
 		return p, nil
 	case <-p.dead:

@@ -438,7 +438,7 @@ func (w *Worker) exit(code int) {
 
 // serve reads requests until the supervisor closes the pipe.
 func (w *Worker) serve() {
-	w.send(wire.Event{Ev: wire.EvReady, PID: os.Getpid()})
+	w.send(wire.Event{Ev: wire.EvReady, PID: os.Getpid(), Proto: wire.Protocol})
 	dec := json.NewDecoder(w.in)
 	reqs := make(chan wire.Request, 16)
 	go func() {

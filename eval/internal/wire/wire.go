@@ -116,11 +116,17 @@ type Event struct {
 	Duration int64          `json:"dur,omitempty"`   // nanoseconds spent evaluating
 	Steps    int            `json:"steps,omitempty"` // EvDone: steps that completed without error
 	PID      int            `json:"pid,omitempty"`
+	Proto    int            `json:"proto,omitempty"` // ready: the worker's Protocol
 }
 
 // EnvNonce names the environment variable that gives the worker its marker nonce, so text a
 // cell prints cannot be taken for a marker.
 const EnvNonce = "QUIRE_WORKER_NONCE"
+
+// Protocol is the version of this wire format; the worker reports it in its ready event, and
+// the supervisor refuses a worker with another (quire-kernel and quire from different builds).
+// Change it whenever Request, Event or Step change.
+const Protocol = 2
 
 // Environment variables the supervisor passes to the worker.
 const (
