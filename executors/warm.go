@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -45,8 +46,13 @@ func Prestart(n int) error {
 		err error
 	}
 	ch := make(chan started, n)
+	// Start a few at a time: each start is CPU work (exec, runtime start-up, a session replay),
+	// and hundreds at once would only make every one of them slower.
+	sem := make(chan struct{}, 2*runtime.NumCPU())
 	for i := 0; i < n; i++ {
 		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			c, err := startChild(context.Background(), nil)
 			if err == nil {
 				err = readyWithin(c, prestartTimeout)
