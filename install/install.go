@@ -230,14 +230,22 @@ func (o Options) kernelBinary(bin string) (string, error) {
 	return k, nil
 }
 
+// specDir returns the kernelspec directory o names, and the kernel name.
+func (o Options) specDir() (dir, name string, err error) {
+	if name, err = o.name(); err != nil {
+		return "", "", err
+	}
+	kernels, err := KernelsDir(o)
+	if err != nil {
+		return "", "", err
+	}
+	return filepath.Join(kernels, name), name, nil
+}
+
 // Install writes the kernelspec and returns its directory. An existing spec of the same name
 // is replaced.
 func Install(o Options) (string, error) {
-	name, err := o.name()
-	if err != nil {
-		return "", err
-	}
-	kernels, err := KernelsDir(o)
+	dir, _, err := o.specDir()
 	if err != nil {
 		return "", err
 	}
@@ -261,7 +269,6 @@ func Install(o Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(kernels, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("creating kernelspec directory: %w", err)
 	}
@@ -290,17 +297,12 @@ func Install(o Options) (string, error) {
 
 // Uninstall removes the kernelspec and returns the directory it removed.
 func Uninstall(o Options) (string, error) {
-	name, err := o.name()
+	dir, name, err := o.specDir()
 	if err != nil {
 		return "", err
 	}
-	kernels, err := KernelsDir(o)
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(kernels, name)
 	if _, err := os.Stat(filepath.Join(dir, "kernel.json")); err != nil {
-		return "", fmt.Errorf("no kernelspec %q in %s", name, kernels)
+		return "", fmt.Errorf("no kernelspec %q in %s", name, filepath.Dir(dir))
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return "", fmt.Errorf("removing %s: %w", dir, err)
