@@ -1,6 +1,7 @@
 package display
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/google/uuid"
 )
 
 // Bundle maps MIME types to data: strings for textual types and base64-encoded images,
@@ -119,7 +118,17 @@ type Handle struct {
 }
 
 // New returns a Handle with a fresh display id. Nothing is shown until Show or Update.
-func New() *Handle { return &Handle{id: uuid.NewString()} }
+func New() *Handle { return &Handle{id: newID()} }
+
+// newID returns a random (version 4) UUID in its usual text form. display depends on the
+// standard library only, so compiled cells can build it from quire's embedded source offline.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux (Go 1.24+ panics instead)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
 
 // ID returns the display id.
 func (h *Handle) ID() string { return h.id }
