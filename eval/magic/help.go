@@ -113,11 +113,40 @@ Unlike a kernel restart it keeps the kernel (and %cd, %env, lesson positions).`}
 			summary: "restart the Go worker, replaying the declarations",
 			help: `Kills the Go worker, starts a new one and replays the session's imports,
 types, funcs, consts and side-effect-free vars; says which variables were lost.`},
-		{name: "go", line: true, run: (*Magics).goMagic,
-			usage:   "%go get MODULE[@VERSION]...",
-			summary: "make third-party Go modules importable",
-			help: `%go get downloads modules (with the go command) and makes their packages
-importable from source in later cells; it prints the modules added.
+		{name: "go", line: true, cell: true, run: (*Magics).goEntry,
+			usage:   "%%go [-race] [-gcflags F] [-ldflags F] [-tags T] [-trimpath] [-print]  |  %go get MODULE[@VERSION]...",
+			summary: "compile and run the cell as native Go; %go get: add modules",
+			help: `%%go compiles the cell with the installed Go toolchain and runs it at native
+speed, with the whole language and standard library of that toolchain (generic
+slices/maps, iterators, range over func, the newest APIs) and, with -race, the
+race detector:
+
+    %%go -race
+    var n int
+    var wg sync.WaitGroup
+    for range 2 { wg.Go(func() { n++ }) }
+    wg.Wait()
+
+The program is the cell plus the session's declarations it uses: imports, funcs,
+methods, types, consts and var declarations (their initialisers run again in the
+program). Variables made with := in interpreted cells, and every runtime value, stay
+in the interpreter: a compiled cell starts from fresh values each time. The cell's
+statements run as main; its trailing expression is shown as Out; display and
+executors work as in interpreted cells. Funcs and types declared in a %%go cell are
+available to later %%go cells. A cell may also be a whole program (package main
+with func main). Output streams live; interrupt kills the program; standard input
+is empty. Compile errors and panics name the cell's lines (cell7.go:3:5).
+
+  -race       build with the race detector (needs cgo and gcc)
+  -gcflags F  -ldflags F  -tags T  -trimpath   passed to go build
+  -print      show the generated program instead of running it
+
+The build directory is reused and binaries are cached by content, so running an
+unchanged cell again skips the build. Without a Go toolchain %%go says so and
+everything else works as before ($QUIRE_GO names another go command).
+
+%go get downloads modules (with the go command) and makes their packages
+importable from source in later interpreted cells; it prints the modules added.
 Only pure-Go packages that the interpreter (yaegi v0.16.1) can run will load.
 
     %go get golang.org/x/exp@v0.0.0-20240506185415-9bf2ced13842`},

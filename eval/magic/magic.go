@@ -51,6 +51,11 @@ type Options struct {
 	Python string
 	// Dir is the initial working directory for shell commands. Default: the kernel's.
 	Dir string
+	// Go is the go command that builds %%go cells. Default: $QUIRE_GO, else go on PATH.
+	Go string
+	// GoCache is where %%go cells are built and their binaries kept. Default:
+	// os.UserCacheDir()/quire/gocell.
+	GoCache string
 }
 
 // Magics implements eval.Magics. Create it with New; one per kernel session.
@@ -64,6 +69,8 @@ type Magics struct {
 	prevDir string   // for %cd -
 	helpers []string // helper import paths this session got from us (hidden from %who)
 	histLen int      // len(env.History()) when helpers was last updated (detects resets)
+
+	gocell goState // compiled cells (%%go)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // stops the running shell command (Interrupt)

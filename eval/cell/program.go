@@ -1,0 +1,663 @@
+package cell
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Compiled cells (%%go) are built as one Go program: the package-level declarations of the
+// session's earlier cells that the cell needs, the cell's own declarations at package level,
+// and the cell's statements as the body of main. The program keeps the cell's positions with
+// /*line*/ directives, so the compiler, the race detector and panics name "cell7.go:3:5".
+//
+// What carries over from earlier cells is source, not values: imports, funcs, methods, types,
+// consts and var declarations (whose initialisers run again in the program). Variables made with
+// := in earlier cells live only in the interpreter and are not part of the program.
+
+// ProgramCell is one cell given to BuildProgram: its source and the file name its positions use.
+type ProgramCell struct {
+	File string // "cell7.go"
+	Src  string
+}
+
+// ProgramOptions tune BuildProgram.
+type ProgramOptions struct {
+	// Runtime is the import path of the package linked into every program for Start and Show
+	// (quire's eval/compiled/cellrt).
+	Runtime string
+	// Executors is the import path of quire's executors package: a program that imports it
+	// registers its top-level funcs and calls ChildMain first, so executors' child processes
+	// can run them.
+	Executors string
+	// NoResult runs the trailing expression as a statement instead of showing its value (for
+	// a call with no result, which cannot be passed to Show).
+	NoResult bool
+}
+
+// Program is the source of a compiled cell's program.
+type Program struct {
+	// Files maps file names to Go source (package main).
+	Files map[string]string
+	// Result reports that the trailing expression's value is shown; ResultLine is its line.
+	Result     bool
+	ResultLine int
+	// Whole reports a cell that was a whole program (package clause and func main).
+	Whole bool
+	// Defines lists the names the cell declares at package level (funcs, methods as "T.M",
+	// types, consts, vars), in source order.
+	Defines []string
+	// Carried lists the names taken from earlier cells, sorted.
+	Carried []string
+	// Locals lists the names that earlier cells made with := (interpreter variables, not part
+	// of the program); a compile error "undefined: x" for one of them deserves a hint.
+	Locals []string
+}
+
+// Runtime names used in generated code.
+const (
+	rtName   = "__quire_rt"
+	execName = "__quire_exec"
+	genFile  = "quire_generated.go"
+)
+
+// pdecl is one package-level declaration found in a cell.
+type pdecl struct {
+	names []string // declared names: "f", "T.M" for methods, every name of a var/const/type group
+	recv  string   // receiver type of a method
+	kind  DeclKind
+	text  string // source with a /*line*/ directive
+	uses  []string
+	fn    *ast.FuncDecl
+}
+
+type pimport struct {
+	name, path string // name: local name, "_" or "."
+}
+
+// parsedCell is what a cell contributes.
+type parsedCell struct {
+	imports  []pimport
+	decls    []pdecl
+	stmts    []string // main statements with /*line*/ directives (current cell only)
+	stmtUses []string
+	trailing string // trailing expression with its directive
+	trailUse []string
+	trailLn  int
+	suppress bool     // trailing expression is a print-like call
+	locals   []string // names defined with := at top level
+	whole    bool
+	wholeSrc string
+	hasMain  bool
+}
+
+// BuildProgram assembles the program of cell c, given the session's earlier cells (oldest
+// first; Go source only, magics removed). Earlier cells that do not parse are skipped; an error
+// in c is returned as *Error with c's positions.
+func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Program, error) {
+	cur, err := parseProgramCell(c, true)
+	if err != nil {
+		var ce *Error
+		if errors.As(err, &ce) && ce.File == "" {
+			ce.File = c.File
+		}
+		return nil, err
+	}
+	prog := &Program{Files: map[string]string{}}
+	if cur.whole {
+		prog.Whole = true
+		prog.Files["main.go"] = fmt.Sprintf("//line %s:1:1\n%s", c.File, cur.wholeSrc)
+		prog.Files[genFile] = fmt.Sprintf("package main\n\nimport %s %q\n\nfunc init() { %s.Start() }\n", rtName, opt.Runtime, rtName)
+		for _, d := range cur.decls {
+			prog.Defines = append(prog.Defines, d.names...)
+		}
+		return prog, nil
+	}
+
+	// The latest declaration of each name among earlier cells.
+	byName := map[string]int{} // name -> index in all
+	methods := map[string]map[string]int{}
+	var all []pdecl
+	imports := map[string]string{} // local name -> path
+	locals := map[string]bool{}
+	add := func(d pdecl) {
+		for _, n := range d.names {
+			if i, ok := byName[n]; ok {
+				// An older group that declared this name is replaced whole.
+				for _, m := range all[i].names {
+					if byName[m] == i {
+						delete(byName, m)
+					}
+				}
+			}
+		}
+		all = append(all, d)
+		i := len(all) - 1
+		if d.kind == DeclMethod {
+			if methods[d.recv] == nil {
+				methods[d.recv] = map[string]int{}
+			}
+			methods[d.recv][d.names[0]] = i
+			return
+		}
+		for _, n := range d.names {
+			byName[n] = i
+			delete(locals, n)
+		}
+	}
+	for _, h := range history {
+		p, err := parseProgramCell(h, false)
+		if err != nil {
+			continue
+		}
+		for _, im := range p.imports {
+			if im.name != "_" && im.name != "." {
+				imports[im.name] = im.path
+			}
+		}
+		for _, d := range p.decls {
+			add(d)
+		}
+		for _, n := range p.locals {
+			if _, ok := byName[n]; !ok {
+				locals[n] = true
+			}
+		}
+	}
+
+	// The cell's own declarations replace earlier ones.
+	own := map[string]bool{}
+	for _, d := range cur.decls {
+		own[d.names[0]] = true
+		for _, n := range d.names {
+			own[n] = true
+		}
+		prog.Defines = append(prog.Defines, d.names...)
+	}
+	for _, n := range cur.locals {
+		own[n] = true
+	}
+
+	// What the cell needs from earlier cells, transitively.
+	need := map[string]bool{}
+	var queue []string
+	want := func(names []string) {
+		for _, n := range names {
+			if !need[n] {
+				need[n] = true
+				queue = append(queue, n)
+			}
+		}
+	}
+	want(cur.stmtUses)
+	want(cur.trailUse)
+	for _, d := range cur.decls {
+		want(d.uses)
+		if d.kind == DeclType {
+			for _, n := range d.names {
+				for _, i := range methods[n] {
+					if !own[all[i].names[0]] {
+						want(all[i].uses)
+					}
+				}
+			}
+		}
+	}
+	included := map[int]bool{}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if own[n] {
+			continue
+		}
+		i, ok := byName[n]
+		if !ok || included[i] {
+			continue
+		}
+		included[i] = true
+		want(all[i].uses)
+		if all[i].kind == DeclType {
+			for _, tn := range all[i].names {
+				for _, mi := range methods[tn] {
+					if !included[mi] && !own[all[mi].names[0]] {
+						included[mi] = true
+						want(all[mi].uses)
+					}
+				}
+			}
+		}
+	}
+	// Methods the cell declares on earlier types bring their types along.
+	for _, d := range cur.decls {
+		if d.kind == DeclMethod && !own[d.recv] {
+			if i, ok := byName[d.recv]; ok && !included[i] {
+				included[i] = true
+				want(all[i].uses)
+				// (its other methods come with it)
+				for _, mi := range methods[d.recv] {
+					if !own[all[mi].names[0]] {
+						included[mi] = true
+						want(all[mi].uses)
+					}
+				}
+			}
+		}
+	}
+	// Drain again for what those brought in.
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if own[n] {
+			continue
+		}
+		if i, ok := byName[n]; ok && !included[i] {
+			included[i] = true
+			want(all[i].uses)
+		}
+	}
+
+	// Imports: the cell's own, then earlier ones, each kept when something uses its name.
+	for _, im := range cur.imports {
+		if im.name != "_" && im.name != "." {
+			imports[im.name] = im.path
+		}
+	}
+	var b strings.Builder
+	b.WriteString("package main\n\nimport (\n")
+	fmt.Fprintf(&b, "\t%s %q\n", rtName, opt.Runtime)
+	usesExec := false
+	for _, im := range cur.imports {
+		if im.name == "_" || im.name == "." {
+			fmt.Fprintf(&b, "\t%s %q\n", im.name, im.path)
+		}
+	}
+	names := make([]string, 0, len(imports))
+	for n := range imports {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if need[n] {
+			fmt.Fprintf(&b, "\t%s %q\n", n, imports[n])
+			if imports[n] == opt.Executors {
+				usesExec = true
+			}
+		}
+	}
+	if usesExec {
+		fmt.Fprintf(&b, "\t%s %q\n", execName, opt.Executors)
+	}
+	b.WriteString(")\n")
+
+	var carried []string
+	idx := make([]int, 0, len(included))
+	for i := range included {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	var funcs []string // top-level non-generic funcs, for executors.Register
+	for _, i := range idx {
+		b.WriteString("\n")
+		b.WriteString(all[i].text)
+		b.WriteString("\n")
+		carried = append(carried, all[i].names...)
+		funcs = append(funcs, registrable(all[i])...)
+	}
+	for _, d := range cur.decls {
+		b.WriteString("\n")
+		b.WriteString(d.text)
+		b.WriteString("\n")
+		funcs = append(funcs, registrable(d)...)
+	}
+	if cur.hasMain {
+		if len(cur.stmts) > 0 || cur.trailing != "" {
+			return nil, &Error{Line: 1, Col: 1, Msg: "a compiled cell with func main cannot also have statements: put them in main, or drop func main"}
+		}
+	}
+	fmt.Fprintf(&b, "\n//line %s:1:1\nfunc init() {\n", genFile)
+	if usesExec {
+		// Children of executors.Processes run this same program: serve the call and exit
+		// before the cell's statements run.
+		sort.Strings(funcs)
+		fmt.Fprintf(&b, "\t_ = %s.Register(%s)\n\t%s.ChildMain()\n", execName, strings.Join(funcs, ", "), execName)
+	}
+	fmt.Fprintf(&b, "\t%s.Start()\n}\n", rtName)
+	if !cur.hasMain {
+		b.WriteString("\nfunc main() {\n")
+		for _, s := range cur.stmts {
+			b.WriteString(s)
+			b.WriteString("\n")
+		}
+		if cur.trailing != "" {
+			if cur.suppress || opt.NoResult {
+				b.WriteString(cur.trailing + "\n")
+			} else {
+				fmt.Fprintf(&b, "%s.Show(%s)\n", rtName, cur.trailing)
+				prog.Result, prog.ResultLine = true, cur.trailLn
+			}
+		}
+		b.WriteString("}\n")
+	}
+	prog.Files["main.go"] = b.String()
+	sort.Strings(carried)
+	prog.Carried = carried
+	for n := range locals {
+		if !own[n] {
+			prog.Locals = append(prog.Locals, n)
+		}
+	}
+	sort.Strings(prog.Locals)
+	return prog, nil
+}
+
+// registrable lists the funcs of d that executors.Register accepts: top-level, not generic,
+// not init or main.
+func registrable(d pdecl) []string {
+	if d.kind != DeclFunc || d.fn == nil || d.fn.Recv != nil || d.fn.Type.TypeParams != nil {
+		return nil
+	}
+	if n := d.fn.Name.Name; n != "init" && n != "main" && n != "_" {
+		return []string{n}
+	}
+	return nil
+}
+
+// parseProgramCell splits a cell into what a program needs. current is the cell being
+// compiled: its statements, trailing expression and := names matter; earlier cells give
+// declarations only.
+func parseProgramCell(c ProgramCell, current bool) (*parsedCell, error) {
+	src := []byte(c.Src)
+	fset := token.NewFileSet()
+	tf := fset.AddFile(c.File, -1, len(src))
+	items, err := split(tf, src)
+	if err != nil {
+		return nil, syntaxErr(err)
+	}
+	p := &parsedCell{}
+	for _, it := range items {
+		if it.kind == itemPackage {
+			return parseWhole(c, current)
+		}
+	}
+	localSet := map[string]bool{}
+	for n, it := range items {
+		last := n == len(items)-1
+		switch it.kind {
+		case itemImport:
+			f, _, _, err := parseItem(src, it, filePrefix, "")
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range f.Imports {
+				path, _ := strconv.Unquote(s.Path.Value)
+				name := defaultImportName(path)
+				if s.Name != nil {
+					name = s.Name.Name
+				}
+				p.imports = append(p.imports, pimport{name: name, path: path})
+			}
+		case itemFunc:
+			f, fset, off, err := parseItem(src, it, filePrefix, "")
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok {
+					continue
+				}
+				key := funcKey(fd)
+				if !current && (key == "main" || key == "init") {
+					continue
+				}
+				if current && key == "main" {
+					p.hasMain = true
+				}
+				pd := pdecl{names: []string{key}, kind: DeclFunc, fn: fd, uses: uses(fd)}
+				if fd.Recv != nil {
+					pd.kind = DeclMethod
+					pd.recv = strings.SplitN(key, ".", 2)[0]
+				}
+				pd.text = slice(src, fset, off, fd.Pos(), fd.End(), c.File)
+				p.decls = append(p.decls, pd)
+			}
+		case itemStmts:
+			f, fset, off, err := parseItem(src, it, bodyPrefix, "\n}")
+			if err != nil {
+				return nil, err
+			}
+			var body []ast.Stmt
+			if len(f.Decls) > 0 {
+				if fd, ok := f.Decls[0].(*ast.FuncDecl); ok && fd.Body != nil {
+					body = fd.Body.List
+				}
+			}
+			for k, st := range body {
+				if ds, ok := st.(*ast.DeclStmt); ok {
+					gd, ok := ds.Decl.(*ast.GenDecl)
+					if !ok {
+						continue
+					}
+					us := uses(gd)
+					mainVar := false
+					if current && gd.Tok == token.VAR {
+						for _, u := range us {
+							if localSet[u] {
+								mainVar = true
+							}
+						}
+					}
+					if !mainVar {
+						pd := pdecl{kind: genKind(gd.Tok), uses: us}
+						for _, sp := range gd.Specs {
+							switch sp := sp.(type) {
+							case *ast.ValueSpec:
+								for _, id := range sp.Names {
+									pd.names = append(pd.names, id.Name)
+								}
+							case *ast.TypeSpec:
+								pd.names = append(pd.names, sp.Name.Name)
+							}
+						}
+						if len(pd.names) == 0 {
+							continue
+						}
+						pd.text = slice(src, fset, off, gd.Pos(), gd.End(), c.File)
+						p.decls = append(p.decls, pd)
+						continue
+					}
+				}
+				defined := definedNames(st)
+				if !current {
+					p.locals = append(p.locals, defined...)
+					continue
+				}
+				if es, ok := st.(*ast.ExprStmt); ok && last && k == len(body)-1 {
+					p.trailing = slice(src, fset, off, es.X.Pos(), es.X.End(), c.File)
+					p.trailUse = uses(es.X)
+					p.suppress = trailingSuppressed(es.X)
+					p.trailLn = fset.PositionFor(es.X.Pos(), false).Line
+					continue
+				}
+				text := slice(src, fset, off, st.Pos(), st.End(), c.File)
+				for _, d := range defined {
+					localSet[d] = true
+					text += "; _ = " + d
+				}
+				p.locals = append(p.locals, defined...)
+				p.stmts = append(p.stmts, text)
+				p.stmtUses = append(p.stmtUses, uses(st)...)
+			}
+		}
+	}
+	return p, nil
+}
+
+// parseWhole handles a cell that is a whole program (starts with a package clause).
+func parseWhole(c ProgramCell, current bool) (*parsedCell, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, c.File, c.Src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, syntaxErr(err)
+	}
+	if f.Name.Name != "main" {
+		return nil, &Error{Line: 1, Col: 1, Msg: fmt.Sprintf("a whole program in a cell must be package main, not package %s", f.Name.Name)}
+	}
+	p := &parsedCell{whole: true, wholeSrc: c.Src}
+	src := []byte(c.Src)
+	for _, s := range f.Imports {
+		path, _ := strconv.Unquote(s.Path.Value)
+		name := defaultImportName(path)
+		if s.Name != nil {
+			name = s.Name.Name
+		}
+		p.imports = append(p.imports, pimport{name: name, path: path})
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			key := funcKey(d)
+			if key == "main" || key == "init" {
+				if key == "main" {
+					p.hasMain = true
+				}
+				continue
+			}
+			pd := pdecl{names: []string{key}, kind: DeclFunc, fn: d, uses: uses(d)}
+			if d.Recv != nil {
+				pd.kind = DeclMethod
+				pd.recv = strings.SplitN(key, ".", 2)[0]
+			}
+			pd.text = slice(src, fset, 0, d.Pos(), d.End(), c.File)
+			p.decls = append(p.decls, pd)
+		case *ast.GenDecl:
+			if d.Tok == token.IMPORT {
+				continue
+			}
+			pd := pdecl{kind: genKind(d.Tok), uses: uses(d)}
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.ValueSpec:
+					for _, id := range sp.Names {
+						pd.names = append(pd.names, id.Name)
+					}
+				case *ast.TypeSpec:
+					pd.names = append(pd.names, sp.Name.Name)
+				}
+			}
+			if len(pd.names) > 0 {
+				pd.text = slice(src, fset, 0, d.Pos(), d.End(), c.File)
+				p.decls = append(p.decls, pd)
+			}
+		}
+	}
+	if current && !p.hasMain {
+		return nil, &Error{Line: 1, Col: 1, Msg: "a whole program in a cell needs func main"}
+	}
+	return p, nil
+}
+
+func genKind(t token.Token) DeclKind {
+	switch t {
+	case token.TYPE:
+		return DeclType
+	case token.CONST:
+		return DeclConst
+	}
+	return DeclVar
+}
+
+// definedNames lists the names a top-level statement defines with :=.
+func definedNames(st ast.Stmt) []string {
+	var out []string
+	switch s := st.(type) {
+	case *ast.AssignStmt:
+		if s.Tok == token.DEFINE {
+			for _, l := range s.Lhs {
+				if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+					out = append(out, id.Name)
+				}
+			}
+		}
+	case *ast.DeclStmt:
+		if gd, ok := s.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
+			for _, sp := range gd.Specs {
+				if vs, ok := sp.(*ast.ValueSpec); ok {
+					for _, id := range vs.Names {
+						if id.Name != "_" {
+							out = append(out, id.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// parseItem parses src[it.start:it.end] after prefix, padded with newlines so that parsed line
+// numbers are the cell's. It returns the file and the offset to subtract from a parsed offset
+// to get the cell offset.
+func parseItem(src []byte, it item, prefix, suffix string) (*ast.File, *token.FileSet, int, error) {
+	line, _ := lineCol(src, it.start)
+	var buf strings.Builder
+	buf.WriteString(prefix)
+	buf.WriteString(strings.Repeat("\n", line-1))
+	buf.Write(src[it.start:it.end])
+	buf.WriteString(suffix)
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", buf.String(), parser.SkipObjectResolution)
+	if err != nil {
+		var list scanner.ErrorList
+		if errors.As(err, &list) && len(list) > 0 {
+			e := list[0]
+			l, c := e.Pos.Line, e.Pos.Column
+			if l == line {
+				if line == 1 {
+					c -= len(prefix)
+				}
+				c += colOf(src, it.start) - 1
+			}
+			if c < 1 {
+				c = 1
+			}
+			return nil, nil, 0, &Error{Line: l, Col: c, Msg: "syntax error: " + e.Msg}
+		}
+		return nil, nil, 0, &Error{Line: line, Col: 1, Msg: "syntax error: " + err.Error()}
+	}
+	return f, fset, len(prefix) + (line - 1) - it.start, nil
+}
+
+func colOf(src []byte, off int) int {
+	_, c := lineCol(src, off)
+	return c
+}
+
+// slice returns the cell text of [from, to) preceded by a /*line*/ directive with its position.
+func slice(src []byte, fs *token.FileSet, off int, from, to token.Pos, file string) string {
+	a := fs.PositionFor(from, false).Offset - off
+	z := fs.PositionFor(to, false).Offset - off
+	if a < 0 {
+		a = 0
+	}
+	if z > len(src) {
+		z = len(src)
+	}
+	l, c := lineCol(src, a)
+	return fmt.Sprintf("/*line %s:%d:%d*/%s", file, l, c, src[a:z])
+}
+
+func syntaxErr(err error) error {
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		e := list[0]
+		return &Error{Line: e.Pos.Line, Col: e.Pos.Column, Msg: "syntax error: " + e.Msg}
+	}
+	return &Error{Line: 1, Col: 1, Msg: err.Error()}
+}

@@ -1,0 +1,70 @@
+package magic
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/quire-go/quire/backend"
+)
+
+func needGo(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH: compiled cells need the Go toolchain")
+	}
+}
+
+// TestGoCellSession: compiled cells use the session's declarations, keep their own for later
+// compiled cells, show the trailing expression and run the generic standard library.
+func TestGoCellSession(t *testing.T) {
+	needGo(t)
+	s, _ := newSup(t, Options{GoCache: t.TempDir()})
+	mustRun(t, s, "import \"strings\"\nfunc shout(s string) string { return strings.ToUpper(s) + \"!\" }\ntype P struct{ X int }\nfunc (p P) String() string { return \"P\" + strings.Repeat(\"*\", p.X) }\nn := 3")
+	r, out := mustRun(t, s, "%%go\nimport (\n\t\"fmt\"\n\t\"maps\"\n\t\"slices\"\n)\nm := map[string]int{\"b\": 2, \"a\": 1, \"c\": 3}\nfmt.Println(slices.Sorted(maps.Keys(m)), shout(\"hi\"))\nfunc twice(x int) int { return 2 * x }\nP{twice(2)}")
+	if got := out.text("stdout"); got != "[a b c] HI!\n" {
+		t.Errorf("stdout %q", got)
+	}
+	if r.Result == nil || r.Result.Data["text/plain"] != "P****" {
+		t.Errorf("result %+v", r.Result)
+	}
+	// A later compiled cell sees twice; a void trailing call shows nothing.
+	r, out = mustRun(t, s, "%%go\nfunc say(x int) { println(x) }\nsay(twice(21))")
+	if r.Result != nil || out.text("stderr") != "42\n" {
+		t.Errorf("result %+v, stderr %q", r.Result, out.text("stderr"))
+	}
+	// A := variable of the interpreter is not part of the program: the error says why.
+	r, _ = execute(t, s, "%%go\nfmt.Println(n)")
+	if r.Status != backend.StatusError || !strings.Contains(strings.Join(r.Error.Traceback, "\n"), "n was made with := in an interpreted cell") {
+		t.Errorf("want a hint about n: %+v", r.Error)
+	}
+	if !strings.HasPrefix(r.Error.Value, "cell0.go:2:13: undefined: n") {
+		t.Errorf("error position: %q", r.Error.Value)
+	}
+}
+
+// TestGoCellErrors: compile errors point at the cell's lines, panics and os.Exit are errors
+// with Go's message, and flags are checked.
+func TestGoCellErrors(t *testing.T) {
+	needGo(t)
+	s, _ := newSup(t, Options{GoCache: t.TempDir()})
+	r, _ := execute(t, s, "%%go\nx := 1\ny := \"a\" + x")
+	if r.Status != backend.StatusError || r.Error.Name != "CompileError" || !strings.HasPrefix(r.Error.Value, "cell0.go:3:6: invalid operation") {
+		t.Errorf("compile error: %+v", r.Error)
+	}
+	r, out := execute(t, s, "%%go\nimport \"fmt\"\nfmt.Println(\"before\")\nvar m map[string]int\nm[\"a\"] = 1")
+	if r.Status != backend.StatusError || r.Error.Name != "panic" || r.Error.Value != "assignment to entry in nil map" {
+		t.Errorf("panic: %+v", r.Error)
+	}
+	if !strings.Contains(out.text("stderr"), "cell0.go:5") || out.text("stdout") != "before\n" {
+		t.Errorf("stdout %q stderr %q", out.text("stdout"), out.text("stderr"))
+	}
+	r, _ = execute(t, s, "%%go\nimport \"os\"\ndefer println(\"deferred\")\nos.Exit(3)")
+	if r.Status != backend.StatusError || r.Error.Value != "exit status 3" {
+		t.Errorf("os.Exit: %+v", r.Error)
+	}
+	r, _ = execute(t, s, "%%go -nope\n1")
+	if r.Status != backend.StatusError || r.Error.Name != "UsageError" {
+		t.Errorf("bad flag: %+v", r.Error)
+	}
+}
