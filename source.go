@@ -9,8 +9,8 @@ import "embed"
 
 // Source holds the embedded packages' files, test files included (the extractor skips them).
 //
-//go:embed display/*.go display/plot/*.go executors/*.go eval/compiled/cellrt/*.go
+//go:embed display/*.go display/plot/*.go executors/*.go eval/compiled/cellrt/*.go eval/compiled/frame/*.go
 var Source embed.FS
 
 // SourcePackages are the import paths (relative to the module) that Source holds.
-var SourcePackages = []string{"display", "display/plot", "executors", "eval/compiled/cellrt"}
+var SourcePackages = []string{"display", "display/plot", "executors", "eval/compiled/cellrt", "eval/compiled/frame"}

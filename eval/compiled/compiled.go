@@ -36,7 +36,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire"
-	"github.com/quire-go/quire/eval/compiled/cellrt"
+	"github.com/quire-go/quire/eval/compiled/frame"
 )
 
 // Module is quire's module path; RuntimePath and ExecutorsPath are the packages programs use.
@@ -435,7 +435,7 @@ func buildEnv(flags Flags) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "GOFLAGS", "GOWORK", "GOTOOLCHAIN", "CGO_ENABLED", cellrt.EnvFrames:
+		case "GOFLAGS", "GOWORK", "GOTOOLCHAIN", "CGO_ENABLED", frame.EnvFrames:
 			continue
 		}
 		env = append(env, kv)

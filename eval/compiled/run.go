@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/backend"
-	"github.com/quire-go/quire/eval/compiled/cellrt"
+	"github.com/quire-go/quire/eval/compiled/frame"
 )
 
 // RunOptions say how to run a built program.
@@ -44,7 +44,7 @@ func Run(ctx context.Context, bin string, opt RunOptions, out backend.Output) Ou
 	if env == nil {
 		env = os.Environ()
 	}
-	cmd.Env = append(env[:len(env):len(env)], cellrt.EnvFrames+"=1")
+	cmd.Env = append(env[:len(env):len(env)], frame.EnvFrames+"=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -76,7 +76,7 @@ func Run(ctx context.Context, bin string, opt RunOptions, out backend.Output) Ou
 				out.Stream("stdout", s)
 				mu.Unlock()
 			},
-			frame: func(f cellrt.Frame) {
+			frame: func(f frame.Frame) {
 				mu.Lock()
 				defer mu.Unlock()
 				switch f.Kind {
@@ -165,11 +165,11 @@ func (d *diagnosis) classify(err error) *backend.Error {
 // frameReader splits a program's standard output into text and cellrt frames.
 type frameReader struct {
 	text  func(string)
-	frame func(cellrt.Frame)
+	frame func(frame.Frame)
 }
 
 func (fr *frameReader) copy(r io.Reader) {
-	prefix := []byte(cellrt.FramePrefix)
+	prefix := []byte(frame.Prefix)
 	buf := make([]byte, 32<<10)
 	var pending []byte
 	for {
@@ -192,7 +192,7 @@ func (fr *frameReader) copy(r io.Reader) {
 			if i > 0 {
 				fr.text(string(pending[:i]))
 			}
-			var f cellrt.Frame
+			var f frame.Frame
 			payload := pending[i+len(prefix) : i+len(prefix)+end]
 			if jerr := json.Unmarshal(payload, &f); jerr == nil {
 				fr.frame(f)

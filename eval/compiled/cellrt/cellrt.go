@@ -22,32 +22,21 @@ import (
 	"sync"
 
 	"github.com/quire-go/quire/display"
+	"github.com/quire-go/quire/eval/compiled/frame"
 )
 
-// FramePrefix starts every frame; a NUL byte ends it.
-const FramePrefix = "\x00quire:"
-
 // Frame is the JSON payload of one frame.
-type Frame struct {
-	Kind     string         `json:"kind"`
-	Data     map[string]any `json:"data,omitempty"`
-	Metadata map[string]any `json:"metadata,omitempty"`
-	ID       string         `json:"id,omitempty"`
-	Wait     bool           `json:"wait,omitempty"`
-}
+type Frame = frame.Frame
 
 var (
 	mu  sync.Mutex
 	out *os.File
 )
 
-// EnvFrames is set (to "1") by the kernel when it reads frames from the program's stdout.
-const EnvFrames = "QUIRE_CELL_FRAMES"
-
 // Start routes display output into frames on the current os.Stdout. Without EnvFrames (the
 // program run by hand) it does nothing: displays print their text form, as outside quire.
 func Start() {
-	if os.Getenv(EnvFrames) != "1" {
+	if os.Getenv(frame.EnvFrames) != "1" {
 		return
 	}
 	mu.Lock()
@@ -100,8 +89,8 @@ func write(f Frame) {
 	if err != nil {
 		b, _ = json.Marshal(Frame{Kind: f.Kind, Data: map[string]any{"text/plain": "<display: " + err.Error() + ">"}})
 	}
-	buf := make([]byte, 0, len(FramePrefix)+len(b)+1)
-	buf = append(buf, FramePrefix...)
+	buf := make([]byte, 0, len(frame.Prefix)+len(b)+1)
+	buf = append(buf, frame.Prefix...)
 	buf = append(buf, b...)
 	buf = append(buf, 0)
 	mu.Lock()

@@ -1,0 +1,88 @@
+package compiled
+
+import (
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/quire-go/quire"
+	"github.com/quire-go/quire/eval/compiled/frame"
+)
+
+// The embedded packages must build offline: they may import the standard library and each
+// other only, and every quire package they import must be embedded.
+func TestEmbeddedSourceIsSelfContained(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	args := []string{"list", "-deps"}
+	for _, p := range quire.SourcePackages {
+		args = append(args, Module+"/"+p)
+	}
+	out, err := exec.Command("go", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	embedded := map[string]bool{}
+	for _, p := range quire.SourcePackages {
+		embedded[Module+"/"+p] = true
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		first, _, _ := strings.Cut(dep, "/")
+		switch {
+		case strings.HasPrefix(dep, Module+"/") || dep == Module:
+			if !embedded[dep] {
+				t.Errorf("%s is imported by compiled cells' packages but not embedded (source.go)", dep)
+			}
+		case strings.Contains(first, ".") && !strings.HasPrefix(dep, "vendor/"):
+			t.Errorf("compiled cells' packages import %s, which is not in the standard library", dep)
+		}
+	}
+}
+
+type chunked struct {
+	parts []string
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(c.parts) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.parts[0])
+	c.parts[0] = c.parts[0][n:]
+	if c.parts[0] == "" {
+		c.parts = c.parts[1:]
+	}
+	return n, nil
+}
+
+// Frames are found wherever reads split them; text keeps its order around them, NUL bytes
+// of the program's own output pass through.
+func TestFrameReader(t *testing.T) {
+	f1 := frame.Prefix + `{"kind":"display","data":{"text/plain":"one"}}` + "\x00"
+	f2 := frame.Prefix + `{"kind":"result","data":{"text/plain":"two"}}` + "\x00"
+	all := "a\nb" + f1 + "c\x00d\n" + f2 + "tail"
+	for cut := 1; cut < len(all); cut++ {
+		var got []string
+		fr := frameReader{
+			text:  func(s string) { got = append(got, "t:"+s) },
+			frame: func(f frame.Frame) { got = append(got, "f:"+f.Kind+":"+f.Data["text/plain"].(string)) },
+		}
+		fr.copy(&chunked{parts: []string{all[:cut], all[cut:]}})
+		joined := strings.Join(got, "|")
+		// Text may come in more pieces; merge consecutive text events.
+		var merged []string
+		for _, g := range got {
+			if n := len(merged); n > 0 && strings.HasPrefix(g, "t:") && strings.HasPrefix(merged[n-1], "t:") {
+				merged[n-1] += g[2:]
+				continue
+			}
+			merged = append(merged, g)
+		}
+		want := "t:a\nb|f:display:one|t:c\x00d\n|f:result:two|t:tail"
+		if strings.Join(merged, "|") != want {
+			t.Fatalf("cut %d: got %q (%q)", cut, strings.Join(merged, "|"), joined)
+		}
+	}
+}

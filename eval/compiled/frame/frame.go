@@ -1,0 +1,19 @@
+// Package frame is the format of the display frames a compiled cell writes on its standard
+// output (see package cellrt), shared by the program's runtime and the kernel that reads them.
+// It imports nothing, so the kernel reads frames without linking display.
+package frame
+
+// Prefix starts every frame; a NUL byte ends it. Between them is the JSON of a Frame.
+const Prefix = "\x00quire:"
+
+// EnvFrames is set (to "1") by the kernel when it reads frames from the program's stdout.
+const EnvFrames = "QUIRE_CELL_FRAMES"
+
+// Frame is one display action or the cell's result.
+type Frame struct {
+	Kind     string         `json:"kind"` // "display", "update", "clear" or "result"
+	Data     map[string]any `json:"data,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+	ID       string         `json:"id,omitempty"`
+	Wait     bool           `json:"wait,omitempty"`
+}
