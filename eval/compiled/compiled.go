@@ -46,8 +46,11 @@ const (
 	ExecutorsPath = Module + "/executors"
 )
 
-// EnvGo names the go command to use, when set.
-const EnvGo = "QUIRE_GO"
+// EnvGo names the go command to use, when set; EnvCache the cache directory.
+const (
+	EnvGo    = "QUIRE_GO"
+	EnvCache = "QUIRE_GOCELL_CACHE"
+)
 
 // ErrNoToolchain is returned when no Go toolchain can be found.
 var ErrNoToolchain = errors.New("no Go toolchain")
@@ -58,7 +61,7 @@ type Options struct {
 	// built with.
 	Go string
 	// CacheDir holds the extracted source, the work directory and built binaries. Default:
-	// os.UserCacheDir()/quire/gocell.
+	// $QUIRE_GOCELL_CACHE, else os.UserCacheDir()/quire/gocell.
 	CacheDir string
 	// KeepBinaries is how many built binaries the cache keeps (the newest). Default 64.
 	KeepBinaries int
@@ -196,6 +199,9 @@ func versionLess(a, b string) bool {
 func (b *Builder) cacheDir() (string, error) {
 	if b.opts.CacheDir != "" {
 		return b.opts.CacheDir, nil
+	}
+	if d := os.Getenv(EnvCache); d != "" {
+		return d, nil
 	}
 	d, err := os.UserCacheDir()
 	if err != nil {
