@@ -255,7 +255,7 @@ func hintLines(plan *cell.Plan, e *wire.Error) []string {
 			out = append(out, fmt.Sprintf("Hint (%s:%d:%d): %s", strings.TrimSuffix(plan.File, "/_.go")+".go", h.Line, h.Col, h.Msg))
 		}
 	}
-	return out
+	return append(out, compiledHints(e.Value)...)
 }
 
 func sameSteps(a, b []wire.Step) bool {

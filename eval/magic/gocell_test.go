@@ -68,3 +68,52 @@ func TestGoCellErrors(t *testing.T) {
 		t.Errorf("bad flag: %+v", r.Error)
 	}
 }
+
+// TestInterpreterSuggestsGoCell: where the interpreter fails and the compiler would not, the
+// error suggests %%go, and the cell then runs compiled.
+func TestInterpreterSuggestsGoCell(t *testing.T) {
+	s, _ := newSup(t, Options{GoCache: t.TempDir()})
+	cases := []struct{ code, hint, out string }{
+		{"import (\n\"maps\"\n\"slices\"\n)\nm := map[string]int{\"b\": 2, \"a\": 1}\nslices.Sorted(maps.Keys(m))", "slices.Sorted is Go 1.23; the interpreter's standard library is Go 1.22", "[a b]"},
+		{"import \"strings\"\nfor p := range strings.SplitSeq(\"a,b\", \",\") {\n\tprintln(p)\n}", "strings.SplitSeq is Go 1.24", ""},
+		{"import \"iter\"\nvar evens iter.Seq[int] = func(yield func(int) bool) { yield(2) }", "package iter is Go 1.23", ""},
+		{"func seq(yield func(int) bool) { _ = yield(1) && yield(2) }\nfunc total() (n int) {\n\tfor x := range seq {\n\t\tn += x\n\t}\n\treturn\n}\ntotal()", "limit of the Go interpreter", "3"},
+		{"import \"strconv\"\nfunc Map[T, U any](xs []T, f func(T) U) []U {\n\tvar out []U\n\tfor _, x := range xs {\n\t\tout = append(out, f(x))\n\t}\n\treturn out\n}\nfunc strs() []string { return Map([]int{1, 2}, func(x int) string { return strconv.Itoa(x) }) }\nstrs()", "limit of the Go interpreter", "[1 2]"},
+		{"import \"slices\"\nfunc sorted() []int { xs := []int{3, 1}; slices.Sort(xs); return xs }\nsorted()", "slices.Sort is generic", "[1 3]"},
+		{"type Num interface{ int | float64 }\nfunc Sum[T Num](xs ...T) T {\n\tvar s T\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\nSum(1, 2)", "limit of the Go interpreter", "3"},
+	}
+	for _, tc := range cases {
+		r, _ := execute(t, s, tc.code)
+		if r.Status != backend.StatusError || !strings.Contains(strings.Join(r.Error.Traceback, "\n"), tc.hint) || !strings.Contains(strings.Join(r.Error.Traceback, "\n"), "%%go") {
+			t.Errorf("%q: want a hint %q suggesting %%%%go, got %+v", tc.code, tc.hint, r.Error)
+			continue
+		}
+		if _, err := exec.LookPath("go"); err != nil {
+			continue
+		}
+		r, out := execute(t, s, "%%go\n"+tc.code)
+		if r.Status != backend.StatusOK {
+			t.Errorf("%q compiled: %+v\n%s", tc.code, r.Error, out.text("stderr"))
+			continue
+		}
+		got := ""
+		if r.Result != nil {
+			got, _ = r.Result.Data["text/plain"].(string)
+		}
+		if tc.out != "" && got != tc.out {
+			t.Errorf("%q compiled: Out %q, want %q", tc.code, got, tc.out)
+		}
+	}
+}
+
+// TestGoCellWithoutToolchain: %%go says clearly that Go is missing; everything else works.
+func TestGoCellWithoutToolchain(t *testing.T) {
+	s, _ := newSup(t, Options{Go: "no-such-go-for-quire", GoCache: t.TempDir()})
+	r, _ := execute(t, s, "%%go\n1 + 1")
+	if r.Status != backend.StatusError || r.Error.Name != "GoNotInstalled" || !strings.Contains(r.Error.Value, "needs the Go toolchain") || !strings.Contains(r.Error.Value, "QUIRE_GO") {
+		t.Fatalf("want GoNotInstalled, got %+v", r.Error)
+	}
+	if r, _ := mustRun(t, s, "1 + 1"); r.Result == nil || r.Result.Data["text/plain"] != "2" {
+		t.Errorf("interpreted cell after: %+v", r.Result)
+	}
+}
