@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 // newSup starts a Supervisor whose Magics are New(opts).
-func newSup(t *testing.T, opts Options) (*eval.Supervisor, *Magics) {
+func newSup(t testing.TB, opts Options) (*eval.Supervisor, *Magics) {
 	t.Helper()
 	mg := New(opts)
 	s, err := eval.NewSupervisor(eval.Options{
@@ -53,7 +53,7 @@ func newSup(t *testing.T, opts Options) (*eval.Supervisor, *Magics) {
 	return s, mg
 }
 
-func execute(t *testing.T, s *eval.Supervisor, code string) (backend.ExecuteResult, *fakeOut) {
+func execute(t testing.TB, s *eval.Supervisor, code string) (backend.ExecuteResult, *fakeOut) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -170,7 +170,7 @@ func (m *Magics) goCell(c *call) backend.ExecuteResult {
 			return errResult("CompileError", be.Lines[0], append(be.Lines[1:], localHints(be, prog.Locals)...)...)
 		}
 		if errors.Is(err, compiled.ErrNoToolchain) {
-			return errResult("GoNotInstalled", "%%go needs the Go toolchain, and "+err.Error()+". Interpreted cells work without it.")
+			return errResult("GoNotInstalled", "%%go needs the Go toolchain: "+strings.TrimPrefix(err.Error(), compiled.ErrNoToolchain.Error()+": ")+". Interpreted cells work without it.")
 		}
 		return errResult("BuildError", err.Error())
 	}
