@@ -117,3 +117,29 @@ func TestGoCellWithoutToolchain(t *testing.T) {
 		t.Errorf("interpreted cell after: %+v", r.Result)
 	}
 }
+
+// TestGoCellPrograms: a whole pasted program runs main like go run; displays keep their order
+// with prints; executors' child processes run the cell's own funcs.
+func TestGoCellPrograms(t *testing.T) {
+	needGo(t)
+	s, _ := newSup(t, Options{GoCache: t.TempDir()})
+	_, out := mustRun(t, s, "%%go\npackage main\n\nimport \"fmt\"\n\nfunc main() {\n\tdefer fmt.Println(\"deferred\")\n\tfmt.Println(\"main ran\")\n}\n")
+	if got := out.text("stdout"); got != "main ran\ndeferred\n" {
+		t.Errorf("whole program: %q", got)
+	}
+	r, _ := execute(t, s, "%%go\nimport \"os\"\ndefer println(\"deferred\")\nos.Exit(3)")
+	if r.Status != backend.StatusError || r.Error.Value != "exit status 3" {
+		t.Errorf("os.Exit: %+v", r.Error)
+	}
+	_, out = mustRun(t, s, "%%go\nimport (\n\t\"fmt\"\n\t\"github.com/quire-go/quire/display\"\n)\nfmt.Println(\"one\")\ndisplay.Show(display.HTML(\"<b>two</b>\"))\nfmt.Println(\"three\")")
+	if ev := strings.Join(out.events(), "|"); ev != "stdout:one\n|display:<b>two</b>|stdout:three\n" {
+		t.Errorf("order of prints and displays: %q", ev)
+	}
+	if len(out.displays) != 1 || out.displays[0].Data["text/html"] != "<b>two</b>" {
+		t.Errorf("display: %+v", out.displays)
+	}
+	r, out = mustRun(t, s, "%%go\nimport (\n\t\"os\"\n\t\"github.com/quire-go/quire/executors\"\n)\nfunc square(x int) int { return x * x * os.Getpid() / os.Getpid() }\nrep := executors.Processes(executors.Each(square, 2, 3))\nrep.Results")
+	if r.Result == nil || !strings.Contains(r.Result.Data["text/plain"].(string), "4") || !strings.Contains(r.Result.Data["text/plain"].(string), "9") {
+		t.Errorf("processes: %+v\n%s", r.Result, out.text("stderr"))
+	}
+}
