@@ -440,6 +440,9 @@ func (m *Magics) reset(c *call) backend.ExecuteResult {
 		return errResult("WorkerError", "resetting the session: "+err.Error())
 	}
 	m.helpers, m.histLen = nil, 0
+	m.gocell.mu.Lock()
+	m.gocell.cells, m.gocell.histLen = nil, 0
+	m.gocell.mu.Unlock()
 	if len(decls) == 0 {
 		c.print("The session was empty; the Go worker was restarted.\n")
 		return ok()
