@@ -1,11 +1,12 @@
 package display
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"image"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -121,10 +122,13 @@ type Handle struct {
 func New() *Handle { return &Handle{id: newID()} }
 
 // newID returns a random (version 4) UUID in its usual text form. display depends on the
-// standard library only, so compiled cells can build it from quire's embedded source offline.
+// standard library only, so compiled cells can build it from quire's embedded source offline;
+// math/rand/v2 (randomly seeded per process) rather than crypto/rand keeps their link small.
+// Display ids need to be unique, not secret.
 func newID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux (Go 1.24+ panics instead)
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])

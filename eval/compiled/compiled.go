@@ -107,6 +107,7 @@ type Toolchain struct {
 	Version   string // "go1.26.8"
 	LangMajor string // "1.26", for go.mod
 	CC        string // C compiler (go env CC)
+	ToolDir   string // compile and link (go env GOTOOLDIR)
 }
 
 // Builder builds compiled cells. It is safe for concurrent use; builds run one at a time.
@@ -120,6 +121,7 @@ type Builder struct {
 	srcDir  string
 	srcHash string
 	work    string
+	cfgs    map[string]string // import set -> importcfg file, for the direct path
 }
 
 // New returns a Builder.
@@ -170,16 +172,16 @@ func findToolchain(ctx context.Context, goCmd string) (*Toolchain, error) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		out, err := exec.CommandContext(ctx, p, "env", "-json", "GOVERSION", "CC").Output()
+		out, err := exec.CommandContext(ctx, p, "env", "-json", "GOVERSION", "CC", "GOTOOLDIR").Output()
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("%s env: %w", p, err)
 		}
-		var env struct{ GOVERSION, CC string }
+		var env struct{ GOVERSION, CC, GOTOOLDIR string }
 		if err := json.Unmarshal(out, &env); err != nil {
 			return nil, fmt.Errorf("%s env: %w", p, err)
 		}
-		tc := &Toolchain{Go: p, Version: env.GOVERSION, CC: env.CC}
+		tc := &Toolchain{Go: p, Version: env.GOVERSION, CC: env.CC, ToolDir: env.GOTOOLDIR}
 		v := strings.TrimPrefix(env.GOVERSION, "go")
 		if parts := strings.SplitN(v, ".", 3); len(parts) >= 2 {
 			tc.LangMajor = parts[0] + "." + strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
@@ -382,56 +384,26 @@ func (b *Builder) Build(ctx context.Context, files map[string]string, flags Flag
 		}
 	}
 	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
-	args := append([]string{"build", "-o", tmp}, flags.args()...)
-	args = append(args, ".")
-	cmd := exec.CommandContext(ctx, tc.Go, args...)
-	cmd.Dir = b.work
-	cmd.Env = buildEnv(flags)
-	cmd.WaitDelay = 5 * time.Second
-	var stderr bytes.Buffer
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	cmd.Stdout = pw
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 0, 4096)
-		chunk := make([]byte, 4096)
-		for {
-			n, err := pr.Read(chunk)
-			buf = append(buf, chunk[:n]...)
-			for {
-				i := bytes.IndexByte(buf, '\n')
-				if i < 0 {
-					break
-				}
-				line := string(buf[:i])
-				buf = buf[i+1:]
-				if progress != nil && strings.HasPrefix(line, "go: downloading ") {
-					progress(line + "\n")
-					continue
-				}
-				stderr.WriteString(line + "\n")
-			}
-			if err != nil {
-				stderr.Write(buf)
-				return
-			}
+	var err2 error
+	if imports, ok := directImports(files, flags); ok {
+		err2 = b.buildDirect(ctx, tc, names, imports, tmp)
+		var be *BuildError
+		if err2 != nil && !errors.As(err2, &be) && ctx.Err() == nil {
+			// The direct path failed for a reason of its own (say, the build cache was
+			// cleaned under it): forget its import configuration and let go build decide.
+			b.log.Debug("compiled cell: direct build failed, using go build", "err", err2)
+			b.cfgs = nil
+			err2 = b.goBuild(ctx, tc, flags, tmp, progress)
 		}
-	}()
-	err = cmd.Run()
-	pw.Close()
-	<-done
-	if err != nil {
+	} else {
+		err2 = b.goBuild(ctx, tc, flags, tmp, progress)
+	}
+	if err2 != nil {
 		os.Remove(tmp)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		lines := buildLines(stderr.String())
-		if len(lines) == 0 {
-			lines = []string{fmt.Sprintf("go build: %v", err)}
-		}
-		return nil, &BuildError{Lines: lines}
+		return nil, err2
 	}
 	if err := os.Rename(tmp, bin); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -475,6 +447,58 @@ func raceSupported(tc *Toolchain) error {
 		return nil
 	}
 	return fmt.Errorf("-race is not supported on %s/%s", runtime.GOOS, runtime.GOARCH)
+}
+
+// goBuild runs go build in the work directory.
+func (b *Builder) goBuild(ctx context.Context, tc *Toolchain, flags Flags, out string, progress func(string)) error {
+	args := append([]string{"build", "-o", out}, flags.args()...)
+	args = append(args, ".")
+	cmd := exec.CommandContext(ctx, tc.Go, args...)
+	cmd.Dir = b.work
+	cmd.Env = buildEnv(flags)
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	cmd.Stdout = pw
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 0, 4096)
+		chunk := make([]byte, 4096)
+		for {
+			n, err := pr.Read(chunk)
+			buf = append(buf, chunk[:n]...)
+			for {
+				i := bytes.IndexByte(buf, '\n')
+				if i < 0 {
+					break
+				}
+				line := string(buf[:i])
+				buf = buf[i+1:]
+				if progress != nil && strings.HasPrefix(line, "go: downloading ") {
+					progress(line + "\n")
+					continue
+				}
+				stderr.WriteString(line + "\n")
+			}
+			if err != nil {
+				stderr.Write(buf)
+				return
+			}
+		}
+	}()
+	err := cmd.Run()
+	pw.Close()
+	<-done
+	if err != nil {
+		lines := buildLines(stderr.String())
+		if len(lines) == 0 {
+			lines = []string{fmt.Sprintf("go build: %v", err)}
+		}
+		return &BuildError{Lines: lines}
+	}
+	return nil
 }
 
 // buildLines keeps the compiler's messages: no "# quirecell" headers, no blank lines.
