@@ -3,6 +3,7 @@ package compiled
 import (
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,6 +84,33 @@ func TestFrameReader(t *testing.T) {
 		want := "t:a\nb|f:display:one|t:c\x00d\n|f:result:two|t:tail"
 		if strings.Join(merged, "|") != want {
 			t.Fatalf("cut %d: got %q (%q)", cut, strings.Join(merged, "|"), joined)
+		}
+	}
+}
+
+func TestDirectImports(t *testing.T) {
+	src := func(imports ...string) map[string]string {
+		s := "package main\n"
+		for _, im := range imports {
+			s += "import " + strconv.Quote(im) + "\n"
+		}
+		return map[string]string{"main.go": s}
+	}
+	cases := []struct {
+		files map[string]string
+		flags Flags
+		ok    bool
+	}{
+		{src("fmt", "maps", RuntimePath, ExecutorsPath), Flags{}, true},
+		{src("fmt", "golang.org/x/sync/errgroup"), Flags{}, false},
+		{src("C"), Flags{}, false},
+		{src("fmt"), Flags{Race: true}, false},
+		{src("fmt"), Flags{Tags: "x"}, false},
+		{map[string]string{"main.go": "package main\nimport (\n"}, Flags{}, false},
+	}
+	for i, tc := range cases {
+		if _, ok := directImports(tc.files, tc.flags); ok != tc.ok {
+			t.Errorf("case %d: direct %v, want %v", i, ok, tc.ok)
 		}
 	}
 }
