@@ -86,6 +86,10 @@ type builder struct {
 	tmp       int               // counter for generated names
 	importSeg *Segment
 	stmtNames map[string]bool // names declared by the cell's top-level statements
+
+	whole    bool // the cell has a package clause: a whole program
+	mainLine int  // position of a whole program's func main (0: none)
+	mainCol  int
 }
 
 func (b *builder) errorf(line, col int, format string, args ...any) *Error {
@@ -108,6 +112,14 @@ func (b *builder) run() error {
 	// text the other items are parsed from, so items around them can merge.
 	b.psrc = append([]byte(nil), b.src...)
 	var rest []item
+	for _, it := range items {
+		if it.kind == itemPackage {
+			if err := b.checkPackage(it); err != nil {
+				return err
+			}
+			b.whole = true
+		}
+	}
 	for _, it := range items {
 		switch it.kind {
 		case itemPackage, itemImport:
@@ -186,8 +198,33 @@ func (b *builder) run() error {
 		}
 	}
 	b.mergeSegments()
+	if b.mainLine > 0 {
+		// A whole program: its main runs once, as go run runs it, after every declaration.
+		b.plan.Segments = append(b.plan.Segments, Segment{
+			Kind: Stmts, Src: fmt.Sprintf(";\n//line %s:%d:%d\n%s()", b.file, b.mainLine, b.mainCol, WholeMain),
+			Line: b.mainLine, Col: b.mainCol,
+		})
+	}
 	if b.importSeg != nil {
 		b.plan.Segments = append([]Segment{*b.importSeg}, b.plan.Segments...)
+	}
+	return nil
+}
+
+// WholeMain is the name func main of a whole program gets in the session: the cell calls it
+// once; yaegi would run a func main after every later cell.
+const WholeMain = "__quire_main"
+
+// checkPackage accepts the package clause of a whole program: package main only.
+func (b *builder) checkPackage(it item) error {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", string(b.src[it.start:it.end]), parser.PackageClauseOnly)
+	if err != nil {
+		return nil // the parse of the rest reports it
+	}
+	if f.Name.Name != "main" {
+		l, c := lineCol(b.src, firstText(b.src, it.start, it.end))
+		return b.errorf(l, c, "a cell that is a whole program must be package main (it is package %s)", f.Name.Name)
 	}
 	return nil
 }

@@ -105,8 +105,15 @@ func (b *builder) doFuncs(p *parsed) error {
 		}
 		key := funcKey(fd)
 		l, c := p.pos(fd.Pos())
+		if key == "main" && b.whole && fd.Recv == nil && fd.Type.TypeParams == nil {
+			// The main of a whole program (package clause): renamed, and called at the end of
+			// the cell (see builder.run).
+			fd.Name.Name = WholeMain
+			key = WholeMain
+			b.mainLine, b.mainCol = l, c
+		}
 		if key == "main" {
-			return b.errorf(l, c, "func main is not allowed in a cell (yaegi would run it again after every later cell): write its body as top-level statements, or rename it and call it")
+			return b.errorf(l, c, "func main is not allowed in a cell (yaegi would run it again after every later cell): write its body as top-level statements, or start the cell with package main to run it as a whole program")
 		}
 		if fd.Body == nil {
 			return b.errorf(l, c, "func %s has no body; declarations without a body are not supported", key)

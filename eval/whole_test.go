@@ -1,0 +1,38 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+)
+
+// A cell holding a whole program runs main once, as go run does: its defers run at its end,
+// its declarations stay for later cells, and a later whole program replaces it.
+func TestWholeProgramCell(t *testing.T) {
+	s := newSup(t)
+	prog := "package main\n\nimport \"fmt\"\n\ntype greeter struct{ name string }\n\nfunc (g greeter) greet() string { return \"hello, \" + g.name }\n\nfunc main() {\n\tdefer fmt.Println(\"main's defer\")\n\tfmt.Println(greeter{\"gopher\"}.greet())\n}\n"
+	_, out := mustOK(t, s, prog)
+	if got := out.Stdout(); got != "hello, gopher\nmain's defer\n" {
+		t.Errorf("whole program printed %q", got)
+	}
+	// main does not run again after later cells; the program's declarations are there.
+	got, out := mustOK(t, s, "greeter{\"again\"}.greet()")
+	if got != `"hello, again"` || out.Stdout() != "" {
+		t.Errorf("later cell: Out %q, stdout %q", got, out.Stdout())
+	}
+	_, out = mustOK(t, s, "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"second program\") }\n")
+	if out.Stdout() != "second program\n" {
+		t.Errorf("second program printed %q", out.Stdout())
+	}
+	e, _ := mustErr(t, s, "package tools\n\nfunc F() {}\n")
+	if !strings.Contains(e.Value, "must be package main") {
+		t.Errorf("package tools: %+v", e)
+	}
+	e, _ = mustErr(t, s, "package main\n\nfunc main() {\n\tvar m map[string]int\n\tm[\"x\"] = 1\n}\n")
+	if e.Name != "panic" || !strings.Contains(e.Value, "assignment to entry in nil map") {
+		t.Errorf("panic in main: %+v", e)
+	}
+	// Without a package clause, func main is still refused (yaegi would run it after every cell).
+	if e, _ := mustErr(t, s, "func main() {}"); !strings.Contains(e.Value, "func main is not allowed") {
+		t.Errorf("func main without package clause: %+v", e)
+	}
+}
