@@ -36,3 +36,20 @@ func TestWholeProgramCell(t *testing.T) {
 		t.Errorf("func main without package clause: %+v", e)
 	}
 }
+
+// A defer at the top level of a cell runs when that cell ends, last first, with the arguments
+// it had at the defer statement; not again after later cells; also when the cell panics.
+func TestTopLevelDefer(t *testing.T) {
+	s := newSup(t)
+	_, out := mustOK(t, s, "import \"fmt\"\ndefer fmt.Println(\"deferred first\")\nx := 5\ndefer fmt.Println(\"x was\", x)\nx = 6\ndefer func() { fmt.Println(\"closure sees\", x) }()\nfmt.Println(\"body\", x)")
+	if got := out.Stdout(); got != "body 6\nclosure sees 6\nx was 5\ndeferred first\n" {
+		t.Errorf("defers printed %q", got)
+	}
+	if _, out := mustOK(t, s, "fmt.Println(\"next\")"); out.Stdout() != "next\n" {
+		t.Errorf("a later cell printed %q", out.Stdout())
+	}
+	e, out := mustErr(t, s, "defer fmt.Println(\"cleanup\")\npanic(\"boom\")")
+	if !strings.Contains(e.Value, "boom") || out.Stdout() != "cleanup\n" {
+		t.Errorf("panic with a defer: %+v, stdout %q", e, out.Stdout())
+	}
+}

@@ -76,10 +76,12 @@ import (
 //
 //	func GoPanic(v any)           // called (deferred) in every goroutine; v is recover()'s value
 //	func Show(vs ...any)          // displays the value(s) of a trailing expression
+//	func Defer(f func())          // runs f when the cell ends (a top-level defer), last first
 const (
 	HostPkg     = "__quire"
 	GoPanicFunc = "GoPanic"
 	ShowFunc    = "Show"
+	DeferFunc   = "Defer"
 )
 
 // Kind is the kind of a Segment.

@@ -86,7 +86,6 @@ func TestRejections(t *testing.T) {
 		msg       string
 	}{
 		{"x := 1\nfunc main() {\n\tfmt.Println(x)\n}", 2, 1, "func main is not allowed"},
-		{"import \"fmt\"\ndefer fmt.Println(1)", 2, 1, "defer at the top level"},
 		{"x := 1\nreturn", 2, 1, "return at the top level"},
 		{"import \"math/rand/v2\"", 1, 8, `the name rand already refers to "math/rand"`},
 		{"import \"os\"\nimport os \"io\"", 2, 8, `the name os already refers to "os"`},

@@ -503,16 +503,44 @@ func (r *rewriter) guardGo(s *ast.GoStmt) ast.Stmt {
 		fl.Body.List = append([]ast.Stmt{goGuard(fl.Body.Lbrace)}, fl.Body.List...)
 		return s
 	}
-	pos := s.Go
+	pre, lit := r.callLater(s.Call, s.Go, true)
+	inner := &ast.GoStmt{Go: s.Go, Call: &ast.CallExpr{Fun: lit}}
+	return iife(s.Go, s.End(), append(pre, inner))
+}
+
+// topDefer turns a defer at the top level of a cell into a call registered with the host,
+// which runs it when the cell ends (yaegi would run a global-scope defer after every later
+// cell). As in Go, the function value and the arguments are evaluated at the defer statement:
+//
+//	defer f(a, b)        ->  func(){ a1, a2 := a, b; __quire.Defer(func(){ f(a1, a2) }) }()
+//	defer func(){...}()  ->  __quire.Defer(func(){...})
+func (r *rewriter) topDefer(s *ast.DeferStmt) ast.Stmt {
+	register := func(lit *ast.FuncLit) ast.Stmt {
+		return &ast.ExprStmt{X: &ast.CallExpr{
+			Fun:    &ast.SelectorExpr{X: &ast.Ident{Name: HostPkg, NamePos: s.Defer}, Sel: ast.NewIdent(DeferFunc)},
+			Lparen: s.Defer, Args: []ast.Expr{lit}, Rparen: s.End(),
+		}}
+	}
+	if fl, ok := s.Call.Fun.(*ast.FuncLit); ok && len(s.Call.Args) == 0 {
+		return register(fl)
+	}
+	pre, lit := r.callLater(s.Call, s.Defer, false)
+	return iife(s.Defer, s.End(), append(pre, register(lit)))
+}
+
+// callLater splits call into statements that evaluate its function value and arguments now,
+// and a func literal that makes the call later with those values (guarded against panics in a
+// goroutine when guard is set). The second form of guardGo, and topDefer, use it.
+func (r *rewriter) callLater(call *ast.CallExpr, pos token.Pos, guard bool) ([]ast.Stmt, *ast.FuncLit) {
 	var pre []ast.Stmt
-	fun := s.Call.Fun
+	fun := call.Fun
 	if !r.staticFunc(fun) {
 		name := ast.NewIdent(r.tmp("f"))
 		pre = append(pre, define(name, fun))
 		fun = name
 	}
-	args := make([]ast.Expr, len(s.Call.Args))
-	for i, a := range s.Call.Args {
+	args := make([]ast.Expr, len(call.Args))
+	for i, a := range call.Args {
 		if constValue(a) != nil || r.isConstIdent(a) || isNil(a) {
 			args[i] = a
 			continue
@@ -521,16 +549,15 @@ func (r *rewriter) guardGo(s *ast.GoStmt) ast.Stmt {
 		pre = append(pre, define(name, a))
 		args[i] = name
 	}
-	inner := &ast.GoStmt{Go: pos, Call: &ast.CallExpr{
-		Fun: &ast.FuncLit{
-			Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}},
-			Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{
-				goGuard(pos),
-				&ast.ExprStmt{X: &ast.CallExpr{Fun: fun, Args: args, Ellipsis: s.Call.Ellipsis, Lparen: s.Call.Lparen, Rparen: s.Call.Rparen}},
-			}, Rbrace: s.Call.Rparen},
-		},
-	}}
-	return iife(pos, s.End(), append(pre, inner))
+	var body []ast.Stmt
+	if guard {
+		body = append(body, goGuard(pos))
+	}
+	body = append(body, &ast.ExprStmt{X: &ast.CallExpr{Fun: fun, Args: args, Ellipsis: call.Ellipsis, Lparen: call.Lparen, Rparen: call.Rparen}})
+	return pre, &ast.FuncLit{
+		Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}},
+		Body: &ast.BlockStmt{Lbrace: pos, List: body, Rbrace: call.Rparen},
+	}
 }
 
 func isNil(e ast.Expr) bool {
@@ -1002,8 +1029,12 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 	var defs []Decl
 	switch s := s.(type) {
 	case *ast.DeferStmt:
-		l, c := p.pos(s.Pos())
-		return nil, nil, r.b.errorf(l, c, "defer at the top level of a cell is not supported (yaegi would run it after every later cell): put the code in a func, e.g. func() { defer ...; ... }()")
+		s.Call.Args = r.exprsCopy(s.Call.Args)
+		s.Call.Fun = r.expr(s.Call.Fun)
+		if r.err != nil {
+			return nil, nil, r.err
+		}
+		return []ast.Stmt{r.topDefer(s)}, nil, nil
 	case *ast.ReturnStmt:
 		l, c := p.pos(s.Pos())
 		return nil, nil, r.b.errorf(l, c, "return at the top level of a cell is not supported: wrap the code in a func and return from it")

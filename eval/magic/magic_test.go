@@ -172,7 +172,7 @@ func TestUnknown(t *testing.T) {
 	res, _ := runMagic(t, m, &fakeEnv{}, "%tiem 1+1")
 	wantErr(t, res, "UsageError", "Line magic function `%tiem` not found. Did you mean `%time`? Known: %cd, %env, %go, %help, %lesson, %pwd, %reset, %restart, %time, %timeit, %who, %whos. See %help.")
 	res, _ = runMagic(t, m, &fakeEnv{}, "%%bsh\nbody")
-	wantErr(t, res, "UsageError", "Cell magic function `%%bsh` not found. Did you mean `%%bash`? Known: %%bash, %%python, %%time, %%timeit, %%writefile. See %help.")
+	wantErr(t, res, "UsageError", "Cell magic function `%%bsh` not found. Did you mean `%%bash`? Known: %%bash, %%go, %%python, %%time, %%timeit, %%writefile. See %help.")
 	res, _ = runMagic(t, m, &fakeEnv{}, "%bash echo hi")
 	wantErr(t, res, "UsageError", "Line magic function `%bash` not found. (it exists as `%%bash`) Known: %cd, %env, %go, %help, %lesson, %pwd, %reset, %restart, %time, %timeit, %who, %whos. See %help.")
 	res, _ = runMagic(t, m, &fakeEnv{}, "%ls")

@@ -77,6 +77,8 @@ type Worker struct {
 	stdin  bool // the running (or last) request allows stdin
 	result map[string]any
 	shown  bool
+	// deferred holds the running cell's top-level defers (Defer), run when it ends.
+	deferred []func()
 
 	inputMu sync.Mutex
 	inputCh chan wire.Request
@@ -284,6 +286,7 @@ func (w *Worker) hostSymbols() interp.Exports {
 			// methods that take any (display.Handle.Update), where yaegi does not wrap.
 			"Wrap":    reflect.ValueOf(func(v any) any { return v }),
 			"GoPanic": reflect.ValueOf(w.goPanic),
+			"Defer":   reflect.ValueOf(w.deferCall),
 		},
 		"quire/quire": {
 			"Input":    reflect.ValueOf(func(prompt string) (string, error) { return w.input(prompt, false) }),
@@ -298,6 +301,38 @@ func (w *Worker) show(vs ...any) {
 	w.mu.Lock()
 	w.result, w.shown = b, true
 	w.mu.Unlock()
+}
+
+// deferCall registers a top-level defer of the running cell (see eval/cell's topDefer).
+func (w *Worker) deferCall(f func()) {
+	w.mu.Lock()
+	w.deferred = append(w.deferred, f)
+	w.mu.Unlock()
+}
+
+// runDeferred runs the cell's top-level defers, last first, when its steps are done (also
+// after an error, as Go runs defers while a panic unwinds). A panic in one is the cell's error
+// unless the cell already failed; the remaining defers still run.
+func (w *Worker) runDeferred(ev *wire.Event) {
+	for {
+		w.mu.Lock()
+		n := len(w.deferred)
+		if n == 0 {
+			w.mu.Unlock()
+			return
+		}
+		f := w.deferred[n-1]
+		w.deferred = w.deferred[:n-1]
+		w.mu.Unlock()
+		func() {
+			defer func() {
+				if r := recover(); r != nil && ev.Error == nil {
+					ev.Error = toError(interp.Panic{Value: r})
+				}
+			}()
+			f()
+		}()
+	}
 }
 
 // goPanic is deferred in every goroutine a cell starts. A panic there ends the program in Go;
@@ -484,6 +519,7 @@ func (w *Worker) run(r wire.Request) {
 		}()
 		start := time.Now()
 		ev := w.steps(r.Steps)
+		w.runDeferred(&ev)
 		ev.Duration = int64(time.Since(start))
 		finished = true
 		done <- ev
