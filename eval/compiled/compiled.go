@@ -63,8 +63,10 @@ type Options struct {
 	// CacheDir holds the extracted source, the work directory and built binaries. Default:
 	// $QUIRE_GOCELL_CACHE, else os.UserCacheDir()/quire/gocell.
 	CacheDir string
-	// KeepBinaries is how many built binaries the cache keeps (the newest). Default 64.
+	// KeepBinaries is how many built binaries the cache keeps (the newest), and KeepBytes how
+	// many bytes of them at most. Defaults: 32 binaries, 256 MiB.
 	KeepBinaries int
+	KeepBytes    int64
 	Logger       *slog.Logger
 }
 
@@ -130,7 +132,10 @@ func New(opts Options) *Builder {
 		opts.Logger = slog.Default()
 	}
 	if opts.KeepBinaries <= 0 {
-		opts.KeepBinaries = 64
+		opts.KeepBinaries = 32
+	}
+	if opts.KeepBytes <= 0 {
+		opts.KeepBytes = 256 << 20
 	}
 	return &Builder{opts: opts, log: opts.Logger}
 }
@@ -513,24 +518,30 @@ func buildLines(s string) []string {
 	return out
 }
 
-// prune keeps the newest KeepBinaries binaries.
+// prune keeps the newest binaries, at most KeepBinaries of them and KeepBytes in all (the
+// newest is always kept).
 func (b *Builder) prune(dir string) {
 	ents, err := os.ReadDir(dir)
-	if err != nil || len(ents) <= b.opts.KeepBinaries {
+	if err != nil {
 		return
 	}
 	type bin struct {
 		name string
 		t    time.Time
+		size int64
 	}
 	var bins []bin
 	for _, e := range ents {
-		if info, err := e.Info(); err == nil {
-			bins = append(bins, bin{e.Name(), info.ModTime()})
+		if info, err := e.Info(); err == nil && !strings.Contains(e.Name(), ".tmp") {
+			bins = append(bins, bin{e.Name(), info.ModTime(), info.Size()})
 		}
 	}
 	sort.Slice(bins, func(i, j int) bool { return bins[i].t.After(bins[j].t) })
-	for _, x := range bins[min(len(bins), b.opts.KeepBinaries):] {
-		os.Remove(filepath.Join(dir, x.name))
+	var total int64
+	for i, x := range bins {
+		total += x.size
+		if i > 0 && (i >= b.opts.KeepBinaries || total > b.opts.KeepBytes) {
+			os.Remove(filepath.Join(dir, x.name))
+		}
 	}
 }

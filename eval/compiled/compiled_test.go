@@ -1,11 +1,15 @@
 package compiled
 
 import (
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quire-go/quire"
 	"github.com/quire-go/quire/eval/compiled/frame"
@@ -112,5 +116,27 @@ func TestDirectImports(t *testing.T) {
 		if _, ok := directImports(tc.files, tc.flags); ok != tc.ok {
 			t.Errorf("case %d: direct %v, want %v", i, ok, tc.ok)
 		}
+	}
+}
+
+func TestPrune(t *testing.T) {
+	dir := t.TempDir()
+	b := New(Options{KeepBinaries: 3, KeepBytes: 250})
+	for i := 0; i < 6; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("bin%d", i))
+		if err := os.WriteFile(p, make([]byte, 100), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tm := time.Now().Add(time.Duration(i) * time.Second)
+		os.Chtimes(p, tm, tm)
+	}
+	b.prune(dir)
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "bin4,bin5" { // 3 would fit by count, 2 by bytes
+		t.Errorf("kept %v", names)
 	}
 }
