@@ -84,13 +84,13 @@ func (s *Supervisor) flushNotes() {
 	}
 }
 
+// isMagic reports a cell with a magic: a cell magic or a line magic on its first line, or a
+// line magic on any later line where a statement may start (cell.MagicLines).
 func isMagic(code string) bool {
-	for _, line := range strings.Split(code, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" {
-			continue
+	for _, m := range cell.MagicLines(strings.ReplaceAll(code, "\r\n", "\n")) {
+		if m {
+			return true
 		}
-		return strings.HasPrefix(t, "%") || strings.HasPrefix(t, "!")
 	}
 	return false
 }

@@ -7,10 +7,11 @@
 //
 //   - A cell magic (`%%name args` on the first line) takes the whole rest of the cell as its
 //     body: %%time, %%timeit, %%bash, %%writefile, %%python.
-//   - A line magic (`%name args`, `!command`) takes the rest of its line. The cell may go on
-//     with Go code and further line magics (each starting in column 0 with % or !): they run in
-//     order, Go chunks through MagicEnv.Exec, and the cell stops at the first error. The value
-//     of a trailing Go chunk is the cell's value.
+//   - A line magic (`%name args`, `!command`) takes the rest of its line. It may stand on any
+//     line where a Go statement could start (column 0, outside brackets, strings and comments:
+//     cell.MagicLines), mixed with Go code: magics and Go chunks run in order, Go through
+//     MagicEnv.Exec, and the cell stops at the first error. The value of a trailing Go chunk
+//     is the cell's value.
 //   - `%name?` and `%%name?` show the magic's help as a pager payload; `%help` lists them.
 //
 // Go code that magics generate (timing loops, os.Setenv, os.Chdir, %whos's type probe) runs
@@ -36,6 +37,7 @@ import (
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval"
+	"github.com/quire-go/quire/eval/cell"
 	"github.com/quire-go/quire/lessons"
 )
 
@@ -173,7 +175,12 @@ func (m *Magics) Run(ctx context.Context, cellSrc string, env eval.MagicEnv, out
 		return false, backend.ExecuteResult{}
 	}
 	first := strings.TrimSpace(lines[i])
-	if !strings.HasPrefix(first, "%") && !strings.HasPrefix(first, "!") {
+	magicAt := cell.MagicLines(strings.Join(lines, "\n"))
+	anyMagic := false
+	for _, m := range magicAt {
+		anyMagic = anyMagic || m
+	}
+	if !anyMagic && !strings.HasPrefix(first, "%") && !strings.HasPrefix(first, "!") {
 		return false, backend.ExecuteResult{}
 	}
 	if strings.HasPrefix(first, "%%") {
@@ -196,7 +203,7 @@ func (m *Magics) Run(ctx context.Context, cellSrc string, env eval.MagicEnv, out
 	}
 	for j := i; j < len(lines); j++ {
 		line := lines[j]
-		isMagic := j == i || strings.HasPrefix(line, "%") || strings.HasPrefix(line, "!")
+		isMagic := magicAt[j] || (j == i && (strings.HasPrefix(first, "%") || strings.HasPrefix(first, "!")))
 		if !isMagic {
 			chunk = append(chunk, line)
 			continue

@@ -122,7 +122,9 @@ func wantEvents(t *testing.T, out *fakeOut, want ...string) {
 
 func TestNotAMagic(t *testing.T) {
 	m := New(Options{})
-	for _, cell := range []string{"", "  \n", "x := 1\n%who"} {
+	// A % line inside a raw string is Go (a % line after Go code is a line magic, see
+	// TestLineMagicOnAnyLine).
+	for _, cell := range []string{"", "  \n", "s := `\n%who\n`", "ok := a &&\n!b"} {
 		if handled, _ := m.Run(context.Background(), cell, &fakeEnv{}, &fakeOut{}); handled {
 			t.Errorf("%q handled", cell)
 		}
