@@ -743,6 +743,12 @@ func TestIsComplete(t *testing.T) {
 		{"x++", StatusComplete, ""},
 		{"import \"fmt\"\nfmt.Println(1)", StatusComplete, ""},
 		{"func main() {}", StatusComplete, ""},
+		{"func f( {", StatusInvalid, ""},
+		{"x := []int{1, 2", StatusIncomplete, "\t"},
+		{"f(func() {", StatusIncomplete, "\t\t"},
+		{"m := map[string]int{\"a\":", StatusIncomplete, "\t"},
+		{"if x := := 1; x {", StatusInvalid, ""},
+		{"type T struct {\n\tA int", StatusIncomplete, "\t"},
 	} {
 		st, in := IsComplete(tc.src)
 		if st != tc.status || in != tc.indent {

@@ -25,6 +25,7 @@ func IsComplete(src string) (status string, indent string) {
 	var errs scanner.ErrorList
 	s.Init(f, []byte(src), func(pos token.Position, msg string) { errs.Add(pos, msg) }, scanner.ScanComments)
 	depth := 0
+	var open []token.Token // the brackets still open
 	last := token.ILLEGAL
 	for {
 		_, t, lit := s.Scan()
@@ -34,11 +35,13 @@ func IsComplete(src string) (status string, indent string) {
 		switch t {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
 			depth++
+			open = append(open, t)
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			depth--
 			if depth < 0 {
 				return StatusInvalid, ""
 			}
+			open = open[:len(open)-1]
 		case token.COMMENT:
 			continue
 		case token.SEMICOLON:
@@ -54,6 +57,9 @@ func IsComplete(src string) (status string, indent string) {
 		}
 	}
 	if depth > 0 {
+		if closedIsBroken(src, open) {
+			return StatusInvalid, ""
+		}
 		return StatusIncomplete, strings.Repeat("\t", depth)
 	}
 	if continues(last) {
@@ -81,4 +87,28 @@ func continues(t token.Token) bool {
 		return true
 	}
 	return false
+}
+
+// closedIsBroken reports whether src, with its open brackets closed, has a syntax error
+// inside the text typed so far (as in `func f( {`): more lines cannot fix that.
+func closedIsBroken(src string, open []token.Token) bool {
+	var closers strings.Builder
+	closers.WriteString("\n")
+	for i := len(open) - 1; i >= 0; i-- {
+		switch open[i] {
+		case token.LPAREN:
+			closers.WriteString(")")
+		case token.LBRACK:
+			closers.WriteString("]")
+		default:
+			closers.WriteString("}")
+		}
+	}
+	_, err := Build("cell", src+closers.String(), Known{})
+	var e *Error
+	if !errors.As(err, &e) || !strings.HasPrefix(e.Msg, "syntax error") || e.Line == 0 {
+		return false
+	}
+	endLine, endCol := lineCol([]byte(src), len(strings.TrimRight(src, " \t\r\n")))
+	return e.Line < endLine || e.Line == endLine && e.Col < endCol
 }
