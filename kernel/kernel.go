@@ -249,15 +249,20 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.MaxMessageBytes > 0 {
 		hard = uint64(max(2*cfg.MaxMessageBytes, cfg.MaxMessageBytes+1<<20))
 	}
-	schemes, err := registerTransports(guardConfig{maxMessage: hard, handshake: cfg.HandshakeTimeout, reject: func(err error) {
-		k.stats.tooLarge.Add(1)
+	guard := guardConfig{maxMessage: hard, handshake: cfg.HandshakeTimeout, reject: func(err error) {
+		if errors.Is(err, ErrTooLarge) {
+			k.stats.tooLarge.Add(1)
+		}
 		k.log.Warn("dropped connection", "err", err)
-	}})
-	if err != nil {
-		return nil, fmt.Errorf("kernel: %w", err)
-	}
+	}}
 	bind := func(name string, sock zmq4.Socket, port *int) error {
-		ep := conn.bindEndpoint(schemes, *port)
+		g := guard
+		g.sockType = sock.Type()
+		scheme, err := registerTransport(conn.Transport, name, g)
+		if err != nil {
+			return fmt.Errorf("kernel: %w", err)
+		}
+		ep := conn.bindEndpoint(scheme, *port)
 		if err := sock.Listen(ep); err != nil {
 			return fmt.Errorf("kernel: bind %s channel on %s: %w", name, ep, err)
 		}
