@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,11 @@ type guardConfig struct {
 	sockType zmq4.SocketType
 	// reject is called (from a connection's reader) when a connection is dropped.
 	reject func(err error)
+	// sendHWM and sendHWMBytes are each connection's send high-water marks (see sendQueue).
+	sendHWM, sendHWMBytes int
+	// channel names the socket in logs; log receives the send queues' reports.
+	channel string
+	log     *slog.Logger
 }
 
 // registerTransport registers a guarded transport for one channel's socket and returns its
@@ -181,9 +187,11 @@ func (g *guardedListener) Close() error {
 
 // prefixConn is an accepted connection as zmq4 sees it. It replays the signature bytes the
 // listener consumed, buffers reads (zmq4 reads each frame header and body with its own read
-// syscall), and coalesces writes: zmq4 writes every frame as two writes (header, then body) and
-// does not use writev through a wrapped net.Conn, so prefixConn holds frames back until the last
-// frame of a message (or a command) and sends them with one writev.
+// syscall), and queues writes: zmq4 writes every frame as two writes (header, then body),
+// prefixConn assembles them into whole messages and hands each to the connection's send queue
+// (see sendQueue), whose writer sends what is queued with one writev. zmq4's writes therefore
+// never block on the peer: a peer that stops reading has its messages dropped at the queue's
+// high-water mark instead of stalling zmq4's PUB (every subscriber) or ROUTER (every peer).
 type prefixConn struct {
 	net.Conn
 	r     *bufio.Reader
@@ -193,15 +201,21 @@ type prefixConn struct {
 	deadlineCleared bool
 
 	wmu        sync.Mutex
-	greeted    bool        // the 64-byte greeting (the first write) has passed
-	pending    net.Buffers // held-back frames of the message being written
-	expectBody bool        // the last write was a frame header
-	lastFrame  bool        // that header ends the message (no MORE flag) or is a command
+	greeted    bool   // the 64-byte greeting (the first write) has passed
+	msg        []byte // the frames of the message being written, headers included
+	expectBody bool   // the last write was a frame header
+	lastFrame  bool   // that header ends the message (no MORE flag) or is a command
+	command    bool   // that header is a command's
+	q          *sendQueue
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 func newPrefixConn(c net.Conn, prefix []byte, cfg guardConfig) *prefixConn {
 	p := &prefixConn{Conn: c, r: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(prefix), c), 64<<10), cfg: cfg}
 	p.guard = frameGuard{greeting: zmtpGreeting, max: cfg.maxMessage, sockType: cfg.sockType}
+	p.q = newSendQueue(c, cfg)
 	return p
 }
 
@@ -430,50 +444,59 @@ const (
 	flagCommand = 0x04
 )
 
-// maxHeldBody is the largest frame body copied into the pending buffer; larger bodies flush.
-const maxHeldBody = 16 << 10
-
+// Write assembles zmq4's frame writes into messages and queues each whole message (the first
+// write, the greeting, goes straight out: nothing can be queued before it).
 func (p *prefixConn) Write(b []byte) (int, error) {
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
 	if !p.greeted {
 		p.greeted = true
-		return p.Conn.Write(b)
+		n, err := p.Conn.Write(b)
+		if err != nil {
+			p.Conn.Close() // zmq4 does not close a connection whose handshake failed
+		}
+		return n, err
 	}
 	if !p.expectBody {
 		long := len(b) == 9 && b[0]&flagLong != 0
 		short := len(b) == 2 && b[0]&flagLong == 0
 		if !long && !short {
-			// Not the header/body pattern this wrapper knows: write through.
-			if err := p.flush(); err != nil {
+			// Not the header/body pattern this wrapper knows: queue what is held and these
+			// bytes as they are, never to be dropped (dropping part of a message would
+			// corrupt the stream).
+			held := append(p.msg, b...)
+			p.msg = nil
+			if err := p.q.push(held, false); err != nil {
 				return 0, err
 			}
-			return p.Conn.Write(b)
+			return len(b), nil
 		}
-		p.pending = append(p.pending, append([]byte(nil), b...))
+		p.msg = append(p.msg, b...)
 		p.expectBody = true
-		p.lastFrame = b[0]&flagMore == 0 || b[0]&flagCommand != 0
+		p.command = b[0]&flagCommand != 0
+		p.lastFrame = b[0]&flagMore == 0 || p.command
 		return len(b), nil
 	}
 	p.expectBody = false
-	if p.lastFrame || len(b) > maxHeldBody {
-		p.pending = append(p.pending, b)
-		if err := p.flush(); err != nil {
-			return 0, err
-		}
+	p.msg = append(p.msg, b...)
+	if !p.lastFrame {
 		return len(b), nil
 	}
-	p.pending = append(p.pending, append([]byte(nil), b...))
+	m := p.msg
+	p.msg = nil
+	// Commands (READY, PONG) are never dropped: the handshake and keep-alives need them.
+	if err := p.q.push(m, !p.command); err != nil {
+		return 0, err
+	}
 	return len(b), nil
 }
 
-func (p *prefixConn) flush() error {
-	if len(p.pending) == 0 {
-		return nil
-	}
-	bufs := p.pending
-	_, err := bufs.WriteTo(p.Conn)
-	clear(p.pending)
-	p.pending = p.pending[:0]
-	return err
+// Close closes the connection, giving the send queue a moment to deliver what it holds (the
+// last status and shutdown_reply when the kernel shuts down).
+func (p *prefixConn) Close() error {
+	p.closeOnce.Do(func() {
+		p.q.close(sendLinger)
+		p.closeErr = p.Conn.Close()
+	})
+	return p.closeErr
 }
