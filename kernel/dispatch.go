@@ -19,7 +19,8 @@ const (
 	laneOrdered lane = iota
 	// laneExec: on the execution queue, one at a time.
 	laneExec
-	// laneConcurrent: on a goroutine of its own (calls into the backend that may take time).
+	// laneConcurrent: on a goroutine of its own (calls into the backend, history searches:
+	// work that may take time).
 	laneConcurrent
 )
 
@@ -47,13 +48,15 @@ var handlers = map[string]handler{
 	"complete_request":    {fn: (*Kernel).complete, lane: laneConcurrent},
 	"inspect_request":     {fn: (*Kernel).inspect, lane: laneConcurrent},
 	"is_complete_request": {fn: (*Kernel).isComplete, lane: laneConcurrent},
-	"history_request":     {fn: (*Kernel).historyRequest, lane: laneOrdered},
-	"comm_info_request":   {fn: (*Kernel).commInfo, lane: laneOrdered},
-	"comm_open":           {fn: (*Kernel).commOpen, lane: laneOrdered},
-	"comm_msg":            {fn: (*Kernel).commMsg, lane: laneOrdered},
-	"comm_close":          {fn: (*Kernel).commClose, lane: laneOrdered},
-	"shutdown_request":    {fn: (*Kernel).shutdownRequest, lane: laneOrdered, control: true},
-	"interrupt_request":   {fn: (*Kernel).interruptRequest, lane: laneOrdered, control: true},
+	// history_request runs on its own goroutine: a search over a long history must not hold
+	// up kernel_info and the comm messages of the ordered lane.
+	"history_request":   {fn: (*Kernel).historyRequest, lane: laneConcurrent},
+	"comm_info_request": {fn: (*Kernel).commInfo, lane: laneOrdered},
+	"comm_open":         {fn: (*Kernel).commOpen, lane: laneOrdered},
+	"comm_msg":          {fn: (*Kernel).commMsg, lane: laneOrdered},
+	"comm_close":        {fn: (*Kernel).commClose, lane: laneOrdered},
+	"shutdown_request":  {fn: (*Kernel).shutdownRequest, lane: laneOrdered, control: true},
+	"interrupt_request": {fn: (*Kernel).interruptRequest, lane: laneOrdered, control: true},
 }
 
 func replyType(msgType string) string {
@@ -514,12 +517,12 @@ func (k *Kernel) interruptRequest(_ context.Context, _ *request) any {
 	return map[string]any{"status": backend.StatusOK}
 }
 
-func (k *Kernel) historyRequest(_ context.Context, r *request) any {
+func (k *Kernel) historyRequest(ctx context.Context, r *request) any {
 	var c HistoryQuery
 	if err := r.msg.DecodeContent(&c); err != nil {
 		return errorContent("BadRequest", "invalid history_request content: "+err.Error(), nil)
 	}
-	entries, err := k.history.Query(c)
+	entries, err := k.history.Query(ctx, c)
 	if err != nil {
 		return errorContent("HistoryError", err.Error(), nil)
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/go-zeromq/zmq4"
 )
 
 // fuzzSep separates frames in FuzzDecode's input.
@@ -57,6 +59,9 @@ func FuzzFrameGuard(f *testing.F) {
 	f.Add([]byte{flagLong, 0x40, 0, 0, 0, 0, 0, 0, 0}, uint8(1))
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
 		g := frameGuard{greeting: int(chunk % 70), max: 1 << 10}
+		if chunk%2 == 1 {
+			g.sockType, g.greeting = zmq4.Router, zmtpGreeting // check the handshake too
+		}
 		step := int(chunk%16) + 1
 		for i := 0; i < len(data); i += step {
 			if g.scan(data[i:min(i+step, len(data))]) != nil {
@@ -111,6 +116,26 @@ func FuzzParseConnection(f *testing.F) {
 		back, err := parseConnection(out)
 		if err != nil || back != c {
 			t.Fatalf("round trip: %v, %+v -> %+v", err, c, back)
+		}
+	})
+}
+
+// FuzzCheckReady checks that the READY check never panics, and that a READY it accepts is one
+// zmq4 parses without panicking, to the socket type the check saw.
+func FuzzCheckReady(f *testing.F) {
+	f.Add([]byte("\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER"))
+	f.Add([]byte("\x05READY\x0bsocket-type\x00\x00\x00\x03SUB\x08Identity\x00\x00\x00\x00"))
+	f.Add([]byte("\x05READY\xc8S"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if checkReady(body, zmq4.Router) != nil {
+			return
+		}
+		md := zmq4.Metadata{}
+		if err := md.UnmarshalZMTP(body[1+int(body[0]):]); err != nil {
+			t.Fatalf("accepted a READY zmq4 cannot parse: %v", err)
+		}
+		if peer := zmq4.SocketType(md["Socket-Type"]); !peer.IsCompatible(zmq4.Router) {
+			t.Fatalf("accepted socket type %q", peer)
 		}
 	})
 }

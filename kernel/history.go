@@ -1,20 +1,26 @@
 package kernel
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 )
 
-// maxHistorySource is the longest source persisted in the history file.
-const maxHistorySource = 1 << 20
+// maxHistoryLine bounds one line of the history file (the JSON object, without its newline).
+// An entry whose line would be longer is stored with its source cut to fit and a marker
+// comment at the end saying how long the cell was (see encodeEntry), so the line numbers of a
+// session stay complete; the loader skips, and does not stop at, a line it cannot decode,
+// whatever its length.
+const maxHistoryLine = 1 << 20
 
 // DefaultHistoryPath returns quire/history.jsonl under the Jupyter data directory:
 // $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter.
@@ -67,6 +73,7 @@ type History struct {
 	entries   []HistoryEntry
 	session   int
 	fileLines int
+	skipped   int            // lines of the file that did not decode (dropped at the next rewrite)
 	pending   []HistoryEntry // appended in memory, not yet in the file (see Persist)
 }
 
@@ -87,17 +94,29 @@ func (h *History) load() {
 	if h.path != "" {
 		data, err := os.ReadFile(h.path)
 		if err == nil {
-			sc := bufio.NewScanner(bytes.NewReader(data))
-			sc.Buffer(make([]byte, 64<<10), 2*maxHistorySource+1024)
-			for sc.Scan() {
+			for len(data) > 0 {
+				line := data
+				if i := bytes.IndexByte(data, '\n'); i >= 0 {
+					line, data = data[:i], data[i+1:]
+				} else {
+					data = nil
+				}
+				if len(bytes.TrimSpace(line)) == 0 {
+					continue
+				}
 				var e HistoryEntry
-				if json.Unmarshal(sc.Bytes(), &e) != nil || e.Session <= 0 {
+				if json.Unmarshal(line, &e) != nil || e.Session <= 0 {
+					// A torn write, a line from elsewhere: skip it, keep reading.
+					h.skipped++
 					continue
 				}
 				h.fileLines++
 				h.entries = append(h.entries, e)
 				maxSession = max(maxSession, e.Session)
 			}
+			// Skipped lines count towards the file's size (the next rewrite drops them) but
+			// do not force a rewrite: a line this version cannot read may be a newer one's.
+			h.fileLines += h.skipped
 			if len(h.entries) > h.max {
 				h.entries = append([]HistoryEntry(nil), h.entries[len(h.entries)-h.max:]...)
 				h.rewrite()
@@ -124,18 +143,52 @@ func (h *History) rewrite() {
 	}
 }
 
-// jsonLines encodes entries one JSON object per line, leaving out sources too long to keep.
+// jsonLines encodes entries one JSON object per line (see encodeEntry).
 func jsonLines(entries []HistoryEntry) []byte {
 	var buf bytes.Buffer
 	for _, e := range entries {
-		if len(e.Source) > maxHistorySource {
-			continue
-		}
-		b, _ := json.Marshal(e) // strings and ints only: cannot fail
-		buf.Write(b)
+		buf.Write(encodeEntry(e))
 		buf.WriteByte('\n')
 	}
 	return buf.Bytes()
+}
+
+// encodeEntry encodes e as one history line of at most maxHistoryLine bytes. HTML characters
+// are not escaped (a cell of 400,000 '<' stays 400 KB, not 2.4 MB). An entry still too long
+// keeps the longest prefix of its source that fits, cut at a line (or else a UTF-8) boundary,
+// followed by the line "// quire: cell truncated in the history file (N bytes)".
+func encodeEntry(e HistoryEntry) []byte {
+	b := marshalEntry(e)
+	if len(b) <= maxHistoryLine {
+		return b
+	}
+	src := e.Source
+	marker := fmt.Sprintf("\n// quire: cell truncated in the history file (%d bytes)", len(src))
+	// Each source byte encodes to at most 6 bytes: scale the prefix to the encoded size and
+	// shrink it until the line fits (one or two rounds).
+	n := len(src)
+	for len(b) > maxHistoryLine && n > 0 {
+		n = int(float64(n) * float64(maxHistoryLine-len(marker)*6-256) / float64(len(b)))
+		n = max(0, min(n, len(src)))
+		for n > 0 && !utf8.RuneStart(src[n]) {
+			n--
+		}
+		prefix := src[:n]
+		if i := strings.LastIndexByte(prefix, '\n'); i > len(prefix)/2 {
+			prefix = prefix[:i]
+		}
+		e.Source = prefix + marker
+		b = marshalEntry(e)
+	}
+	return b
+}
+
+func marshalEntry(e HistoryEntry) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(e) // strings and ints only: cannot fail
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 }
 
 // Session returns the current session number.
@@ -165,7 +218,7 @@ func (h *History) Append(line int, source string) {
 	if len(h.entries) > h.max {
 		h.entries = append([]HistoryEntry(nil), h.entries[len(h.entries)-h.max:]...)
 	}
-	if h.path != "" && len(source) <= maxHistorySource {
+	if h.path != "" {
 		h.pending = append(h.pending, e)
 	}
 }
@@ -205,26 +258,31 @@ func (h *History) Persist() error {
 // Close writes what Persist has not written yet (nothing is held open between writes).
 func (h *History) Close() error { return h.Persist() }
 
-// Query answers a history_request.
-func (h *History) Query(q HistoryQuery) ([]HistoryEntry, error) {
+// Query answers a history_request. A search runs on a snapshot of the entries, without holding
+// the history's lock (cells keep appending meanwhile), and ends early with ctx's error.
+func (h *History) Query(ctx context.Context, q HistoryQuery) ([]HistoryEntry, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.load()
+	// Entries are never modified in place (only appended to, or copied when trimmed), so this
+	// full slice expression is a stable snapshot.
+	entries := h.entries[:len(h.entries):len(h.entries)]
+	session := h.session
+	h.mu.Unlock()
 	switch q.HistAccessType {
 	case "tail", "":
 		n := q.N
-		if n <= 0 || n > len(h.entries) {
-			n = len(h.entries)
+		if n <= 0 || n > len(entries) {
+			n = len(entries)
 		}
-		return append([]HistoryEntry(nil), h.entries[len(h.entries)-n:]...), nil
+		return append([]HistoryEntry(nil), entries[len(entries)-n:]...), nil
 	case "range":
-		session := q.Session
-		if session <= 0 {
-			session += h.session
+		want := q.Session
+		if want <= 0 {
+			want += session
 		}
 		var out []HistoryEntry
-		for _, e := range h.entries {
-			if e.Session != session || e.Line < q.Start {
+		for _, e := range entries {
+			if e.Session != want || e.Line < q.Start {
 				continue
 			}
 			if q.Stop != nil && *q.Stop > 0 && e.Line >= *q.Stop {
@@ -238,10 +296,14 @@ func (h *History) Query(q HistoryQuery) ([]HistoryEntry, error) {
 		if pattern == "" {
 			pattern = "*"
 		}
+		g := compileGlob(pattern)
 		var out []HistoryEntry
-		for i := len(h.entries) - 1; i >= 0; i-- {
-			e := h.entries[i]
-			if !globMatch(pattern, e.Source) {
+		for i := len(entries) - 1; i >= 0; i-- {
+			if i%64 == 0 && ctx.Err() != nil {
+				return nil, fmt.Errorf("history search: %w", ctx.Err())
+			}
+			e := entries[i]
+			if !g.match(e.Source) {
 				continue
 			}
 			if q.Unique && containsSource(out, e.Source) {
@@ -252,9 +314,7 @@ func (h *History) Query(q HistoryQuery) ([]HistoryEntry, error) {
 				break
 			}
 		}
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
+		slices.Reverse(out)
 		return out, nil
 	default:
 		return nil, errors.New("unknown hist_access_type " + q.HistAccessType)
@@ -272,62 +332,91 @@ func containsSource(es []HistoryEntry, s string) bool {
 
 // globMatch matches s against a glob pattern as SQLite's GLOB does (which IPython uses): the
 // whole string, case-sensitive, with * (any run), ? (one character) and [...] classes
-// ([^...] negates, a-z ranges).
-func globMatch(pattern, s string) bool {
-	for len(pattern) > 0 {
+// ([^...] negates, a-z ranges; a '[' without its ']' matches itself).
+func globMatch(pattern, s string) bool { return compileGlob(pattern).match(s) }
+
+// globToken is one element of a compiled glob: a literal rune, '?', a class or a '*'.
+type globToken struct {
+	kind  byte   // 'l' literal, '?' any one character, '[' class, '*' any run
+	r     rune   // literal
+	class string // class body after '[' (through its ']')
+}
+
+type glob []globToken
+
+func compileGlob(pattern string) glob {
+	var g glob
+	for pattern != "" {
 		switch pattern[0] {
 		case '*':
-			for len(pattern) > 0 && pattern[0] == '*' {
-				pattern = pattern[1:]
+			if len(g) == 0 || g[len(g)-1].kind != '*' {
+				g = append(g, globToken{kind: '*'})
 			}
-			if pattern == "" {
-				return true
-			}
-			for i := 0; i <= len(s); {
-				if globMatch(pattern, s[i:]) {
-					return true
-				}
-				if i == len(s) {
-					break
-				}
-				_, w := utf8.DecodeRuneInString(s[i:])
-				i += w
-			}
-			return false
+			pattern = pattern[1:]
 		case '?':
-			if s == "" {
-				return false
-			}
-			_, w := utf8.DecodeRuneInString(s)
-			s, pattern = s[w:], pattern[1:]
+			g = append(g, globToken{kind: '?'})
+			pattern = pattern[1:]
 		case '[':
-			if s == "" {
-				return false
-			}
-			r, w := utf8.DecodeRuneInString(s)
-			ok, rest, valid := matchClass(pattern[1:], r)
-			if !valid {
-				// A lone '[' matches itself.
-				if s[0] != '[' {
-					return false
-				}
-				s, pattern = s[1:], pattern[1:]
+			if _, rest, valid := matchClass(pattern[1:], 0); valid {
+				g = append(g, globToken{kind: '[', class: pattern[1 : len(pattern)-len(rest)]})
+				pattern = rest
 				continue
 			}
-			if !ok {
-				return false
-			}
-			s, pattern = s[w:], rest
+			g = append(g, globToken{kind: 'l', r: '['})
+			pattern = pattern[1:]
 		default:
-			pr, pw := utf8.DecodeRuneInString(pattern)
-			r, w := utf8.DecodeRuneInString(s)
-			if s == "" || pr != r {
-				return false
-			}
-			s, pattern = s[w:], pattern[pw:]
+			r, w := utf8.DecodeRuneInString(pattern)
+			g = append(g, globToken{kind: 'l', r: r})
+			pattern = pattern[w:]
 		}
 	}
-	return s == ""
+	return g
+}
+
+func (t globToken) matches(r rune) bool {
+	switch t.kind {
+	case '?':
+		return true
+	case '[':
+		ok, _, _ := matchClass(t.class, r)
+		return ok
+	}
+	return t.r == r
+}
+
+// match reports whether the glob matches all of s. Every token but '*' matches exactly one
+// character, so when a match fails only the most recent '*' needs to take one more character
+// (an earlier '*' taking more could only lead to a position the latest one reaches too): the
+// matcher keeps one restart point and runs in O(len(s) * len(g)), never backtracking
+// exponentially.
+func (g glob) match(s string) bool {
+	pi, si := 0, 0
+	star, starSi := -1, 0 // last '*' token seen and where its run currently ends
+	for si < len(s) {
+		if pi < len(g) && g[pi].kind == '*' {
+			star, starSi = pi, si
+			pi++
+			continue
+		}
+		if pi < len(g) {
+			r, w := utf8.DecodeRuneInString(s[si:])
+			if g[pi].matches(r) {
+				pi, si = pi+1, si+w
+				continue
+			}
+		}
+		if star < 0 {
+			return false
+		}
+		// Let the last '*' take one more character and retry the tokens after it.
+		_, w := utf8.DecodeRuneInString(s[starSi:])
+		starSi += w
+		pi, si = star+1, starSi
+	}
+	for pi < len(g) && g[pi].kind == '*' {
+		pi++
+	}
+	return pi == len(g)
 }
 
 // matchClass matches r against the class body p (after '['); it returns whether r matched, the

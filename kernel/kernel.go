@@ -87,6 +87,13 @@ type Config struct {
 	// HandshakeTimeout bounds the ZMTP handshake of a new connection; a peer that stalls in
 	// it is dropped (0 = DefaultHandshakeTimeout).
 	HandshakeTimeout time.Duration
+	// SendHWM and SendHWMBytes are the send high-water marks of each connection, as libzmq's
+	// ZMQ_SNDHWM is per peer (0 = DefaultSendHWM messages, DefaultSendHWMBytes bytes). Messages
+	// to a peer that stops reading queue up to the marks and are then dropped for that peer
+	// alone (logged once per episode), so a stalled iopub subscriber or a client that never
+	// reads its shell replies neither blocks the other clients nor grows the kernel's memory.
+	SendHWM      int
+	SendHWMBytes int
 	// Linger is how long Serve waits before closing the sockets so that queued iopub messages
 	// (the last status idle, shutdown_reply) reach subscribers (0 = DefaultLinger).
 	Linger time.Duration
@@ -249,15 +256,20 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.MaxMessageBytes > 0 {
 		hard = uint64(max(2*cfg.MaxMessageBytes, cfg.MaxMessageBytes+1<<20))
 	}
-	schemes, err := registerTransports(guardConfig{maxMessage: hard, handshake: cfg.HandshakeTimeout, reject: func(err error) {
-		k.stats.tooLarge.Add(1)
+	guard := guardConfig{maxMessage: hard, handshake: cfg.HandshakeTimeout, reject: func(err error) {
+		if errors.Is(err, ErrTooLarge) {
+			k.stats.tooLarge.Add(1)
+		}
 		k.log.Warn("dropped connection", "err", err)
-	}})
-	if err != nil {
-		return nil, fmt.Errorf("kernel: %w", err)
-	}
+	}, sendHWM: cfg.SendHWM, sendHWMBytes: cfg.SendHWMBytes, log: k.log}
 	bind := func(name string, sock zmq4.Socket, port *int) error {
-		ep := conn.bindEndpoint(schemes, *port)
+		g := guard
+		g.sockType, g.channel = sock.Type(), name
+		scheme, err := registerTransport(conn.Transport, name, g)
+		if err != nil {
+			return fmt.Errorf("kernel: %w", err)
+		}
+		ep := conn.bindEndpoint(scheme, *port)
 		if err := sock.Listen(ep); err != nil {
 			return fmt.Errorf("kernel: bind %s channel on %s: %w", name, ep, err)
 		}

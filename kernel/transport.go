@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 	"github.com/go-zeromq/zmq4/transport"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // zmq4 v0.17.0 performs the ZMTP handshake of each accepted connection synchronously in the
@@ -28,7 +32,8 @@ import (
 // only after it has seen ours, which zmq4 sends once the connection is accepted.)
 
 // transportSeq numbers the transports registered by kernels of this process (zmq4's transport
-// registry is global; each kernel registers its own pair, with its limits and logger).
+// registry is global; each kernel registers its own, one per channel, with its limits, socket
+// type and logger).
 var transportSeq atomic.Int64
 
 // guardConfig is what a kernel's guarded transport enforces.
@@ -39,31 +44,37 @@ type guardConfig struct {
 	maxMessage uint64
 	// handshake bounds the ZMTP handshake of an accepted connection.
 	handshake time.Duration
+	// sockType is the type of the socket listening; a peer whose handshake zmq4 would refuse
+	// (another mechanism, an incompatible or unknown socket type, a malformed READY) is
+	// closed before zmq4 sees its READY. Empty: not checked.
+	sockType zmq4.SocketType
 	// reject is called (from a connection's reader) when a connection is dropped.
 	reject func(err error)
+	// sendHWM and sendHWMBytes are each connection's send high-water marks (see sendQueue).
+	sendHWM, sendHWMBytes int
+	// channel names the socket in logs; log receives the send queues' reports.
+	channel string
+	log     *slog.Logger
 }
 
-// registerTransports registers the kernel's guarded transports and returns their scheme names
-// by connection transport ("tcp", "ipc").
-func registerTransports(cfg guardConfig) (map[string]string, error) {
-	n := transportSeq.Add(1)
-	names := map[string]string{
-		"tcp": fmt.Sprintf("quire-tcp-%d", n),
-		"ipc": fmt.Sprintf("quire-ipc-%d", n),
+// registerTransport registers a guarded transport for one channel's socket and returns its
+// scheme name, to use in place of transport ("tcp" or "ipc") in the bind endpoint.
+func registerTransport(transport, channel string, cfg guardConfig) (string, error) {
+	network := map[string]string{"tcp": "tcp", "ipc": "unix"}[transport]
+	if network == "" {
+		return "", fmt.Errorf("unknown transport %q", transport)
 	}
-	if err := zmq4.RegisterTransport(names["tcp"], guardedTransport{network: "tcp", cfg: cfg}); err != nil {
-		return nil, err
+	name := fmt.Sprintf("quire-%s-%d-%s", transport, transportSeq.Add(1), channel)
+	if err := zmq4.RegisterTransport(name, guardedTransport{network: network, cfg: cfg}); err != nil {
+		return "", fmt.Errorf("register transport %s: %w", name, err)
 	}
-	if err := zmq4.RegisterTransport(names["ipc"], guardedTransport{network: "unix", cfg: cfg}); err != nil {
-		return nil, err
-	}
-	return names, nil
+	return name, nil
 }
 
 // bindEndpoint is the endpoint the kernel listens on for port, with the guarded scheme.
-func (c *ConnectionInfo) bindEndpoint(schemes map[string]string, port int) string {
+func (c *ConnectionInfo) bindEndpoint(scheme string, port int) string {
 	ep := c.Endpoint(port)
-	return schemes[c.Transport] + ep[len(c.Transport):]
+	return scheme + ep[len(c.Transport):]
 }
 
 type guardedTransport struct {
@@ -176,9 +187,11 @@ func (g *guardedListener) Close() error {
 
 // prefixConn is an accepted connection as zmq4 sees it. It replays the signature bytes the
 // listener consumed, buffers reads (zmq4 reads each frame header and body with its own read
-// syscall), and coalesces writes: zmq4 writes every frame as two writes (header, then body) and
-// does not use writev through a wrapped net.Conn, so prefixConn holds frames back until the last
-// frame of a message (or a command) and sends them with one writev.
+// syscall), and queues writes: zmq4 writes every frame as two writes (header, then body),
+// prefixConn assembles them into whole messages and hands each to the connection's send queue
+// (see sendQueue), whose writer sends what is queued with one writev. zmq4's writes therefore
+// never block on the peer: a peer that stops reading has its messages dropped at the queue's
+// high-water mark instead of stalling zmq4's PUB (every subscriber) or ROUTER (every peer).
 type prefixConn struct {
 	net.Conn
 	r     *bufio.Reader
@@ -188,20 +201,27 @@ type prefixConn struct {
 	deadlineCleared bool
 
 	wmu        sync.Mutex
-	greeted    bool        // the 64-byte greeting (the first write) has passed
-	pending    net.Buffers // held-back frames of the message being written
-	expectBody bool        // the last write was a frame header
-	lastFrame  bool        // that header ends the message (no MORE flag) or is a command
+	greeted    bool   // the 64-byte greeting (the first write) has passed
+	msg        []byte // the frames of the message being written, headers included
+	expectBody bool   // the last write was a frame header
+	lastFrame  bool   // that header ends the message (no MORE flag) or is a command
+	command    bool   // that header is a command's
+	q          *sendQueue
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 func newPrefixConn(c net.Conn, prefix []byte, cfg guardConfig) *prefixConn {
 	p := &prefixConn{Conn: c, r: bufio.NewReaderSize(io.MultiReader(bytes.NewReader(prefix), c), 64<<10), cfg: cfg}
-	p.guard = frameGuard{greeting: zmtpGreeting, max: cfg.maxMessage}
+	p.guard = frameGuard{greeting: zmtpGreeting, max: cfg.maxMessage, sockType: cfg.sockType}
+	p.q = newSendQueue(c, cfg)
 	return p
 }
 
-// Read reads through the buffer and checks the frame sizes the peer announces before zmq4
-// sees them.
+// Read reads through the buffer and checks the frame sizes the peer announces, and its
+// handshake, before zmq4 sees them. zmq4 v0.17 does not close a connection whose handshake
+// (Open) failed, so every error before the handshake is done closes it here.
 func (p *prefixConn) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if n > 0 {
@@ -217,9 +237,7 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 			p.Conn.SetReadDeadline(time.Time{})
 		}
 	}
-	var ne net.Error
-	if err != nil && errors.As(err, &ne) && ne.Timeout() {
-		// The handshake deadline passed: zmq4 does not close a connection whose Open failed.
+	if err != nil && !p.guard.handshakeDone {
 		p.Conn.Close()
 	}
 	return n, err
@@ -232,6 +250,12 @@ const zmtpGreeting = 64
 type frameGuard struct {
 	greeting int // greeting bytes still to skip
 	max      uint64
+
+	// sockType, when set, makes the guard check the handshake as zmq4 will (see guardConfig).
+	sockType zmq4.SocketType
+	greet    []byte // the greeting so far (when checking)
+	ready    []byte // the body of the first command so far (when checking)
+	frames   int    // frames (including commands) completed
 
 	stage    int // 0: flags byte, 1: size bytes, 2: body
 	flags    byte
@@ -249,6 +273,14 @@ func (g *frameGuard) scan(b []byte) error {
 		if g.greeting > 0 {
 			n := min(g.greeting, len(b))
 			g.greeting -= n
+			if g.sockType != "" {
+				g.greet = append(g.greet, b[:n]...)
+				if g.greeting == 0 {
+					if err := checkGreeting(g.greet); err != nil {
+						return err
+					}
+				}
+			}
 			b = b[n:]
 			continue
 		}
@@ -277,34 +309,132 @@ func (g *frameGuard) scan(b []byte) error {
 				return fmt.Errorf("%w: peer announced a %d-byte frame (message so far %d bytes, limit %d); connection dropped",
 					ErrTooLarge, size, g.msgBytes, g.max)
 			}
+			if g.checkingReady() {
+				switch {
+				case g.flags&flagCommand == 0:
+					return fmt.Errorf("%w: a message before the READY command", errHandshake)
+				case g.flags&flagMore != 0:
+					return fmt.Errorf("%w: a multi-frame command", errHandshake)
+				case size > maxReady:
+					return fmt.Errorf("%w: a %d-byte first command (limit %d)", errHandshake, size, maxReady)
+				}
+			}
 			g.body = size
 			g.stage = 2
 			if size == 0 {
-				g.endFrame()
+				if err := g.endFrame(); err != nil {
+					return err
+				}
 			}
 		case 2:
 			n := uint64(len(b))
 			if n > g.body {
 				n = g.body
 			}
+			if g.checkingReady() {
+				g.ready = append(g.ready, b[:n]...)
+			}
 			g.body -= n
 			b = b[n:]
 			if g.body == 0 {
-				g.endFrame()
+				if err := g.endFrame(); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
 }
 
-func (g *frameGuard) endFrame() {
+// checkingReady tells whether the frame being scanned is the first one and must be a READY.
+func (g *frameGuard) checkingReady() bool { return g.sockType != "" && g.frames == 0 }
+
+func (g *frameGuard) endFrame() error {
 	g.stage = 0
+	if g.checkingReady() {
+		if err := checkReady(g.ready, g.sockType); err != nil {
+			return err
+		}
+		g.ready = nil
+	}
+	g.frames++
 	if g.flags&flagCommand != 0 {
 		g.handshakeDone = true
 	}
 	if g.flags&flagMore == 0 || g.flags&flagCommand != 0 {
 		g.msgBytes = 0
 	}
+	return nil
+}
+
+// errHandshake is the error of a connection closed for a handshake zmq4 would refuse (or
+// crash on).
+var errHandshake = errors.New("ZMTP handshake refused")
+
+// maxReady bounds the peer's READY command (its socket type, identity and any metadata).
+const maxReady = 64 << 10
+
+// checkGreeting checks the 64-byte ZMTP greeting as zmq4's Open will: version 3 or later, the
+// NULL mechanism, an as-server flag of 0 or 1. (The signature was checked on admission.)
+func checkGreeting(g []byte) error {
+	if len(g) < zmtpGreeting {
+		return fmt.Errorf("%w: short greeting", errHandshake)
+	}
+	mech, _, _ := bytes.Cut(g[12:32], []byte{0})
+	switch {
+	case g[10] < 3:
+		return fmt.Errorf("%w: ZMTP version %d.%d (want 3.0 or later)", errHandshake, g[10], g[11])
+	case string(mech) != string(zmq4.NullSecurity):
+		return fmt.Errorf("%w: security mechanism %q (the kernel uses NULL)", errHandshake, mech)
+	case g[32] > 1:
+		return fmt.Errorf("%w: as-server flag %d", errHandshake, g[32])
+	}
+	return nil
+}
+
+// socketTypes are the ZMTP socket types zmq4 knows (it panics on any other).
+var socketTypes = map[zmq4.SocketType]bool{
+	zmq4.Pair: true, zmq4.Pub: true, zmq4.Sub: true, zmq4.Req: true, zmq4.Rep: true, zmq4.Dealer: true,
+	zmq4.Router: true, zmq4.Pull: true, zmq4.Push: true, zmq4.XPub: true, zmq4.XSub: true,
+}
+
+// checkReady checks the body of the peer's first command: a READY whose properties are well
+// formed and whose Socket-Type (as zmq4 reads it: the last property whose title-cased name is
+// Socket-Type) is compatible with ours. zmq4 v0.17 reads the properties without bounds checks
+// and panics on an unknown socket type, so these peers must never reach it.
+func checkReady(body []byte, ours zmq4.SocketType) error {
+	if len(body) == 0 || int(body[0]) > len(body)-1 {
+		return fmt.Errorf("%w: malformed command", errHandshake)
+	}
+	name, props := string(body[1:1+int(body[0])]), body[1+int(body[0]):]
+	if name != zmq4.CmdReady {
+		return fmt.Errorf("%w: first command %q, want READY", errHandshake, name)
+	}
+	var peer zmq4.SocketType
+	for len(props) > 0 {
+		klen := int(props[0])
+		if len(props) < 1+klen+4 {
+			return fmt.Errorf("%w: truncated READY property", errHandshake)
+		}
+		key := string(props[1 : 1+klen])
+		vlen := binary.BigEndian.Uint32(props[1+klen:])
+		rest := props[1+klen+4:]
+		if uint64(vlen) > uint64(len(rest)) {
+			return fmt.Errorf("%w: truncated READY property %q", errHandshake, key)
+		}
+		// Property names as zmq4 looks them up (a Caser is not safe for concurrent use).
+		if cases.Title(language.Und, cases.NoLower).String(key) == "Socket-Type" {
+			peer = zmq4.SocketType(rest[:vlen])
+		}
+		props = rest[vlen:]
+	}
+	if !socketTypes[peer] {
+		return fmt.Errorf("%w: peer socket type %q", errHandshake, peer)
+	}
+	if !peer.IsCompatible(ours) {
+		return fmt.Errorf("%w: a %s socket cannot connect to the kernel's %s", errHandshake, peer, ours)
+	}
+	return nil
 }
 
 // ZMTP frame flags.
@@ -314,50 +444,59 @@ const (
 	flagCommand = 0x04
 )
 
-// maxHeldBody is the largest frame body copied into the pending buffer; larger bodies flush.
-const maxHeldBody = 16 << 10
-
+// Write assembles zmq4's frame writes into messages and queues each whole message (the first
+// write, the greeting, goes straight out: nothing can be queued before it).
 func (p *prefixConn) Write(b []byte) (int, error) {
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
 	if !p.greeted {
 		p.greeted = true
-		return p.Conn.Write(b)
+		n, err := p.Conn.Write(b)
+		if err != nil {
+			p.Conn.Close() // zmq4 does not close a connection whose handshake failed
+		}
+		return n, err
 	}
 	if !p.expectBody {
 		long := len(b) == 9 && b[0]&flagLong != 0
 		short := len(b) == 2 && b[0]&flagLong == 0
 		if !long && !short {
-			// Not the header/body pattern this wrapper knows: write through.
-			if err := p.flush(); err != nil {
+			// Not the header/body pattern this wrapper knows: queue what is held and these
+			// bytes as they are, never to be dropped (dropping part of a message would
+			// corrupt the stream).
+			held := append(p.msg, b...)
+			p.msg = nil
+			if err := p.q.push(held, false); err != nil {
 				return 0, err
 			}
-			return p.Conn.Write(b)
+			return len(b), nil
 		}
-		p.pending = append(p.pending, append([]byte(nil), b...))
+		p.msg = append(p.msg, b...)
 		p.expectBody = true
-		p.lastFrame = b[0]&flagMore == 0 || b[0]&flagCommand != 0
+		p.command = b[0]&flagCommand != 0
+		p.lastFrame = b[0]&flagMore == 0 || p.command
 		return len(b), nil
 	}
 	p.expectBody = false
-	if p.lastFrame || len(b) > maxHeldBody {
-		p.pending = append(p.pending, b)
-		if err := p.flush(); err != nil {
-			return 0, err
-		}
+	p.msg = append(p.msg, b...)
+	if !p.lastFrame {
 		return len(b), nil
 	}
-	p.pending = append(p.pending, append([]byte(nil), b...))
+	m := p.msg
+	p.msg = nil
+	// Commands (READY, PONG) are never dropped: the handshake and keep-alives need them.
+	if err := p.q.push(m, !p.command); err != nil {
+		return 0, err
+	}
 	return len(b), nil
 }
 
-func (p *prefixConn) flush() error {
-	if len(p.pending) == 0 {
-		return nil
-	}
-	bufs := p.pending
-	_, err := bufs.WriteTo(p.Conn)
-	clear(p.pending)
-	p.pending = p.pending[:0]
-	return err
+// Close closes the connection, giving the send queue a moment to deliver what it holds (the
+// last status and shutdown_reply when the kernel shuts down).
+func (p *prefixConn) Close() error {
+	p.closeOnce.Do(func() {
+		p.q.close(sendLinger)
+		p.closeErr = p.Conn.Close()
+	})
+	return p.closeErr
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 )
@@ -11,11 +12,25 @@ import (
 // recConn records what is written to it.
 type recConn struct {
 	net.Conn
+	mu     sync.Mutex
 	buf    bytes.Buffer
 	writes int
 }
 
-func (r *recConn) Write(p []byte) (int, error) { r.writes++; return r.buf.Write(p) }
+func (r *recConn) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writes++
+	return r.buf.Write(p)
+}
+func (r *recConn) Close() error                     { return nil }
+func (r *recConn) SetWriteDeadline(time.Time) error { return nil }
+func (r *recConn) RemoteAddr() net.Addr             { return nil }
+func (r *recConn) bytes() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return bytes.Clone(r.buf.Bytes())
+}
 
 func TestPrefixConnCoalescesFrames(t *testing.T) {
 	rc := &recConn{}
@@ -28,25 +43,29 @@ func TestPrefixConnCoalescesFrames(t *testing.T) {
 		}
 	}
 	write(make([]byte, 64)) // greeting: written through
-	if rc.buf.Len() != 64 {
+	if len(rc.bytes()) != 64 {
 		t.Fatalf("greeting held back")
 	}
-	// Frame 1 (MORE), frame 2 (MORE, long), frame 3 (last): nothing leaves before frame 3.
+	// Frame 1 (MORE), frame 2 (MORE, long), frame 3 (last): nothing is queued before frame 3.
 	write([]byte{flagMore, 3})
 	write([]byte("abc"))
 	long := bytes.Repeat([]byte("x"), 300)
 	write([]byte{flagMore | flagLong, 0, 0, 0, 0, 0, 0, 1, 44})
 	write(long)
-	if rc.buf.Len() != 64 {
-		t.Fatalf("frames written before the last one: %d bytes", rc.buf.Len())
+	p.q.mu.Lock()
+	queued := len(p.q.msgs)
+	p.q.mu.Unlock()
+	if queued != 0 || len(rc.bytes()) != 64 {
+		t.Fatalf("frames queued or written before the last one: %d queued, %d bytes written", queued, len(rc.bytes()))
 	}
 	write([]byte{0, 0}) // last frame, empty body
 	write(nil)
-	// A command frame flushes at once.
+	// A command frame is a message of its own.
 	write([]byte{flagCommand, 4})
 	write([]byte("PING"))
-	if !bytes.Equal(rc.buf.Bytes(), want.Bytes()) {
-		t.Fatalf("byte stream differs:\n got %q\nwant %q", rc.buf.Bytes(), want.Bytes())
+	p.Close() // delivers what is queued
+	if got := rc.bytes(); !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("byte stream differs:\n got %q\nwant %q", got, want.Bytes())
 	}
 }
 

@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 func testMessage() *Message {
@@ -229,5 +232,99 @@ func BenchmarkStreamMessageEncode(b *testing.B) {
 		if _, err := c.Encode(m); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// globMatchBacktracking is the recursive matcher globMatch replaced (exponential on patterns
+// such as *a*a*a*a*a*b), kept as the reference its results must agree with.
+func globMatchBacktracking(pattern, s string) bool {
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for len(pattern) > 0 && pattern[0] == '*' {
+				pattern = pattern[1:]
+			}
+			if pattern == "" {
+				return true
+			}
+			for i := 0; i <= len(s); {
+				if globMatchBacktracking(pattern, s[i:]) {
+					return true
+				}
+				if i == len(s) {
+					break
+				}
+				_, w := utf8.DecodeRuneInString(s[i:])
+				i += w
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+			_, w := utf8.DecodeRuneInString(s)
+			s, pattern = s[w:], pattern[1:]
+		case '[':
+			if s == "" {
+				return false
+			}
+			r, w := utf8.DecodeRuneInString(s)
+			ok, rest, valid := matchClass(pattern[1:], r)
+			if !valid {
+				if s[0] != '[' {
+					return false
+				}
+				s, pattern = s[1:], pattern[1:]
+				continue
+			}
+			if !ok {
+				return false
+			}
+			s, pattern = s[w:], rest
+		default:
+			pr, pw := utf8.DecodeRuneInString(pattern)
+			r, w := utf8.DecodeRuneInString(s)
+			if s == "" || pr != r {
+				return false
+			}
+			s, pattern = s[w:], pattern[pw:]
+		}
+	}
+	return s == ""
+}
+
+// TestGlobMatchAgreesWithBacktracking compares globMatch with the backtracking reference on
+// random short patterns and strings.
+func TestGlobMatchAgreesWithBacktracking(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(alphabet []string, n int) string {
+		var b strings.Builder
+		for range rng.IntN(n + 1) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	pat := []string{"a", "b", "*", "*", "?", "[", "]", "^", "-", "é", "[ab]", "[^a]", "[a-b]"}
+	str := []string{"a", "b", "[", "]", "-", "é", "\xff"}
+	for range 200_000 {
+		p, s := pick(pat, 7), pick(str, 8)
+		if got, want := globMatch(p, s), globMatchBacktracking(p, s); got != want {
+			t.Fatalf("globMatch(%q, %q) = %v, backtracking matcher says %v", p, s, got, want)
+		}
+	}
+}
+
+// TestGlobMatchLinear: a pattern that makes a backtracking matcher take minutes matches at once.
+func TestGlobMatchLinear(t *testing.T) {
+	s := strings.Repeat("a", 100_000)
+	t0 := time.Now()
+	if globMatch("*a*a*a*a*a*b", s) {
+		t.Fatal("matched")
+	}
+	if !globMatch("*a*a*a*a*a", s) {
+		t.Fatal("no match")
+	}
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Errorf("took %v", d)
 	}
 }
