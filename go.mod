@@ -13,3 +13,5 @@ require (
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
 	golang.org/x/text v0.15.0 // indirect
 )
+
+replace github.com/traefik/yaegi => ./third_party/yaegi
