@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"reflect"
 	"runtime"
 	"strings"
@@ -201,6 +202,7 @@ func ServeChild(resolve func(name string) (any, error)) error {
 	if syscall.Fstat(fdCalls, &st) != nil || syscall.Fstat(fdResults, &st) != nil {
 		return errors.New("executors: ServeChild: fds 3 and 4 are not open; this process was not started by executors")
 	}
+	killGroupOnSIGTERM()
 	in := os.NewFile(fdCalls, "executors-calls")
 	out := os.NewFile(fdResults, "executors-results")
 	defer out.Close()
@@ -223,6 +225,23 @@ func ServeChild(resolve func(name string) (any, error)) error {
 			return fmt.Errorf("executors: ServeChild: write result: %w", err)
 		}
 	}
+}
+
+// killGroupOnSIGTERM makes SIGTERM kill this child's whole process group, so that processes
+// its jobs started die with it. The parent starts the child as a group leader with Pdeathsig
+// SIGTERM: when the parent dies, even by SIGKILL, the kernel sends this child SIGTERM.
+func killGroupOnSIGTERM() {
+	pid := os.Getpid()
+	if syscall.Getpgrp() != pid {
+		return // not a group leader: keep SIGTERM's default (exit)
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	go func() {
+		<-ch
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		os.Exit(128 + int(syscall.SIGTERM)) // not reached: SIGKILL ended the group, this process too
+	}()
 }
 
 func serveCall(c wireCall, resolve func(string) (any, error), files map[int]*os.File) (res wireResult) {
@@ -430,7 +449,14 @@ func startChild(ctx context.Context, extra []*os.File) (*child, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	// The child leads its own process group, which holds whatever its job starts (an
+	// exec.Command's process is a grandchild of this process). The group is killed as a whole:
+	// on cancel (the AfterFunc below), when the child has exited (the waiter below), and, when
+	// this process dies without cleaning up (a kernel interrupt kills the worker with
+	// SIGKILL), by the child itself: Pdeathsig sends it SIGTERM, on which ServeChild kills its
+	// group, itself included (killGroupOnSIGTERM). SIGKILL would leave the group's other
+	// processes running.
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
 	cmd.SysProcAttr.Setpgid = true
 	startErr := cmd.Start()
 	closeAll(callR, resW, outW, errW)
@@ -447,8 +473,12 @@ func startChild(ctx context.Context, extra []*os.File) (*child, error) {
 	pid := c.pid
 	c.stop = context.AfterFunc(ctx, func() { syscall.Kill(-pid, syscall.SIGKILL) })
 	go func() {
-		c.output.Wait()
 		c.waitErr = cmd.Wait()
+		// Processes the job started and left running die with the child: they may hold the
+		// output pipes open (streamLines would wait for them) and nothing would ever stop
+		// them. The group id cannot have been reused while any of them lives.
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		c.output.Wait()
 		resR.Close()
 		close(c.exited)
 	}()
