@@ -676,6 +676,12 @@ func callRemote(ctx context.Context, c *child, j remoteJob, rec *TaskRecord, t0 
 // finds the function by name, gets its arguments by value (JSON) and sends its results back
 // by value. Closures are refused. Each child's output is streamed with a "[pid N] " prefix.
 // Children are killed when the context is cancelled and never outlive this process.
+//
+// At most DefaultProcessLimit() children run at a time (ProcessLimit(n) or
+// QUIRE_MAX_PROCESSES change it): the other jobs wait in order, each starting in a fresh child
+// when an earlier one has exited, and the report says how many waited (Report.Queued). Jobs
+// that pass each other a Queue or Pipe may need to run at the same time, so they are refused,
+// not queued, when there are more of them than the limit.
 func Processes(args ...any) *Report {
 	jobs, cfg, err := parseArgs(args)
 	if err != nil {
@@ -685,11 +691,23 @@ func Processes(args ...any) *Report {
 	if err != nil {
 		return errorReport("Processes", err)
 	}
-	r := newRun("Processes", cfg, len(rjs))
 	workers := len(rjs)
-	if cfg.workers > 0 && cfg.workers < workers {
+	reuse := cfg.workers > 0 && cfg.workers < workers // Workers(n): n children, each running jobs in turn
+	if reuse {
 		workers = cfg.workers
 	}
+	limit := cfg.processLimit()
+	queued := 0
+	if limit > 0 && workers > limit {
+		if len(files) > 0 {
+			return errorReport("Processes", fmt.Errorf("executors: %d jobs share a Queue or Pipe, but at most %d child processes "+
+				"run at a time (ProcessLimit, %s): queued jobs could wait forever for jobs that are not running yet; "+
+				"pass executors.ProcessLimit(%d), or use fewer jobs", len(rjs), limit, ProcessLimitEnv, workers))
+		}
+		workers = limit
+		queued = len(rjs) - limit
+	}
+	r := newRun("Processes", cfg, len(rjs))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	next := 0
@@ -720,6 +738,11 @@ func Processes(args ...any) *Report {
 					}
 				}
 				r.runRemote(c, rjs[i])
+				if !reuse {
+					// One process per job: the next job (queued behind the limit) gets a fresh child.
+					c.close()
+					c = nil
+				}
 			}
 			if c != nil {
 				c.close()
@@ -728,6 +751,7 @@ func Processes(args ...any) *Report {
 	}
 	wg.Wait()
 	rep := r.report(workers, 0, r.ctxErr())
+	rep.ProcessLimit, rep.Queued = limit, queued
 	if rep.Err == nil && len(startErrs) > 0 {
 		rep.Err = startErrs[0]
 	}

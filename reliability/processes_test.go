@@ -4,12 +4,97 @@ import (
 	"context"
 	"regexp"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/quire-go/quire/kernel/client"
 )
+
+// taskChildren returns the live executor children (`quire worker --task`) below pid.
+func taskChildren(pid int) []proc {
+	var out []proc
+	for _, p := range descendants(pid) {
+		if strings.Contains(p.cmdline, "--task") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestLoadProcessesBounded runs a cell with executors.Processes over 500 jobs (issue 17, item
+// 9: unbounded, it started 117 interpreters and 2.1 GB at once): the kernel's worker must keep
+// at most the limit that its report states alive at a time, queue the rest, say so in the
+// report, and finish every job.
+func TestLoadProcessesBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("500 child processes: not in -short")
+	}
+	t.Setenv("QUIRE_MAX_PROCESSES", "") // the default limit, derived from CPUs and memory
+	k := startKernel(t)
+	const jobs = 500
+	call := k.startCell(`import ("time"; "github.com/quire-go/quire/executors")
+func brief(t *executors.Task, ms int) int { t.Sleep(time.Duration(ms) * time.Millisecond); return ms }
+executors.Processes(executors.Repeat(`+strconv.Itoa(jobs)+`, brief, 100), executors.Quiet())`, nil)
+	var (
+		mu       sync.Mutex
+		peak     int
+		peakRSS  int64
+		samples  int
+		stopScan = make(chan struct{})
+		scanned  = make(chan struct{})
+	)
+	go func() {
+		defer close(scanned)
+		for {
+			ps := taskChildren(k.pid())
+			var rss int64
+			for _, p := range ps {
+				rss += rssBytes(p.pid)
+			}
+			mu.Lock()
+			peak, peakRSS, samples = max(peak, len(ps)), max(peakRSS, rss), samples+1
+			mu.Unlock()
+			select {
+			case <-stopScan:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	t0 := time.Now()
+	r := wait(t, call, 5*time.Minute)
+	close(stopScan)
+	<-scanned
+	elapsed := time.Since(t0)
+	out := resultText(r)
+	t.Logf("%d jobs in %v: peak %d task children at once, peak RSS of the children %.0f MB (%d samples)",
+		jobs, elapsed.Round(time.Millisecond), peak, float64(peakRSS)/(1<<20), samples)
+	if r.Status() != "ok" {
+		t.Fatalf("the cell failed: %v", r.Content)
+	}
+	m := regexp.MustCompile(`at most (\d+) processes at a time .*; (\d+) task\(s\) queued`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the report does not say how many processes ran at a time and how many were queued:\n%.2000s", out)
+	}
+	limit, _ := strconv.Atoi(m[1])
+	queued, _ := strconv.Atoi(m[2])
+	if limit < 2 || limit >= jobs || queued != jobs-limit {
+		t.Errorf("report: at most %d at a time, %d queued; want a limit in [2, %d) and %d queued", limit, queued, jobs, jobs-limit)
+	}
+	if peak > limit {
+		t.Errorf("peak of %d task children at once, the report's limit is %d", peak, limit)
+	}
+	if !strings.Contains(out, "Processes: 500 task(s)") || strings.Contains(out, "error") {
+		t.Errorf("the report is not of 500 successful tasks:\n%.1500s", out)
+	}
+	if left := taskChildren(k.pid()); len(left) > 0 {
+		t.Errorf("task children left after the cell: %v", left)
+	}
+	k.alive("500 processes")
+}
 
 // TestFaultGrandchildrenKilled: a job in an executor child starts `sleep 300` (a grandchild of
 // the worker). When the cell is interrupted, when the job returns and its child exits, and
