@@ -700,8 +700,8 @@ func Processes(args ...any) *Report {
 	queued := 0
 	if limit > 0 && workers > limit {
 		if len(files) > 0 {
-			return errorReport("Processes", fmt.Errorf("executors: %d jobs share a Queue or Pipe, but at most %d child processes "+
-				"run at a time (ProcessLimit, %s): queued jobs could wait forever for jobs that are not running yet; "+
+			return errorReport("Processes", fmt.Errorf("executors: %d jobs are given a Queue or Pipe, but at most %d child processes "+
+				"run at a time (ProcessLimit, %s): a queued job could wait forever for one that is not running yet; "+
 				"pass executors.ProcessLimit(%d), or use fewer jobs", len(rjs), limit, ProcessLimitEnv, workers))
 		}
 		workers = limit
