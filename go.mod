@@ -13,3 +13,5 @@ require (
 require (
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
 )
+
+replace github.com/traefik/yaegi => ./third_party/yaegi

@@ -16,8 +16,15 @@
 //     own memory. The child finds the function by name and gets its arguments by value (JSON);
 //     results, errors and panics come back by value. A func literal is refused (like pickle
 //     refuses lambdas). The child's stdout and stderr are streamed to this process's, each line
-//     prefixed "[pid N] ". Children get Pdeathsig SIGKILL and their own process group, and are
-//     killed when the run's context is cancelled, so they never outlive the parent.
+//     prefixed "[pid N] ". Each child leads its own process group, which holds whatever its job
+//     starts (exec.Command's processes): the group is killed when the run's context is
+//     cancelled, when the child exits, and, when the parent dies (even by SIGKILL, as an
+//     interrupt kills the quire worker), by the child itself on the SIGTERM that Pdeathsig
+//     sends it; so neither children nor their children outlive the parent. At most
+//     DefaultProcessLimit() children run at a time (8 per CPU, at least 16, fewer when memory is
+//     short; ProcessLimit(n) or QUIRE_MAX_PROCESSES=n to change, 0 for no limit); the other
+//     jobs wait in order, each started in a fresh child when one has exited, and the report
+//     says how many were queued. A queued task's start time is when it really started.
 //   - Gather (asyncio.run(asyncio.gather(...))): coroutines on a single-threaded cooperative
 //     event loop. Exactly one coroutine runs at a time, switching only at await points (the Task
 //     helpers); a coroutine that computes, or calls time.Sleep, blocks all the others. Each
@@ -32,7 +39,8 @@
 //   - Compare runs one workload under several models and tabulates and charts the wall times.
 //
 // Options: Workers(n), GIL(), SwitchInterval(d), MaxProcs(n) (GOMAXPROCS for the run: MaxProcs(1)
-// gives goroutines the GIL's shape), WithContext(ctx), ReturnExceptions(), Label(name), Quiet().
+// gives goroutines the GIL's shape), ProcessLimit(n) (children of Processes at a time),
+// WithContext(ctx), ReturnExceptions(), Label(name), Quiet().
 // Runs without WithContext use BaseContext, which the quire worker sets to the running cell's
 // context (SetBaseContext) so that an interrupt cancels tasks and kills children. Task.Sleep and
 // the built-in sleeps are multiplied by Scale (QUIRE_LESSON_SCALE, for fast test runs of lessons).

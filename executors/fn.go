@@ -88,6 +88,8 @@ type config struct {
 	label            string
 	quiet            bool
 	maxProcs         int
+	procLimit        int  // ProcessLimit's n
+	procLimitSet     bool // a ProcessLimit option was given
 }
 
 // Workers limits how many tasks run at once (a pool of n workers). 0 means one per task.

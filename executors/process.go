@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"reflect"
 	"runtime"
 	"strings"
@@ -201,6 +202,7 @@ func ServeChild(resolve func(name string) (any, error)) error {
 	if syscall.Fstat(fdCalls, &st) != nil || syscall.Fstat(fdResults, &st) != nil {
 		return errors.New("executors: ServeChild: fds 3 and 4 are not open; this process was not started by executors")
 	}
+	killGroupOnSIGTERM()
 	in := os.NewFile(fdCalls, "executors-calls")
 	out := os.NewFile(fdResults, "executors-results")
 	defer out.Close()
@@ -223,6 +225,23 @@ func ServeChild(resolve func(name string) (any, error)) error {
 			return fmt.Errorf("executors: ServeChild: write result: %w", err)
 		}
 	}
+}
+
+// killGroupOnSIGTERM makes SIGTERM kill this child's whole process group, so that processes
+// its jobs started die with it. The parent starts the child as a group leader with Pdeathsig
+// SIGTERM: when the parent dies, even by SIGKILL, the kernel sends this child SIGTERM.
+func killGroupOnSIGTERM() {
+	pid := os.Getpid()
+	if syscall.Getpgrp() != pid {
+		return // not a group leader: keep SIGTERM's default (exit)
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	go func() {
+		<-ch
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		os.Exit(128 + int(syscall.SIGTERM)) // not reached: SIGKILL ended the group, this process too
+	}()
 }
 
 func serveCall(c wireCall, resolve func(string) (any, error), files map[int]*os.File) (res wireResult) {
@@ -430,7 +449,14 @@ func startChild(ctx context.Context, extra []*os.File) (*child, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	// The child leads its own process group, which holds whatever its job starts (an
+	// exec.Command's process is a grandchild of this process). The group is killed as a whole:
+	// on cancel (the AfterFunc below), when the child has exited (the waiter below), and, when
+	// this process dies without cleaning up (a kernel interrupt kills the worker with
+	// SIGKILL), by the child itself: Pdeathsig sends it SIGTERM, on which ServeChild kills its
+	// group, itself included (killGroupOnSIGTERM). SIGKILL would leave the group's other
+	// processes running.
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
 	cmd.SysProcAttr.Setpgid = true
 	startErr := cmd.Start()
 	closeAll(callR, resW, outW, errW)
@@ -447,8 +473,12 @@ func startChild(ctx context.Context, extra []*os.File) (*child, error) {
 	pid := c.pid
 	c.stop = context.AfterFunc(ctx, func() { syscall.Kill(-pid, syscall.SIGKILL) })
 	go func() {
-		c.output.Wait()
 		c.waitErr = cmd.Wait()
+		// Processes the job started and left running die with the child: they may hold the
+		// output pipes open (streamLines would wait for them) and nothing would ever stop
+		// them. The group id cannot have been reused while any of them lives.
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		c.output.Wait()
 		resR.Close()
 		close(c.exited)
 	}()
@@ -646,6 +676,12 @@ func callRemote(ctx context.Context, c *child, j remoteJob, rec *TaskRecord, t0 
 // finds the function by name, gets its arguments by value (JSON) and sends its results back
 // by value. Closures are refused. Each child's output is streamed with a "[pid N] " prefix.
 // Children are killed when the context is cancelled and never outlive this process.
+//
+// At most DefaultProcessLimit() children run at a time (ProcessLimit(n) or
+// QUIRE_MAX_PROCESSES change it): the other jobs wait in order, each starting in a fresh child
+// when an earlier one has exited, and the report says how many waited (Report.Queued). Jobs
+// that pass each other a Queue or Pipe may need to run at the same time, so they are refused,
+// not queued, when there are more of them than the limit.
 func Processes(args ...any) *Report {
 	jobs, cfg, err := parseArgs(args)
 	if err != nil {
@@ -655,11 +691,23 @@ func Processes(args ...any) *Report {
 	if err != nil {
 		return errorReport("Processes", err)
 	}
-	r := newRun("Processes", cfg, len(rjs))
 	workers := len(rjs)
-	if cfg.workers > 0 && cfg.workers < workers {
+	reuse := cfg.workers > 0 && cfg.workers < workers // Workers(n): n children, each running jobs in turn
+	if reuse {
 		workers = cfg.workers
 	}
+	limit := cfg.processLimit()
+	queued := 0
+	if limit > 0 && workers > limit {
+		if len(files) > 0 {
+			return errorReport("Processes", fmt.Errorf("executors: %d jobs are given a Queue or Pipe, but at most %d child processes "+
+				"run at a time (ProcessLimit, %s): a queued job could wait forever for one that is not running yet; "+
+				"pass executors.ProcessLimit(%d), or use fewer jobs", len(rjs), limit, ProcessLimitEnv, workers))
+		}
+		workers = limit
+		queued = len(rjs) - limit
+	}
+	r := newRun("Processes", cfg, len(rjs))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	next := 0
@@ -690,6 +738,11 @@ func Processes(args ...any) *Report {
 					}
 				}
 				r.runRemote(c, rjs[i])
+				if !reuse {
+					// One process per job: the next job (queued behind the limit) gets a fresh child.
+					c.close()
+					c = nil
+				}
 			}
 			if c != nil {
 				c.close()
@@ -698,6 +751,7 @@ func Processes(args ...any) *Report {
 	}
 	wg.Wait()
 	rep := r.report(workers, 0, r.ctxErr())
+	rep.ProcessLimit, rep.Queued = limit, queued
 	if rep.Err == nil && len(startErrs) > 0 {
 		rep.Err = startErrs[0]
 	}

@@ -29,6 +29,11 @@ type Report struct {
 	Records    []TaskRecord // one per task, in submission order
 	Results    []any        // task results in submission order (nil for failed tasks)
 	Err        error        // the run's error: setup failure, cancellation, or the first task error
+	// ProcessLimit is how many child processes Processes ran at a time at most (0: no limit,
+	// or not a process model); Queued is how many of its tasks waited for an earlier child to
+	// exit before they started (their Start is when they really started).
+	ProcessLimit int
+	Queued       int
 }
 
 // TaskRecord describes one task of a run. Times are offsets from the start of the run.
@@ -147,6 +152,16 @@ func (r *Report) Summary() string {
 		r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.CoresBusy(), r.Speedup, secs(r.Ideal), fmtOverhead(r.Overhead))
 }
 
+// queueNote says that tasks waited behind the process limit, or is empty.
+func (r *Report) queueNote() string {
+	if r.Queued <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("at most %d processes at a time (executors.ProcessLimit, %s); %d task(s) queued, "+
+		"each started in a new process when an earlier one ended (start times are when they really started)",
+		r.ProcessLimit, ProcessLimitEnv, r.Queued)
+}
+
 func fmtOverhead(d time.Duration) string {
 	if d < time.Second && d > -time.Second {
 		return fmt.Sprintf("%+.1f ms", float64(d)/float64(time.Millisecond))
@@ -165,6 +180,9 @@ func (r *Report) String() string {
 	b.WriteString(r.Summary())
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "speedup basis: %s; GOMAXPROCS %d\n", r.Basis, r.GOMAXPROCS)
+	if q := r.queueNote(); q != "" {
+		b.WriteString(q + "\n")
+	}
 	if r.Err != nil {
 		fmt.Fprintf(&b, "error: %v\n", r.Err)
 	}
@@ -209,6 +227,9 @@ func (r *Report) HTML() string {
 	esc := html.EscapeString
 	fmt.Fprintf(&b, `<div class="quire-report"><p><b>%s</b>: %d task(s), %d worker(s), wall <b>%s</b>, CPU %s, speedup <b>%.2fx</b> (%s), ideal %s, overhead %s</p>`,
 		esc(r.Model), r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.Speedup, esc(r.Basis), secs(r.Ideal), fmtOverhead(r.Overhead))
+	if q := r.queueNote(); q != "" {
+		fmt.Fprintf(&b, `<p>%s</p>`, esc(q))
+	}
 	if r.Err != nil {
 		fmt.Fprintf(&b, `<p style="color:#b00020">error: %s</p>`, esc(r.Err.Error()))
 	}
