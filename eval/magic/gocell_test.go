@@ -1,9 +1,12 @@
 package magic
 
 import (
+	"context"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/quire-go/quire/backend"
 )
@@ -158,5 +161,42 @@ func TestGoCellPrograms(t *testing.T) {
 	r, out = mustRun(t, s, "%%go\nimport (\n\t\"os\"\n\t\"github.com/quire-go/quire/executors\"\n)\nfunc square(x int) int { return x * x * os.Getpid() / os.Getpid() }\nrep := executors.Processes(executors.Each(square, 2, 3))\nrep.Results")
 	if r.Result == nil || !strings.Contains(r.Result.Data["text/plain"].(string), "4") || !strings.Contains(r.Result.Data["text/plain"].(string), "9") {
 		t.Errorf("processes: %+v\n%s", r.Result, out.text("stderr"))
+	}
+}
+
+// timedOut records when each stdout chunk arrived.
+type timedOut struct {
+	fakeOut
+	mu    sync.Mutex
+	times map[string]time.Time
+}
+
+func (o *timedOut) Stream(name, text string) {
+	o.mu.Lock()
+	if o.times == nil {
+		o.times = map[string]time.Time{}
+	}
+	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+		o.times[l] = time.Now()
+	}
+	o.mu.Unlock()
+	o.fakeOut.Stream(name, text)
+}
+
+// TestGoCellStreamsLive: a compiled cell's output reaches the notebook while it runs.
+func TestGoCellStreamsLive(t *testing.T) {
+	needGo(t)
+	s, _ := newSup(t, Options{GoCache: t.TempDir()})
+	code := "%%go\nimport (\n\t\"fmt\"\n\t\"time\"\n)\nfmt.Println(\"first\")\ntime.Sleep(1500 * time.Millisecond)\nfmt.Println(\"second\")"
+	mustRun(t, s, code) // build
+	out := &timedOut{}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if r := s.Execute(ctx, backend.ExecuteRequest{Code: code}, out); r.Status != backend.StatusOK {
+		t.Fatalf("%+v", r.Error)
+	}
+	first, second := out.times["first"], out.times["second"]
+	if first.IsZero() || second.IsZero() || second.Sub(first) < time.Second {
+		t.Errorf("first at %v, second at %v: output was not streamed while the program ran", first, second)
 	}
 }
