@@ -46,6 +46,10 @@ const (
 	ExecutorsPath = Module + "/executors"
 )
 
+// MinGo is the oldest Go release that builds compiled cells: the go line of quire's go.mod,
+// since every program links quire's display package.
+const MinGo = "1.26"
+
 // EnvGo names the go command to use, when set; EnvCache the cache directory.
 const (
 	EnvGo    = "QUIRE_GO"
@@ -191,8 +195,8 @@ func findToolchain(ctx context.Context, goCmd string) (*Toolchain, error) {
 		if parts := strings.SplitN(v, ".", 3); len(parts) >= 2 {
 			tc.LangMajor = parts[0] + "." + strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
 		}
-		if tc.LangMajor == "" || versionLess(tc.LangMajor, "1.23") {
-			return nil, fmt.Errorf("%s is %s; compiled cells need Go 1.23 or newer", p, env.GOVERSION)
+		if tc.LangMajor == "" || versionLess(tc.LangMajor, MinGo) {
+			return nil, fmt.Errorf("%s is %s; compiled cells need Go %s or newer (quire's packages are written for it)", p, env.GOVERSION, MinGo)
 		}
 		return tc, nil
 	}
