@@ -1,6 +1,7 @@
 package compiled
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -138,5 +139,23 @@ func TestPrune(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "bin4,bin5" { // 3 would fit by count, 2 by bytes
 		t.Errorf("kept %v", names)
+	}
+}
+
+// An old toolchain, or none, is refused with a message that says what to do.
+func TestToolchainChecks(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "go")
+	script := "#!/bin/sh\necho '{\"GOVERSION\": \"go1.21.5\", \"CC\": \"gcc\", \"GOTOOLDIR\": \"/nowhere\"}'\n"
+	if err := os.WriteFile(old, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(Options{Go: old}).Toolchain(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "need Go "+MinGo+" or newer") {
+		t.Errorf("old toolchain: %v", err)
+	}
+	_, err = New(Options{Go: filepath.Join(dir, "missing-go")}).Toolchain(t.Context())
+	if !errors.Is(err, ErrNoToolchain) || !strings.Contains(err.Error(), EnvGo) {
+		t.Errorf("missing toolchain: %v", err)
 	}
 }
