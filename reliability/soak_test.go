@@ -1,0 +1,170 @@
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/kernel"
+	"github.com/quire-go/quire/kernel/client"
+)
+
+// soakStats is what the soak measures of the kernel process and its workers.
+type soakStats struct {
+	kernelFDs, kernelThreads int
+	kernelRSS                int64
+	workerFDs, workerThreads int
+	workerRSS                int64
+	procs                    int // processes below the kernel
+}
+
+func (s soakStats) String() string {
+	return fmt.Sprintf("kernel: %d fds, %d threads, %.1f MB RSS; workers: %d fds, %d threads, %.1f MB RSS; %d processes below the kernel",
+		s.kernelFDs, s.kernelThreads, float64(s.kernelRSS)/1e6, s.workerFDs, s.workerThreads, float64(s.workerRSS)/1e6, s.procs)
+}
+
+func countDir(path string) int {
+	ents, err := os.ReadDir(path)
+	if err != nil {
+		return 0
+	}
+	return len(ents)
+}
+
+func statsOf(pid int) soakStats {
+	s := soakStats{
+		kernelFDs:     countDir("/proc/" + strconv.Itoa(pid) + "/fd"),
+		kernelThreads: countDir("/proc/" + strconv.Itoa(pid) + "/task"),
+		kernelRSS:     rssBytes(pid),
+	}
+	desc := descendants(pid)
+	s.procs = len(desc)
+	for _, w := range workers(pid) {
+		s.workerFDs += countDir("/proc/" + strconv.Itoa(w.pid) + "/fd")
+		s.workerThreads += countDir("/proc/" + strconv.Itoa(w.pid) + "/task")
+		s.workerRSS += rssBytes(w.pid)
+	}
+	return s
+}
+
+// TestSoakMixed runs a mixed load against one kernel: cells with output floods and
+// goroutines, crashes, interrupts, restarts, executors' processes, history searches,
+// completions, a second client that connects and leaves, and a compiled cell now and then.
+// It then checks that descriptors, threads and memory came back to where they started (with
+// slack for caches). QUIRE_SOAK=10m runs it for ten minutes; by default it runs 20 s.
+func TestSoakMixed(t *testing.T) {
+	d := 20 * time.Second
+	if v := os.Getenv("QUIRE_SOAK"); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("QUIRE_SOAK=%q: %v", v, err)
+		}
+	} else if testing.Short() {
+		t.Skip("-short")
+	}
+	k := startKernel(t)
+	pid := k.pid()
+	k.execute("import (\n\t\"fmt\"\n\t\"time\"\n\t\"github.com/quire-go/quire/executors\"\n)\nvar total int\nfunc work(n int) int { return n * n }", time.Minute)
+	k.execute("fmt.Println(work(3))", time.Minute) // warm
+	time.Sleep(500 * time.Millisecond)
+	before := statsOf(pid)
+	t.Logf("before: %s", before)
+
+	cells := []struct {
+		code      string
+		interrupt bool
+	}{
+		{code: "for i := 0; i < 20000; i++ { fmt.Println(i) }"},
+		{code: "total += work(7)\ntotal"},
+		{code: "for i := 0; i < 50; i++ { go func() { time.Sleep(time.Millisecond) }() }\ntime.Sleep(20 * time.Millisecond)"},
+		{code: "var m map[string]int\nm[\"x\"] = 1"}, // a panic
+		{code: "for {}", interrupt: true},
+		{code: "executors.Threads(executors.Repeat(4, executors.Sleep(20*time.Millisecond)))"},
+		{code: "executors.Processes(executors.Repeat(2, executors.Sleep(20*time.Millisecond)))"},
+		{code: "func crash() { go func() { panic(\"boom\") }(); time.Sleep(time.Second) }\ncrash()"}, // kills the worker
+		{code: "%restart"},
+		{code: "%%go\nimport \"fmt\"\nfmt.Println(\"compiled\", 6*7)"},
+		{code: "time.Sleep(2 * time.Second)", interrupt: true},
+	}
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	// A second client that comes and goes, asking for history and completions.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		info := connInfo(t, pid)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			c, err := client.Connect(ctx, info)
+			if err == nil {
+				_, _ = c.History(ctx, kernel.HistoryQuery{HistAccessType: "search", Pattern: "*fmt*", Unique: true, N: 20})
+				_, _ = c.Complete(ctx, "fmt.Pr", 6)
+				_, _ = c.KernelInfo(ctx)
+				c.Close()
+			}
+			cancel()
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	n := 0
+	for time.Now().Before(deadline) {
+		cell := cells[n%len(cells)]
+		n++
+		if cell.interrupt {
+			call, err := k.ExecuteAsync(cell.code, nil)
+			if err != nil {
+				t.Fatalf("execute: %v", err)
+			}
+			time.Sleep(150 * time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			if _, err := k.Interrupt(ctx); err != nil {
+				t.Fatalf("interrupt: %v", err)
+			}
+			if _, err := call.Wait(ctx); err != nil {
+				t.Fatalf("no reply after an interrupt: %v", err)
+			}
+			cancel()
+			continue
+		}
+		k.execute(cell.code, 2*time.Minute)
+	}
+	close(stop)
+	wg.Wait()
+	k.alive("after the soak")
+	time.Sleep(2 * time.Second) // let the last restart and children settle
+	after := statsOf(pid)
+	t.Logf("after %d cells in %v: %s", n, d, after)
+	if after.kernelFDs > before.kernelFDs+8 {
+		t.Errorf("kernel descriptors grew from %d to %d", before.kernelFDs, after.kernelFDs)
+	}
+	if after.kernelThreads > before.kernelThreads+8 {
+		t.Errorf("kernel threads grew from %d to %d", before.kernelThreads, after.kernelThreads)
+	}
+	if after.kernelRSS > before.kernelRSS+64<<20 {
+		t.Errorf("kernel RSS grew from %d to %d bytes", before.kernelRSS, after.kernelRSS)
+	}
+	if after.procs > before.procs+1 {
+		t.Errorf("processes below the kernel: %d before, %d after", before.procs, after.procs)
+	}
+}
+
+// connInfo reads the kernel's connection file.
+func connInfo(t *testing.T, pid int) kernel.ConnectionInfo {
+	t.Helper()
+	info, err := kernel.ReadConnectionFile(connectionFile(t, pid))
+	if err != nil {
+		t.Fatalf("connection file: %v", err)
+	}
+	return info
+}
+
