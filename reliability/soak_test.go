@@ -167,4 +167,3 @@ func connInfo(t *testing.T, pid int) kernel.ConnectionInfo {
 	}
 	return info
 }
-
