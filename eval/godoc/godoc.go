@@ -287,6 +287,8 @@ func parseDoc(pkg, text string) *comment.Doc {
 func printer(pkg string) *comment.Printer {
 	return &comment.Printer{
 		TextWidth: 80,
+		// No {#hdr-...} anchors after Markdown headings: pagers and tooltips show them raw.
+		HeadingID: func(*comment.Heading) string { return "" },
 		DocLinkURL: func(link *comment.DocLink) string {
 			l := *link
 			if l.ImportPath == "" {

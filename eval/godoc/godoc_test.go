@@ -327,3 +327,19 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// Headings in docs (fmt's "Printing", "Scanning") come without Markdown anchors, which
+// JupyterLab's pager shows as text.
+func TestNoHeadingAnchors(t *testing.T) {
+	p, ok := Package("fmt")
+	if !ok {
+		t.Skip("fmt not indexed")
+	}
+	plain, md := FormatPackage(p)
+	if strings.Contains(md, "{#hdr-") || strings.Contains(plain, "{#hdr-") {
+		t.Errorf("heading anchors in fmt's docs:\n%s", md[:min(len(md), 400)])
+	}
+	if !strings.Contains(md, "Printing") {
+		t.Errorf("fmt's docs lost their headings")
+	}
+}
