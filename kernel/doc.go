@@ -8,9 +8,10 @@
 //
 //   - shell (ROUTER): requests from frontends. execute_request goes on the execution queue and
 //     runs on one execution goroutine, one request at a time, in arrival order. The other shell
-//     requests never wait for a running cell: kernel_info, history, comm_* and shutdown are
-//     handled in order on a second goroutine; complete, inspect and is_complete (which call the
-//     backend) each run on their own goroutine.
+//     requests never wait for a running cell: kernel_info, comm_* and shutdown are handled in
+//     order on a second goroutine; complete, inspect and is_complete (which call the backend)
+//     and history (a search may take time; its glob matching is linear in the text) each run
+//     on their own goroutine.
 //   - control (ROUTER): served on its own goroutine, so shutdown_request and interrupt_request
 //     are answered while a cell runs.
 //   - stdin (ROUTER): input_request to the identity of the frontend that sent the running
@@ -21,13 +22,21 @@
 //   - heartbeat: echoes every message on its own goroutine (a ROUTER that sends each message
 //     back to its sender, as ipykernel does, which REQ and DEALER clients both accept).
 //
-// The kernel binds through its own zmq4 transports ("quire-tcp", "quire-ipc"; clients still
-// connect with tcp:// and ipc://): their listener admits a connection only after its ZMTP
-// signature arrives and bounds the rest of the handshake by Config.HandshakeTimeout (zmq4 v0.17
-// handshakes in its accept loop, so one silent connection would block every later client); it
-// drops a connection announcing a frame far over Config.MaxMessageBytes before zmq4 allocates
-// it (zmq4 would allocate any announced size, up to a crash); it buffers reads and writes each
-// message's frames with one writev.
+// The kernel binds through its own zmq4 transports (one per channel, "quire-tcp-N-shell"...;
+// clients still connect with tcp:// and ipc://): their listener admits a connection only after
+// its ZMTP signature arrives and bounds the rest of the handshake by Config.HandshakeTimeout
+// (zmq4 v0.17 handshakes in its accept loop, so one silent connection would block every later
+// client); it checks the peer's greeting and READY as zmq4 will and closes the connection of a
+// peer zmq4 would refuse (a DEALER on iopub, a PUB on shell, another mechanism: zmq4 leaks the
+// descriptor of every refused connection) or crash on (an unknown socket type, a malformed
+// property); it drops a connection announcing a frame far over Config.MaxMessageBytes before
+// zmq4 allocates it (zmq4 would allocate any announced size, up to a crash); it buffers reads.
+// Writes go through a send queue per connection, written by its own goroutine with one writev
+// per batch: zmq4's writes never block, and a peer that stops reading has its messages dropped
+// once its queue reaches Config.SendHWM messages or Config.SendHWMBytes bytes, as libzmq drops
+// at its per-peer ZMQ_SNDHWM, instead of blocking iopub for every subscriber (zmq4's PUB writes
+// subscribers in turn) or shell replies for every client (zmq4's ROUTER holds its lock while
+// it writes). Each episode is logged: when the drops start and when the peer catches up.
 //
 // Every request gets its reply on the socket it came in on. A handler that panics is recovered:
 // the panic is logged and the request gets an error reply; the kernel keeps running.

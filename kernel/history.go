@@ -62,7 +62,9 @@ type HistoryQuery struct {
 // History is the input history: the entries of previous sessions, loaded lazily from a
 // JSON-lines file (mode 0600, at most max entries; older ones are dropped when the file is
 // rewritten), and the current session's. Each kernel run is a new session, numbered one above
-// the highest in the file. A History with an empty path keeps the current session in memory
+// the highest in the file. A line of the file is at most 1 MiB: a longer cell is stored cut
+// to fit, ending with a "// quire: cell truncated in the history file (N bytes)" line (this
+// session's own history keeps it whole); a line that does not decode is skipped. A History with an empty path keeps the current session in memory
 // only.
 type History struct {
 	path string

@@ -67,3 +67,14 @@ func TestHistoryLoadSkipsBadLines(t *testing.T) {
 		t.Errorf("loaded %v, want a,b,c", got)
 	}
 }
+
+// TestHistoryRequestOffTheOrderedLane: history_request runs on a goroutine of its own, never on
+// the ordered lane that answers kernel_info (a long search must not delay it).
+func TestHistoryRequestOffTheOrderedLane(t *testing.T) {
+	if h := handlers["history_request"]; h.lane != laneConcurrent {
+		t.Errorf("history_request on lane %d, want laneConcurrent", h.lane)
+	}
+	if h := handlers["kernel_info_request"]; h.lane != laneOrdered {
+		t.Errorf("kernel_info_request on lane %d, want laneOrdered", h.lane)
+	}
+}

@@ -19,10 +19,10 @@ import (
 
 // Defaults for Config.SendHWM and Config.SendHWMBytes.
 const (
-	// DefaultSendHWM is ten times libzmq's default ZMQ_SNDHWM: status messages are small, and
-	// a client that reads, only more slowly than a burst of requests makes them, should not
-	// lose them (DefaultSendHWMBytes bounds the memory).
-	DefaultSendHWM = 10000
+	// DefaultSendHWM is a hundred times libzmq's default ZMQ_SNDHWM: status messages are
+	// small, and a client that reads, only more slowly than a burst of requests (another
+	// client's, say) makes them, should not lose its own; DefaultSendHWMBytes bounds the memory.
+	DefaultSendHWM = 100_000
 	// DefaultSendHWMBytes holds a whole output flood at the default MaxStreamBytes, so a
 	// client that reads, only more slowly than a cell prints, loses nothing.
 	DefaultSendHWMBytes = 40 << 20

@@ -206,6 +206,7 @@ type prefixConn struct {
 	expectBody bool   // the last write was a frame header
 	lastFrame  bool   // that header ends the message (no MORE flag) or is a command
 	command    bool   // that header is a command's
+	raw        bool   // a write did not follow the frame pattern: message boundaries unknown
 	q          *sendQueue
 
 	closeOnce sync.Once
@@ -461,9 +462,11 @@ func (p *prefixConn) Write(b []byte) (int, error) {
 		long := len(b) == 9 && b[0]&flagLong != 0
 		short := len(b) == 2 && b[0]&flagLong == 0
 		if !long && !short {
-			// Not the header/body pattern this wrapper knows: queue what is held and these
-			// bytes as they are, never to be dropped (dropping part of a message would
-			// corrupt the stream).
+			// Not the header/body pattern this wrapper knows: from now on message boundaries
+			// are unknown, so queue what is held and these bytes as they are and never drop
+			// anything on this connection (dropping part of a message would corrupt the
+			// stream; the queue's hard limit still bounds it).
+			p.raw = true
 			held := append(p.msg, b...)
 			p.msg = nil
 			if err := p.q.push(held, false); err != nil {
@@ -485,7 +488,7 @@ func (p *prefixConn) Write(b []byte) (int, error) {
 	m := p.msg
 	p.msg = nil
 	// Commands (READY, PONG) are never dropped: the handshake and keep-alives need them.
-	if err := p.q.push(m, !p.command); err != nil {
+	if err := p.q.push(m, !p.command && !p.raw); err != nil {
 		return 0, err
 	}
 	return len(b), nil
