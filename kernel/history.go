@@ -276,7 +276,21 @@ func (h *History) Query(ctx context.Context, q HistoryQuery) ([]HistoryEntry, er
 		if n <= 0 || n > len(entries) {
 			n = len(entries)
 		}
-		return append([]HistoryEntry(nil), entries[len(entries)-n:]...), nil
+		if !q.Unique {
+			return append([]HistoryEntry(nil), entries[len(entries)-n:]...), nil
+		}
+		// unique (ipykernel takes it for searches only): the last n distinct sources, each
+		// at its latest run, across sessions.
+		var out []HistoryEntry
+		seen := map[string]bool{}
+		for i := len(entries) - 1; i >= 0 && len(out) < n; i-- {
+			if !seen[entries[i].Source] {
+				seen[entries[i].Source] = true
+				out = append(out, entries[i])
+			}
+		}
+		slices.Reverse(out)
+		return out, nil
 	case "range":
 		want := q.Session
 		if want <= 0 {
@@ -300,6 +314,7 @@ func (h *History) Query(ctx context.Context, q HistoryQuery) ([]HistoryEntry, er
 		}
 		g := compileGlob(pattern)
 		var out []HistoryEntry
+		seen := map[string]bool{} // for Unique: each source once, its latest entry, across sessions
 		for i := len(entries) - 1; i >= 0; i-- {
 			if i%64 == 0 && ctx.Err() != nil {
 				return nil, fmt.Errorf("history search: %w", ctx.Err())
@@ -308,8 +323,11 @@ func (h *History) Query(ctx context.Context, q HistoryQuery) ([]HistoryEntry, er
 			if !g.match(e.Source) {
 				continue
 			}
-			if q.Unique && containsSource(out, e.Source) {
-				continue
+			if q.Unique {
+				if seen[e.Source] {
+					continue
+				}
+				seen[e.Source] = true
 			}
 			out = append(out, e)
 			if q.N > 0 && len(out) == q.N {
@@ -323,14 +341,6 @@ func (h *History) Query(ctx context.Context, q HistoryQuery) ([]HistoryEntry, er
 	}
 }
 
-func containsSource(es []HistoryEntry, s string) bool {
-	for _, e := range es {
-		if e.Source == s {
-			return true
-		}
-	}
-	return false
-}
 
 // globMatch matches s against a glob pattern as SQLite's GLOB does (which IPython uses): the
 // whole string, case-sensitive, with * (any run), ? (one character) and [...] classes

@@ -187,3 +187,33 @@ func TestHistoryGlobSearchIsLinear(t *testing.T) {
 		t.Errorf("search *a*a*a*a*a: %v %v", err, r.Content)
 	}
 }
+
+// TestHistoryUniqueAcrossSessions: a search with unique=true returns each source once, its
+// latest run, across sessions (issue 12: IPython habits).
+func TestHistoryUniqueAcrossSessions(t *testing.T) {
+	data := t.TempDir()
+	k1 := startKernelIn(t, data)
+	for _, code := range []string{"x := 1", "y := 2", "x := 1"} {
+		k1.execute(code, time.Minute)
+	}
+	k1.stop()
+	k2 := startKernelIn(t, data)
+	k2.execute("x := 1", time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := k2.History(ctx, kernel.HistoryQuery{HistAccessType: "search", Pattern: "*", Unique: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := summarize(historyEntries(t, r))
+	if strings.Join(got, " ") != "1:2:y := 2 2:1:x := 1" {
+		t.Errorf("unique search: %v", got)
+	}
+	r, err = k2.History(ctx, kernel.HistoryQuery{HistAccessType: "tail", N: 10, Unique: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summarize(historyEntries(t, r)); strings.Join(got, " ") != "1:2:y := 2 2:1:x := 1" {
+		t.Errorf("unique tail: %v", got)
+	}
+}
