@@ -341,7 +341,6 @@ func (h *History) Query(ctx context.Context, q HistoryQuery) ([]HistoryEntry, er
 	}
 }
 
-
 // globMatch matches s against a glob pattern as SQLite's GLOB does (which IPython uses): the
 // whole string, case-sensitive, with * (any run), ? (one character) and [...] classes
 // ([^...] negates, a-z ranges; a '[' without its ']' matches itself).
