@@ -394,14 +394,7 @@ func parseProgramCell(c ProgramCell, current bool) (*parsedCell, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, s := range f.Imports {
-				path, _ := strconv.Unquote(s.Path.Value)
-				name := defaultImportName(path)
-				if s.Name != nil {
-					name = s.Name.Name
-				}
-				p.imports = append(p.imports, pimport{name: name, path: path})
-			}
+			p.imports = append(p.imports, importsOf(f)...)
 		case itemFunc:
 			f, fset, off, err := parseItem(src, it, filePrefix, "")
 			if err != nil {
@@ -419,13 +412,7 @@ func parseProgramCell(c ProgramCell, current bool) (*parsedCell, error) {
 				if current && key == "main" {
 					p.hasMain = true
 				}
-				pd := pdecl{names: []string{key}, kind: DeclFunc, fn: fd, uses: uses(fd)}
-				if fd.Recv != nil {
-					pd.kind = DeclMethod
-					pd.recv = strings.SplitN(key, ".", 2)[0]
-				}
-				pd.text = slice(src, fset, off, fd.Pos(), fd.End(), c.File)
-				p.decls = append(p.decls, pd)
+				p.decls = append(p.decls, funcDecl(fd, key, slice(src, fset, off, fd.Pos(), fd.End(), c.File)))
 			}
 		case itemStmts:
 			f, fset, off, err := parseItem(src, it, bodyPrefix, "\n}")
@@ -454,22 +441,9 @@ func parseProgramCell(c ProgramCell, current bool) (*parsedCell, error) {
 						}
 					}
 					if !mainVar {
-						pd := pdecl{kind: genKind(gd.Tok), uses: us}
-						for _, sp := range gd.Specs {
-							switch sp := sp.(type) {
-							case *ast.ValueSpec:
-								for _, id := range sp.Names {
-									pd.names = append(pd.names, id.Name)
-								}
-							case *ast.TypeSpec:
-								pd.names = append(pd.names, sp.Name.Name)
-							}
+						if pd, ok := genDecl(gd, slice(src, fset, off, gd.Pos(), gd.End(), c.File)); ok {
+							p.decls = append(p.decls, pd)
 						}
-						if len(pd.names) == 0 {
-							continue
-						}
-						pd.text = slice(src, fset, off, gd.Pos(), gd.End(), c.File)
-						p.decls = append(p.decls, pd)
 						continue
 					}
 				}
@@ -511,14 +485,7 @@ func parseWhole(c ProgramCell, current bool) (*parsedCell, error) {
 	}
 	p := &parsedCell{whole: true, wholeSrc: c.Src}
 	src := []byte(c.Src)
-	for _, s := range f.Imports {
-		path, _ := strconv.Unquote(s.Path.Value)
-		name := defaultImportName(path)
-		if s.Name != nil {
-			name = s.Name.Name
-		}
-		p.imports = append(p.imports, pimport{name: name, path: path})
-	}
+	p.imports = importsOf(f)
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
@@ -529,30 +496,12 @@ func parseWhole(c ProgramCell, current bool) (*parsedCell, error) {
 				}
 				continue
 			}
-			pd := pdecl{names: []string{key}, kind: DeclFunc, fn: d, uses: uses(d)}
-			if d.Recv != nil {
-				pd.kind = DeclMethod
-				pd.recv = strings.SplitN(key, ".", 2)[0]
-			}
-			pd.text = slice(src, fset, 0, d.Pos(), d.End(), c.File)
-			p.decls = append(p.decls, pd)
+			p.decls = append(p.decls, funcDecl(d, key, slice(src, fset, 0, d.Pos(), d.End(), c.File)))
 		case *ast.GenDecl:
 			if d.Tok == token.IMPORT {
 				continue
 			}
-			pd := pdecl{kind: genKind(d.Tok), uses: uses(d)}
-			for _, sp := range d.Specs {
-				switch sp := sp.(type) {
-				case *ast.ValueSpec:
-					for _, id := range sp.Names {
-						pd.names = append(pd.names, id.Name)
-					}
-				case *ast.TypeSpec:
-					pd.names = append(pd.names, sp.Name.Name)
-				}
-			}
-			if len(pd.names) > 0 {
-				pd.text = slice(src, fset, 0, d.Pos(), d.End(), c.File)
+			if pd, ok := genDecl(d, slice(src, fset, 0, d.Pos(), d.End(), c.File)); ok {
 				p.decls = append(p.decls, pd)
 			}
 		}
@@ -561,6 +510,47 @@ func parseWhole(c ProgramCell, current bool) (*parsedCell, error) {
 		return nil, &Error{Line: 1, Col: 1, Msg: "a whole program in a cell needs func main"}
 	}
 	return p, nil
+}
+
+// importsOf lists a file's imports with their local names.
+func importsOf(f *ast.File) []pimport {
+	var out []pimport
+	for _, s := range f.Imports {
+		path, _ := strconv.Unquote(s.Path.Value)
+		name := defaultImportName(path)
+		if s.Name != nil {
+			name = s.Name.Name
+		}
+		out = append(out, pimport{name: name, path: path})
+	}
+	return out
+}
+
+// funcDecl records a func or method declaration (key as funcKey gives it) with its text.
+func funcDecl(fd *ast.FuncDecl, key, text string) pdecl {
+	pd := pdecl{names: []string{key}, kind: DeclFunc, fn: fd, uses: uses(fd), text: text}
+	if fd.Recv != nil {
+		pd.kind = DeclMethod
+		pd.recv = strings.SplitN(key, ".", 2)[0]
+	}
+	return pd
+}
+
+// genDecl records a type, const or var declaration with its text; false when it declares no
+// name.
+func genDecl(gd *ast.GenDecl, text string) (pdecl, bool) {
+	pd := pdecl{kind: genKind(gd.Tok), uses: uses(gd), text: text}
+	for _, sp := range gd.Specs {
+		switch sp := sp.(type) {
+		case *ast.ValueSpec:
+			for _, id := range sp.Names {
+				pd.names = append(pd.names, id.Name)
+			}
+		case *ast.TypeSpec:
+			pd.names = append(pd.names, sp.Name.Name)
+		}
+	}
+	return pd, len(pd.names) > 0
 }
 
 func genKind(t token.Token) DeclKind {

@@ -37,6 +37,7 @@ import (
 
 	"github.com/quire-go/quire"
 	"github.com/quire-go/quire/eval/compiled/frame"
+	"github.com/quire-go/quire/eval/internal/lines"
 )
 
 // Module is quire's module path; RuntimePath and ExecutorsPath are the packages programs use.
@@ -473,29 +474,15 @@ func (b *Builder) goBuild(ctx context.Context, tc *Toolchain, flags Flags, out s
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		buf := make([]byte, 0, 4096)
-		chunk := make([]byte, 4096)
-		for {
-			n, err := pr.Read(chunk)
-			buf = append(buf, chunk[:n]...)
-			for {
-				i := bytes.IndexByte(buf, '\n')
-				if i < 0 {
-					break
-				}
-				line := string(buf[:i])
-				buf = buf[i+1:]
+		lines.Copy(pr, func(chunk string) {
+			for _, line := range strings.SplitAfter(chunk, "\n") {
 				if progress != nil && strings.HasPrefix(line, "go: downloading ") {
-					progress(line + "\n")
+					progress(line)
 					continue
 				}
-				stderr.WriteString(line + "\n")
+				stderr.WriteString(line)
 			}
-			if err != nil {
-				stderr.Write(buf)
-				return
-			}
-		}
+		})
 	}()
 	err := cmd.Run()
 	pw.Close()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval/compiled/frame"
+	"github.com/quire-go/quire/eval/internal/lines"
 )
 
 // RunOptions say how to run a built program.
@@ -95,7 +96,7 @@ func Run(ctx context.Context, bin string, opt RunOptions, out backend.Output) Ou
 	}()
 	go func() {
 		defer wg.Done()
-		lines(stderr, func(s string) {
+		lines.Copy(stderr, func(s string) {
 			diag.see(s)
 			mu.Lock()
 			out.Stream("stderr", s)
@@ -218,28 +219,6 @@ func (fr *frameReader) copy(r io.Reader) {
 		if err != nil {
 			if len(pending) > 0 {
 				fr.text(string(pending))
-			}
-			return
-		}
-	}
-}
-
-// lines calls emit with complete lines read from r, and with what is left at the end.
-func lines(r io.Reader, emit func(string)) {
-	buf := make([]byte, 32<<10)
-	var pending []byte
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			pending = append(pending, buf[:n]...)
-			if i := bytes.LastIndexByte(pending, '\n'); i >= 0 {
-				emit(string(pending[:i+1]))
-				pending = append(pending[:0], pending[i+1:]...)
-			}
-		}
-		if err != nil {
-			if len(pending) > 0 {
-				emit(string(pending))
 			}
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/eval/internal/lines"
 )
 
 // shellLine implements !command.
@@ -90,7 +91,7 @@ func (m *Magics) runCommand(c *call, shown, name string, args ...string) backend
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			streamLines(p.r, func(text string) {
+			lines.Copy(p.r, func(text string) {
 				mu.Lock()
 				c.out.Stream(p.name, text)
 				mu.Unlock()
@@ -121,27 +122,4 @@ func quoteCmd(s string) string {
 		s = s[:200] + "..."
 	}
 	return "'" + s + "'"
-}
-
-// streamLines calls emit with each complete line read from r (newline included), and with
-// what is left at the end.
-func streamLines(r io.Reader, emit func(string)) {
-	buf := make([]byte, 32<<10)
-	var pending []byte
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			pending = append(pending, buf[:n]...)
-			if i := strings.LastIndexByte(string(pending), '\n'); i >= 0 {
-				emit(string(pending[:i+1]))
-				pending = append(pending[:0], pending[i+1:]...)
-			}
-		}
-		if err != nil {
-			if len(pending) > 0 {
-				emit(string(pending))
-			}
-			return
-		}
-	}
 }
