@@ -192,3 +192,24 @@ func TestProcessesLimitRefusesSharedQueue(t *testing.T) {
 		t.Fatalf("3 jobs sharing a Queue with ProcessLimit(2): err %v, want a refusal naming ProcessLimit(3)", r.Err)
 	}
 }
+
+// TestPrestartLimit: idle spares hold memory too, so Prestart keeps at most the process limit
+// of them waiting and says when it started fewer than asked.
+func TestPrestartLimit(t *testing.T) {
+	t.Setenv(ProcessLimitEnv, "3")
+	DiscardSpares()
+	defer DiscardSpares()
+	err := Prestart(5)
+	if err == nil || !strings.Contains(err.Error(), "started 3 of 5") {
+		t.Errorf("Prestart(5) with a limit of 3: err %v, want one saying it started 3 of 5", err)
+	}
+	if n := Spares(); n != 3 {
+		t.Errorf("Spares() = %d, want 3", n)
+	}
+	if err := Prestart(1); err == nil || !strings.Contains(err.Error(), "started 0 of 1") {
+		t.Errorf("Prestart(1) with 3 spares waiting and a limit of 3: err %v", err)
+	}
+	if n := Spares(); n != 3 {
+		t.Errorf("Spares() = %d, want 3", n)
+	}
+}

@@ -36,10 +36,22 @@ const prestartTimeout = 2 * time.Minute
 // ProcessPool take a ready spare first (oldest first) and start a child cold only when none
 // is left. Spares started for another host, another environment or (in quire) another state
 // of the session are discarded, not used; a child that must inherit a Queue or Pipe always
-// starts cold. Spares never outlive this process.
+// starts cold. Spares never outlive this process. At most DefaultProcessLimit() spares wait
+// at a time (idle children hold memory too): beyond it, Prestart starts fewer and says so in
+// its error.
 func Prestart(n int) error {
 	if n <= 0 {
 		return nil
+	}
+	var capped error
+	if limit := DefaultProcessLimit(); limit > 0 {
+		if room := max(limit-Spares(), 0); n > room {
+			capped = fmt.Errorf("executors: prestart: started %d of %d spares: at most %d children wait at a time "+
+				"(executors.DefaultProcessLimit; %s=n changes it)", room, n, limit, ProcessLimitEnv)
+			if n = room; n == 0 {
+				return capped
+			}
+		}
 	}
 	type started struct {
 		c   *child
@@ -78,9 +90,9 @@ func Prestart(n int) error {
 	spares = append(spares, ready...)
 	sparesMu.Unlock()
 	if len(errs) > 0 {
-		return fmt.Errorf("executors: prestart: %d of %d children failed: %w", len(errs), n, errors.Join(errs...))
+		return errors.Join(capped, fmt.Errorf("executors: prestart: %d of %d children failed: %w", len(errs), n, errors.Join(errs...)))
 	}
-	return nil
+	return capped
 }
 
 // Spares returns how many prestarted children are waiting.

@@ -97,9 +97,9 @@ executors.Processes(executors.Repeat(`+strconv.Itoa(jobs)+`, brief, 100), execut
 }
 
 // TestFaultGrandchildrenKilled: a job in an executor child starts `sleep 300` (a grandchild of
-// the worker). When the cell is interrupted, when the job returns and its child exits, and
-// when the kernel shuts down, that grandchild must die too (issue 17, item 10): each child
-// runs in its own process group, which is killed as a whole.
+// the worker). When the cell is interrupted, when the job returns and its child exits, when
+// the kernel shuts down and when it is killed, that grandchild must die too (issue 17, item
+// 10): each child runs in its own process group, which is killed as a whole.
 func TestFaultGrandchildrenKilled(t *testing.T) {
 	k := startKernel(t)
 	decl := `import ("fmt"; "os/exec"; "time"; "github.com/quire-go/quire/executors")
@@ -145,7 +145,8 @@ func spawn(t *executors.Task, mode string) {
 	}
 	gone := func(what string, pid int) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
+		t0 := time.Now()
+		deadline := t0.Add(5 * time.Second)
 		for isSleep300(pid) {
 			if time.Now().After(deadline) {
 				t.Errorf("%s: the grandchild `sleep 300` (pid %d) is still alive 5 s later", what, pid)
@@ -153,7 +154,7 @@ func spawn(t *executors.Task, mode string) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		t.Logf("%s: grandchild %d gone", what, pid)
+		t.Logf("%s: grandchild %d gone (%v after the check began)", what, pid, time.Since(t0).Round(time.Millisecond))
 	}
 
 	// 1. Interrupt while the job waits.
@@ -195,6 +196,23 @@ func spawn(t *executors.Task, mode string) {
 		t.Error("the kernel did not exit after shutdown_request")
 	}
 	gone("shutdown", pid)
+
+	// 4. kill -9 of the kernel while the job waits: nothing cleans up but the chain of parent
+	// death signals (kernel killed, worker SIGKILL, child SIGTERM, which kills its group).
+	k = startKernel(t)
+	if r := k.execute(decl, time.Minute); r.Status() != "ok" {
+		t.Fatalf("declaration in the second kernel: %v", r.Content)
+	}
+	pid, _ = startSpawn("wait")
+	if err := k.Process().Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-k.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("the kernel did not die")
+	}
+	gone("kill -9 of the kernel", pid)
 }
 
 // isSleep300 reports whether pid is alive and still the `sleep 300` we started (not a reused pid).
