@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,7 +91,10 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	var nb [8]byte
 	_, _ = rand.Read(nb[:])
 	nonce := hex.EncodeToString(nb[:])
-	cmd.Env = append(cmd.Environ(), append(s.workerEnv(), wire.EnvNonce+"="+nonce)...)
+	// The session file for executors' children: named here so that it can be removed however
+	// the worker ends (see sessionFile).
+	sessFile := filepath.Join(os.TempDir(), "quire-session-"+nonce+".json")
+	cmd.Env = append(cmd.Environ(), append(s.workerEnv(), wire.EnvNonce+"="+nonce, wire.EnvSessionFile+"="+sessFile)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		for _, f := range []*os.File{reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW} {
@@ -136,6 +140,7 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 		}
 		p.exitErr = err
 		reqW.Close()
+		s.removeSessionFile(sessFile)
 		close(p.dead)
 	}()
 	select {
@@ -155,6 +160,16 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	case <-ctx.Done():
 		p.kill()
 		return nil, fmt.Errorf("starting the Go worker: %w", ctx.Err())
+	}
+}
+
+// removeSessionFile removes the session file a worker wrote for executors' children (and
+// the temporary file it writes first).
+func (s *Supervisor) removeSessionFile(path string) {
+	for _, f := range []string{path, path + ".tmp"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("removing a worker's session file", "err", err)
+		}
 	}
 }
 

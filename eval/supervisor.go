@@ -462,6 +462,12 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 		p.kill()
+		// Wait for the reaper, which removes the worker's session file: the kernel process
+		// may exit right after Shutdown returns.
+		select {
+		case <-p.dead:
+		case <-time.After(time.Second):
+		}
 	}
 	if restart {
 		// The new worker starts in the background; the next request waits for it.

@@ -132,6 +132,10 @@ const Protocol = 2
 const (
 	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; RLIMIT_AS of the worker (0: none)
 	EnvGoPath   = "QUIRE_WORKER_GOPATH"   // GOPATH for source imports (%go get)
+	// EnvSessionFile is the path where the worker writes the session replay steps for
+	// executors' child processes. The supervisor picks it and removes it when the worker
+	// ends, however it ends (a killed worker cannot clean up after itself).
+	EnvSessionFile = "QUIRE_WORKER_SESSION_FILE"
 )
 
 // NoStdin is the error text of reading os.Stdin in a cell when the frontend does not accept

@@ -1,0 +1,109 @@
+package reliability
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Tests of the Go worker's life cycle (issue 17): what a dying, interrupted or restarted
+// worker leaves behind, and what reaches the notebook.
+
+// sessionFiles lists the executors' session files in dir.
+func sessionFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "quire-session-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestSessionFilesRemoved runs executors' child processes (which makes the worker write the
+// session file they replay) and then ends the worker every way it can end: interrupt, kill -9,
+// a crash, a kernel restart and shutdown. No quire-session-*.json may be left in TMPDIR.
+func TestSessionFilesRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	k := startKernel(t)
+	const children = `import "github.com/quire-go/quire/executors"
+func sq(t *executors.Task, n int) int { return n * n }
+executors.Processes(executors.Each(sq, 1, 2))
+`
+	use := func(what string) {
+		t.Helper()
+		if r := k.execute(children, time.Minute); r.Status() != "ok" {
+			t.Fatalf("%s: executors cell: %v", what, r.Content)
+		}
+		if n := len(sessionFiles(t, tmp)); n == 0 {
+			t.Fatalf("before %s: no session file while the worker runs executors' children", what)
+		}
+	}
+	left := func(what string) {
+		t.Helper()
+		// The supervisor removes the file as it reaps the worker; the next cell waits for the
+		// new worker, so by the time it answers the old one is reaped.
+		k.alive(what)
+		t.Logf("after %s: %d session file(s) in TMPDIR", what, len(sessionFiles(t, tmp)))
+	}
+
+	use("interrupt")
+	call := k.startCell("for {\n}", nil)
+	time.Sleep(100 * time.Millisecond)
+	interrupt(t, k)
+	if r := wait(t, call, 30*time.Second); r.Status() != "error" {
+		t.Fatalf("interrupted loop ended %q", r.Status())
+	}
+	left("interrupt")
+
+	use("kill -9")
+	killed := map[int]bool{}
+	for _, w := range workers(k.pid()) {
+		killed[w.pid] = true
+		_ = syscall.Kill(w.pid, syscall.SIGKILL)
+	}
+	// An idle worker's death is noticed in the background: wait for its successor.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ws := workers(k.pid())
+		if len(ws) > 0 && !killed[ws[0].pid] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no new worker after kill -9 of the idle one")
+		}
+	}
+	left("kill -9 of the worker")
+
+	use("crash")
+	if r := k.execute("m := map[int]int{}\nfor i := range 4 { go func() { for { m[i] = i } }() }\nselect {}", time.Minute); r.Status() != "error" {
+		t.Fatalf("concurrent map writes ended %q", r.Status())
+	}
+	left("a fatal error in the worker")
+
+	use("%restart")
+	if r := k.execute("%restart", time.Minute); r.Status() != "ok" {
+		t.Fatalf("%%restart: %v", r.Content)
+	}
+	left("%restart")
+
+	use("shutdown")
+	k.stop()
+	files := sessionFiles(t, tmp)
+	t.Logf("after shutdown: %d session file(s) left", len(files))
+	if len(files) > 0 {
+		t.Errorf("%d quire-session-*.json files left in TMPDIR by 5 workers that ended: %s", len(files), strings.Join(files, " "))
+	}
+}
+
+// interrupt sends interrupt_request and fails the test if it gets no reply.
+func interrupt(t *testing.T, k *kern) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := k.Interrupt(ctx); err != nil {
+		t.Fatalf("interrupt: %v", err)
+	}
+}
