@@ -22,6 +22,9 @@ const showFunc = cell.HostPkg + "." + cell.ShowFunc
 func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, out backend.Output) backend.ExecuteResult {
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
+	parent := ctx
+	ctx, end := s.beginCell(ctx)
+	defer end()
 	s.setOutput(out)
 	s.flushNotes()
 	if s.opts.Magics != nil && isMagic(req.Code) {
@@ -36,6 +39,9 @@ func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, ou
 	res := s.runCell(ctx, req.Code, req.AllowStdin, req.ExecutionCount)
 	if res.Status == backend.StatusOK && len(req.UserExpressions) > 0 {
 		res.UserExpressions = s.userExpressions(ctx, req.UserExpressions)
+	}
+	if parent.Err() != nil && res.Status == backend.StatusError && res.Error.Name == "KeyboardInterrupt" {
+		return errorResult("Shutdown", "the kernel is shutting down")
 	}
 	return res
 }
@@ -154,6 +160,9 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	plan = s.wrapDisplayArgs(plan, known)
 	p, err := s.worker(ctx)
 	if err != nil {
+		if s.interrupted() {
+			return interruptedResult()
+		}
 		return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
 	}
 
@@ -182,16 +191,26 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			msg += "\n" + note
 		}
 		s.stream("stderr", msg+"\n")
-		<-s.restart(p)
+		select {
+		case <-s.restart(p):
+		case <-ctx.Done():
+		}
 		s.flushNotes()
 		if p, err = s.worker(ctx); err != nil {
+			if s.interrupted() {
+				return interruptedResult()
+			}
 			return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
 		}
 	}
 
 	steps, segOf := s.cellSteps(plan)
 	s.mu.Lock()
-	s.running, s.interr = p, false
+	if s.cell != nil && s.cell.interrupted {
+		s.mu.Unlock()
+		return interruptedResult()
+	}
+	s.running = p
 	var session []wire.Step
 	if usesExecutors(plan, known) {
 		// Executors' child processes replay the session: keep the worker's copy current.
@@ -205,8 +224,8 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.mu.Unlock()
 	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin, Session: session})
 	s.mu.Lock()
-	interrupted := s.interr
-	s.running, s.interr = nil, false
+	interrupted := s.cell != nil && s.cell.interrupted
+	s.running = nil
 	if !ok {
 		p.reported = true
 	}
@@ -368,7 +387,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 	s.mu.Unlock()
 	s.restartIf(p)
 	traces := p.takeTraces()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !interrupted {
 		return errorResult("Shutdown", "the kernel is shutting down")
 	}
 	if interrupted {

@@ -59,8 +59,8 @@ type Supervisor struct {
 	ready        chan struct{} // closed when p is usable (restart finished)
 	startErr     error
 	sess         *session
-	running      *proc // worker running a cell, if any
-	interr       bool  // the running cell was interrupted
+	running      *proc    // worker running a cell, if any
+	cell         *cellRun // the Execute in progress, if any (Interrupt cancels it)
 	inputCancel  context.CancelFunc
 	lastDuration time.Duration
 	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
@@ -424,8 +424,11 @@ func (s *Supervisor) Interrupt() error {
 	}
 	s.mu.Lock()
 	p := s.running
-	if p != nil {
-		s.interr = true
+	if c := s.cell; c != nil {
+		// Also a cell that waits for its worker (a restart in progress) or is being planned:
+		// it must end as interrupted, not start once the worker is ready.
+		c.interrupted = true
+		c.cancel()
 	}
 	cancel := s.inputCancel
 	s.mu.Unlock()
@@ -436,6 +439,43 @@ func (s *Supervisor) Interrupt() error {
 		p.kill()
 	}
 	return nil
+}
+
+// cellRun is the state of one Execute that Interrupt changes.
+type cellRun struct {
+	cancel      context.CancelFunc // cancels the Execute's context
+	interrupted bool
+}
+
+// beginCell records an Execute in progress and returns its context, which Interrupt cancels.
+// end must be called when the Execute returns.
+func (s *Supervisor) beginCell(ctx context.Context) (cctx context.Context, end func()) {
+	cctx, cancel := context.WithCancel(ctx)
+	c := &cellRun{cancel: cancel}
+	s.mu.Lock()
+	s.cell = c
+	s.mu.Unlock()
+	return cctx, func() {
+		s.mu.Lock()
+		if s.cell == c {
+			s.cell = nil
+		}
+		s.mu.Unlock()
+		cancel()
+	}
+}
+
+// interrupted reports whether Interrupt was called during the current Execute.
+func (s *Supervisor) interrupted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cell != nil && s.cell.interrupted
+}
+
+// interruptedResult is the reply of a cell interrupted before it reached the worker: nothing
+// ran, so nothing was lost.
+func interruptedResult() backend.ExecuteResult {
+	return errorResult("KeyboardInterrupt", "interrupted", "The cell was stopped before it started; the session is unchanged.")
 }
 
 // Shutdown ends the worker; with restart, a fresh session and worker follow (the worker starts

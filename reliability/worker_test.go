@@ -4,9 +4,13 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/quire-go/quire/kernel"
+	"github.com/quire-go/quire/kernel/client"
 )
 
 // Tests of the Go worker's life cycle (issue 17): what a dying, interrupted or restarted
@@ -105,5 +109,65 @@ func interrupt(t *testing.T, k *kern) {
 	defer cancel()
 	if _, err := k.Interrupt(ctx); err != nil {
 		t.Fatalf("interrupt: %v", err)
+	}
+}
+
+// TestInterruptDuringWorkerRestart interrupts an endless loop, then at once sends another and
+// interrupts it as soon as its execute_input arrives: the second cell meets the worker still
+// restarting after the first interrupt, and the interrupt must stop it all the same (issue 17
+// item 3: it was lost 12 times in 15).
+func TestInterruptDuringWorkerRestart(t *testing.T) {
+	k := startKernel(t)
+	if r := k.execute("var kept = 42", time.Minute); r.Status() != "ok" {
+		t.Fatalf("declaration: %v", r.Content)
+	}
+	const rounds = 15
+	lost := 0
+	for i := 0; i < rounds; i++ {
+		// The first loop is interrupted once it runs (it says so).
+		running := make(chan struct{})
+		var once sync.Once
+		first := k.startCell("println(\"looping\")\nfor {\n}", &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
+			if m.Type() == "stream" {
+				once.Do(func() { close(running) })
+			}
+		}})
+		select {
+		case <-running:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("round %d: the first loop did not start", i)
+		}
+		interrupt(t, k)
+		if r := wait(t, first, 30*time.Second); r.Status() != "error" {
+			t.Fatalf("round %d: the interrupted loop ended %q", i, r.Status())
+		}
+		// The worker is restarting now.
+		second := k.startCell("for {\n}", nil)
+		interrupt(t, k)
+		select {
+		case <-second.Done():
+		case <-time.After(5 * time.Second):
+			lost++
+			for tries := 0; tries < 30; tries++ {
+				interrupt(t, k)
+				select {
+				case <-second.Done():
+				case <-time.After(time.Second):
+					continue
+				}
+				break
+			}
+		}
+		r := wait(t, second, 30*time.Second)
+		if r.Status() != "error" || r.Content["ename"] != "KeyboardInterrupt" {
+			t.Errorf("round %d: the second loop ended %q %v, want a KeyboardInterrupt error", i, r.Status(), r.Content["ename"])
+		}
+	}
+	t.Logf("interrupts lost while the worker restarted: %d of %d", lost, rounds)
+	if lost > 0 {
+		t.Errorf("%d of %d interrupts sent while the worker restarted were lost", lost, rounds)
+	}
+	if r := k.execute("kept", time.Minute); !strings.Contains(resultText(r), "42") {
+		t.Errorf("after the interrupts: kept = %v %q", r.Content, resultText(r))
 	}
 }
