@@ -44,6 +44,11 @@ type Options struct {
 	// Magics handles cells whose first non-blank line starts with % or !. Nil: such cells are
 	// Go (and usually a syntax error).
 	Magics Magics
+	// UserExpressionTimeout bounds the evaluation of one execute_request's user_expressions
+	// (frontends use them for quick queries; an endless one would hold the kernel): past it, the
+	// worker is restarted as on interrupt and the remaining entries get a TimeoutError. 0 means
+	// DefaultUserExpressionTimeout.
+	UserExpressionTimeout time.Duration
 }
 
 // Supervisor implements backend.Backend: it lives in the kernel process and runs cells in a

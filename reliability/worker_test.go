@@ -171,3 +171,56 @@ func TestInterruptDuringWorkerRestart(t *testing.T) {
 		t.Errorf("after the interrupts: kept = %v %q", r.Content, resultText(r))
 	}
 }
+
+// TestUserExpressionInterrupt sends a cell whose user_expressions entry never ends: an
+// interrupt must stop it with a reply, and without an interrupt the reply must still come,
+// when the bound on user_expressions (10 s) passes (issue 17 item 4: no reply ever).
+func TestUserExpressionInterrupt(t *testing.T) {
+	k := startKernel(t)
+	endless := map[string]string{"x": "func() int { for {} }()", "y": "6 * 7"}
+	ran := make(chan struct{})
+	var once sync.Once
+	call := k.startCell("var kept = 42\nprintln(\"cell ran\")", &client.ExecuteOptions{
+		UserExpressions: endless,
+		OnIOPub: func(m *kernel.Message) {
+			if m.Type() == "stream" {
+				once.Do(func() { close(ran) })
+			}
+		},
+	})
+	select {
+	case <-ran:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cell did not run")
+	}
+	t0 := time.Now()
+	interrupt(t, k)
+	r := wait(t, call, 8*time.Second) // within the 10 s bound: the interrupt did it
+	t.Logf("interrupted user_expressions: reply %v after the interrupt, status %q, user_expressions %v",
+		time.Since(t0).Round(time.Millisecond), r.Status(), r.Content["user_expressions"])
+	ue, _ := r.Content["user_expressions"].(map[string]any)
+	x, _ := ue["x"].(map[string]any)
+	if r.Status() != "ok" || x["status"] != "error" || x["ename"] != "KeyboardInterrupt" {
+		t.Errorf("interrupted user_expressions: reply %q, x = %v; want ok with x a KeyboardInterrupt error", r.Status(), x)
+	}
+	if r := k.execute("kept", time.Minute); !strings.Contains(resultText(r), "42") {
+		t.Errorf("after the interrupt: kept = %v %q", r.Content, resultText(r))
+	}
+
+	// No interrupt: the bound ends it.
+	t0 = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	r, err := k.Execute(ctx, "1", &client.ExecuteOptions{UserExpressions: endless})
+	if err != nil {
+		t.Fatalf("endless user_expressions without interrupt: %v", err)
+	}
+	took := time.Since(t0)
+	ue, _ = r.Content["user_expressions"].(map[string]any)
+	x, _ = ue["x"].(map[string]any)
+	t.Logf("endless user_expressions, no interrupt: reply after %v: x = %v", took.Round(time.Millisecond), x)
+	if x["ename"] != "TimeoutError" {
+		t.Errorf("endless user_expressions: x = %v, want a TimeoutError", x)
+	}
+	k.alive("interrupted and timed-out user_expressions")
+}
