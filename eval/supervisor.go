@@ -28,11 +28,14 @@ type Options struct {
 	WorkerCommand func(ctx context.Context, args ...string) *exec.Cmd
 	// Logger receives the supervisor's diagnostics. Default: slog.Default().
 	Logger *slog.Logger
-	// MemoryLimit bounds the worker's memory in bytes: the Go runtime's soft limit
-	// (debug.SetMemoryLimit) is set to 90% of it, so the garbage collector works harder as the
-	// cell approaches it, and the address space (RLIMIT_AS) is capped at it. 0 means
+	// MemoryLimit bounds the memory the worker uses, in bytes (each executors' child process
+	// has the same bound): the Go runtime's soft limit (debug.SetMemoryLimit) is set to 90% of
+	// it, so the garbage collector works harder as the cell approaches it, and a watchdog in
+	// the worker ends it once its resident memory (or the memory its Go runtime holds) exceeds
+	// it. Address space is not limited (Go reserves much more than it uses). 0 means
 	// DefaultMemoryLimit(); math.MaxUint64 (or any value >= 1<<50) means no limit. Exceeding it
-	// ends the cell with "fatal error: runtime: out of memory" and restarts the worker.
+	// ends the cell with a MemoryError naming the limit ("cell exceeded the memory limit of
+	// 256 MiB (--memory-limit)") and restarts the worker.
 	MemoryLimit uint64
 	// GoPath is the kernel-owned GOPATH where %go get links module sources (see
 	// MagicEnv.GoGet). Default: <user cache dir>/quire/gopath; "-" disables %go get.

@@ -224,3 +224,62 @@ func TestUserExpressionInterrupt(t *testing.T) {
 	}
 	k.alive("interrupted and timed-out user_expressions")
 }
+
+// peakRSS samples the RSS of the kernel's workers until stop is closed, then returns the peak.
+func peakRSS(k *kern, stop <-chan struct{}) <-chan int64 {
+	res := make(chan int64, 1)
+	go func() {
+		var peak int64
+		for {
+			for _, w := range workers(k.pid()) {
+				peak = max(peak, rssBytes(w.pid))
+			}
+			select {
+			case <-stop:
+				res <- peak
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return res
+}
+
+// TestMemoryLimitSmall runs the kernel with --memory-limit 256MiB (issue 17 item 13: below
+// about 1.3 GiB every cell failed at worker start, the address space being capped): cells
+// run, one using 64 MiB succeeds, one hoarding memory ends with an error naming the limit
+// while the worker's resident memory stays near it, and the kernel goes on.
+func TestMemoryLimitSmall(t *testing.T) {
+	k := startKernel(t, "--memory-limit", "256MiB")
+	k.alive("start with --memory-limit 256MiB")
+	r := k.execute("import \"bytes\"\nb := bytes.Repeat([]byte{1}, 64<<20)\nlen(b)", time.Minute)
+	if r.Status() != "ok" || !strings.Contains(resultText(r), "67108864") {
+		t.Fatalf("a cell using 64 MiB under a 256 MiB limit: %v %q", r.Content, resultText(r))
+	}
+	if r := k.execute("b = nil", time.Minute); r.Status() != "ok" {
+		t.Fatalf("b = nil: %v", r.Content)
+	}
+	for _, hoard := range []string{
+		// touched memory (resident)
+		"var hoard [][]byte\nfor {\n\thoard = append(hoard, bytes.Repeat([]byte{1}, 16<<20))\n}",
+		// allocated, never touched (held by the Go runtime, not resident)
+		"var hoard2 [][]byte\nfor {\n\thoard2 = append(hoard2, make([]byte, 64<<20))\n}",
+	} {
+		stop := make(chan struct{})
+		peak := peakRSS(k, stop)
+		t0 := time.Now()
+		r := k.execute(hoard, 2*time.Minute)
+		close(stop)
+		ev, _ := r.Content["evalue"].(string)
+		top := <-peak
+		t.Logf("hoarding cell ended after %v: %q %v: %.120s (worker RSS peak %d MiB)", time.Since(t0).Round(time.Millisecond),
+			r.Status(), r.Content["ename"], ev, top>>20)
+		if top > 512<<20 { // sampled every few ms, so some overshoot, but not twice the limit
+			t.Errorf("the worker's RSS reached %d MiB under a 256 MiB limit", top>>20)
+		}
+		if r.Status() != "error" || !strings.Contains(ev, "cell exceeded the memory limit of 256 MiB (--memory-limit)") {
+			t.Errorf("hoarding cell: %q %v %q, want an error naming the 256 MiB limit", r.Status(), r.Content["ename"], ev)
+		}
+		k.alive("a cell over the memory limit")
+	}
+}

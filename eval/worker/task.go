@@ -136,7 +136,10 @@ func taskMain() int {
 		errW:    os.Stderr,
 	}
 	origStdout, origStderr = os.Stdout, os.Stderr
-	limits()
+	limits(func(msg string) {
+		fmt.Fprintln(os.Stderr, "quire task: "+msg)
+		os.Exit(2)
+	})
 	if err := w.newInterp(); err != nil {
 		fmt.Fprintln(os.Stderr, "quire task:", err)
 		return 3

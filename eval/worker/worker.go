@@ -27,7 +27,6 @@ import (
 	"os"
 	"reflect"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,27 +150,13 @@ func newWorker() (*Worker, error) {
 	// internal pipes; the runtime's crash reports still go to fd 2.
 	os.Stdout, os.Stderr = w.stdout.pw, w.stderr.pw
 	w.outW, w.errW = w.stdout, w.stderr
-	limits()
+	limits(w.memoryExceeded)
 	if err := w.newInterp(); err != nil {
 		return nil, err
 	}
 	display.SetPublisher(publisher{w})
 	installProcessHost(w)
 	return w, nil
-}
-
-// limits applies the memory limit and a small maximum stack, so runaway recursion and
-// allocation end the worker quickly with the runtime's own message.
-func limits() {
-	debug.SetMaxStack(64 << 20)
-	if s := os.Getenv(EnvMemLimit); s != "" {
-		if n, err := strconv.ParseUint(s, 10, 64); err == nil && n > 0 {
-			// A soft limit first, so the collector tries hard before the hard cap is hit.
-			debug.SetMemoryLimit(int64(n / 10 * 9))
-			lim := syscall.Rlimit{Cur: n, Max: n}
-			_ = syscall.Setrlimit(syscall.RLIMIT_AS, &lim)
-		}
-	}
 }
 
 func (w *Worker) newInterp() error {
@@ -496,6 +481,9 @@ func (w *Worker) run(r wire.Request) {
 	}
 	w.result, w.shown = nil, false
 	w.mu.Unlock()
+	if msg, over := checkMemory(); over {
+		w.memoryExceeded(msg)
+	}
 	w.syncSend(ev)
 }
 

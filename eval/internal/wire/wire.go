@@ -130,7 +130,7 @@ const Protocol = 2
 
 // Environment variables the supervisor passes to the worker.
 const (
-	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; RLIMIT_AS of the worker (0: none)
+	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; memory limit of the worker (0: none)
 	EnvGoPath   = "QUIRE_WORKER_GOPATH"   // GOPATH for source imports (%go get)
 	// EnvSessionFile is the path where the worker writes the session replay steps for
 	// executors' child processes. The supervisor picks it and removes it when the worker
