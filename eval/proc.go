@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,8 @@ type proc struct {
 	traceMu sync.Mutex
 	traces  []string // yaegi panic frame lines since the last request started
 
+	received [2]atomic.Uint64 // user bytes received on stdout, stderr (see crashOutput)
+
 	killed bool   // set by kill (interrupt, shutdown)
 	nonce  string // of its sync markers
 
@@ -84,10 +87,14 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker pipes: %w", err)
 	}
+	crashOut, err := newCrashOutput()
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stdin = nil
 	cmd.Stdout = outW
 	cmd.Stderr = diagW
-	cmd.ExtraFiles = []*os.File{reqR, evW, errW}
+	cmd.ExtraFiles = append([]*os.File{reqR, evW, errW}, crashOut.extraFiles()...)
 	var nb [8]byte
 	_, _ = rand.Read(nb[:])
 	nonce := hex.EncodeToString(nb[:])
@@ -100,11 +107,13 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 		for _, f := range []*os.File{reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW} {
 			f.Close()
 		}
+		crashOut.close()
 		return nil, fmt.Errorf("starting the Go worker: %w", err)
 	}
 	for _, f := range []*os.File{reqR, evW, outW, errW, diagW} {
 		f.Close()
 	}
+	crashOut.started()
 	p := &proc{
 		s:     s,
 		cmd:   cmd,
@@ -137,6 +146,14 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 			evR.Close()
 			p.setMark(0, math.MaxUint64)
 			p.setMark(1, math.MaxUint64)
+		}
+		// What the worker buffered and did not write before it died (a fatal error,
+		// syscall.Exit) comes after all it wrote.
+		lost := crashOut.recover([2]uint64{p.received[0].Load(), p.received[1].Load()})
+		for i, name := range [2]string{"stdout", "stderr"} {
+			if len(lost[i]) > 0 {
+				s.stream(name, string(lost[i]))
+			}
 		}
 		p.exitErr = err
 		reqW.Close()
@@ -245,7 +262,10 @@ func (p *proc) readStream(r *os.File, idx int, name string) {
 	defer p.setMark(idx, math.MaxUint64)
 	sc := wire.NewScanner(p.nonce)
 	buf := make([]byte, 64<<10)
-	emit := func(b []byte) { p.s.stream(name, string(b)) }
+	emit := func(b []byte) {
+		p.received[idx].Add(uint64(len(b)))
+		p.s.stream(name, string(b))
+	}
 	mark := func(n uint64) {
 		p.setMark(idx, n)
 		p.waitHandled(n)

@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -282,4 +283,63 @@ func TestMemoryLimitSmall(t *testing.T) {
 		}
 		k.alive("a cell over the memory limit")
 	}
+}
+
+// TestOutputBeforeCrash prints five lines and then ends the worker without a flush: a fatal
+// runtime error, syscall.Exit, and a fatal error after writing through os.Stdout.WriteString.
+// Every line must reach the notebook, in order, every time (issue 17 item 7: 0-1 of 5 did).
+func TestOutputBeforeCrash(t *testing.T) {
+	k := startKernel(t)
+	if r := k.execute(`import ("fmt"; "os"; "syscall")
+func mapRace() {
+	m := map[int]int{}
+	for g := range 4 {
+		go func() {
+			for j := 0; ; j++ {
+				m[j%64] = j + g
+			}
+		}()
+	}
+	select {}
+}
+var _, _ = os.Stdout, syscall.Exit`, time.Minute); r.Status() != "ok" {
+		t.Fatalf("declarations: %v", r.Content)
+	}
+	kinds := []struct{ name, code string }{
+		{"fatal error", "for i := 1; i <= 5; i++ {\n\tfmt.Println(\"line\", i)\n}\nmapRace()"},
+		{"syscall.Exit", "for i := 1; i <= 5; i++ {\n\tfmt.Println(\"line\", i)\n}\nsyscall.Exit(3)"},
+		{"WriteString, fatal error", "for i := 1; i <= 5; i++ {\n\tos.Stdout.WriteString(fmt.Sprintf(\"line %d\\n\", i))\n}\nmapRace()"},
+	}
+	const runs = 20
+	want := "line 1\nline 2\nline 3\nline 4\nline 5\n"
+	for _, kind := range kinds {
+		delivered, complete := 0, 0
+		for i := 0; i < runs; i++ {
+			r := k.execute(kind.code, time.Minute)
+			if r.Status() != "error" {
+				t.Fatalf("%s: the cell ended %q, want an error", kind.name, r.Status())
+			}
+			out := r.Stream("stdout")
+			n := 0
+			for l := 1; l <= 5; l++ {
+				if strings.Contains(out, fmt.Sprintf("line %d\n", l)) {
+					n++
+				}
+			}
+			delivered += n
+			if out == want {
+				complete++
+			} else {
+				t.Logf("%s, run %d: stdout %q, stderr %q, error %v", kind.name, i, out, r.Stream("stderr"), r.Content["evalue"])
+				if n == 5 {
+					t.Errorf("%s: all lines, but not in order or with extra text: %q", kind.name, out)
+				}
+			}
+		}
+		t.Logf("%-26s lines delivered: %d of %d; cells with all 5 lines in order: %d of %d", kind.name, delivered, 5*runs, complete, runs)
+		if complete != runs {
+			t.Errorf("%s: %d of %d cells lost output printed before the crash", kind.name, runs-complete, runs)
+		}
+	}
+	k.alive("crashes after printing")
 }

@@ -10,6 +10,8 @@
 //	4  events (JSON lines)
 //	5  the user's stderr; the worker sets the os.Stderr variable to it, so host packages and
 //	   cells write there while runtime crash dumps stay on fd 2
+//	6  the output buffers shared with the supervisor; 7 to 10 the internal pipes of stdout and
+//	   stderr (os.Stdout and os.Stderr write there), so output survives a crash (wire.FdShm)
 //
 // The worker evaluates each request's steps in order under recover; a panic escaping into a
 // goroutine, a fatal runtime error or an os.Exit kills the process, which the supervisor sees and
@@ -140,11 +142,14 @@ func newWorker() (*Worker, error) {
 		return nil, fmt.Errorf("fd 5: %w (the worker is started by the quire kernel)", err)
 	}
 	var err error
-	if w.stdout, err = newOutStream(origStdout, "/dev/stdout"); err != nil {
-		return nil, fmt.Errorf("stdout pipe: %w", err)
-	}
-	if w.stderr, err = newOutStream(errFile, "/dev/stderr"); err != nil {
-		return nil, fmt.Errorf("stderr pipe: %w", err)
+	if w.stdout, w.stderr, err = sharedStreams(origStdout, errFile); err != nil {
+		w.log.Warn("output is not crash-safe", "err", err)
+		if w.stdout, err = newOutStream(origStdout, "/dev/stdout"); err != nil {
+			return nil, fmt.Errorf("stdout pipe: %w", err)
+		}
+		if w.stderr, err = newOutStream(errFile, "/dev/stderr"); err != nil {
+			return nil, fmt.Errorf("stderr pipe: %w", err)
+		}
 	}
 	// Compiled code, child processes and cells using the *os.File write into the streams'
 	// internal pipes; the runtime's crash reports still go to fd 2.

@@ -126,7 +126,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 2
+const Protocol = 3
 
 // Environment variables the supervisor passes to the worker.
 const (
