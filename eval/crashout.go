@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -13,6 +14,7 @@ import (
 // crashOutput holds the supervisor's side of a worker's crash-safe output (see wire.FdShm):
 // the shared buffers and the internal pipes, read only once the worker is gone.
 type crashOutput struct {
+	mu    sync.Mutex
 	shm   *os.File
 	pipes [2][2]*os.File // stdout, stderr: read end, write end
 }
@@ -47,6 +49,8 @@ func (c *crashOutput) extraFiles() []*os.File {
 // started closes the descriptors only the worker needs (the write ends of the internal
 // pipes: the supervisor never writes, and must not keep them open).
 func (c *crashOutput) started() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for i := range c.pipes {
 		if c.pipes[i][1] != nil {
 			c.pipes[i][1].Close()
@@ -56,32 +60,38 @@ func (c *crashOutput) started() {
 }
 
 func (c *crashOutput) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.shm != nil {
 		c.shm.Close()
+		c.shm = nil
 	}
 	for i := range c.pipes {
 		for j := range c.pipes[i] {
 			if c.pipes[i][j] != nil {
 				c.pipes[i][j].Close()
+				c.pipes[i][j] = nil
 			}
 		}
 	}
 }
 
-// recover returns, for stdout and stderr, what the dead worker had buffered and the
-// supervisor did not receive (received[i] user bytes came through the output pipe), then what
-// is left in the internal pipe; it closes c.
-func (c *crashOutput) recover(received [2]uint64) [2][]byte {
-	defer c.close()
-	var out [2][]byte
+// recover returns what the dead worker had buffered for stream i (0 stdout, 1 stderr) and
+// the supervisor did not receive (it read received bytes from the output pipe, markers
+// included), then what is left in the stream's internal pipe.
+func (c *crashOutput) recover(i int, received uint64) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.shm == nil {
+		return nil
+	}
+	var out []byte
 	region := make([]byte, wire.ShmStream)
-	for i := range out {
-		if n, err := c.shm.ReadAt(region, int64(i*wire.ShmStream)); n == len(region) || err == io.EOF {
-			out[i] = append(out[i], wire.Unreceived(region[:n], received[i])...)
-		}
-		if r := c.pipes[i][0]; r != nil {
-			out[i] = append(out[i], drainPipe(r)...)
-		}
+	if n, err := c.shm.ReadAt(region, int64(i*wire.ShmStream)); n == len(region) || err == io.EOF {
+		out = append(out, wire.Unreceived(region[:n], received)...)
+	}
+	if r := c.pipes[i][0]; r != nil {
+		out = append(out, drainPipe(r)...)
 	}
 	return out
 }

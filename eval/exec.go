@@ -224,7 +224,9 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 	}
 	s.mu.Unlock()
-	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin, Session: session})
+	id := s.reqID.Add(1)
+	s.ownRequest(id)
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session})
 	s.mu.Lock()
 	interrupted := s.cell != nil && s.cell.interrupted
 	s.running = nil

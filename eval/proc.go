@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,7 +52,7 @@ type proc struct {
 	traceMu sync.Mutex
 	traces  []string // yaegi panic frame lines since the last request started
 
-	received [2]atomic.Uint64 // user bytes received on stdout, stderr (see crashOutput)
+	crashOut *crashOutput
 
 	killed bool   // set by kill (interrupt, shutdown)
 	nonce  string // of its sync markers
@@ -115,14 +114,15 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	}
 	crashOut.started()
 	p := &proc{
-		s:     s,
-		cmd:   cmd,
-		pid:   cmd.Process.Pid,
-		reqW:  reqW,
-		enc:   json.NewEncoder(reqW),
-		done:  make(chan wire.Event, 4),
-		nonce: nonce,
-		dead:  make(chan struct{}),
+		s:        s,
+		crashOut: crashOut,
+		cmd:      cmd,
+		pid:      cmd.Process.Pid,
+		reqW:     reqW,
+		enc:      json.NewEncoder(reqW),
+		done:     make(chan wire.Event, 4),
+		nonce:    nonce,
+		dead:     make(chan struct{}),
 	}
 	p.markC = sync.NewCond(&p.markMu)
 	var readers sync.WaitGroup
@@ -147,14 +147,7 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 			p.setMark(0, math.MaxUint64)
 			p.setMark(1, math.MaxUint64)
 		}
-		// What the worker buffered and did not write before it died (a fatal error,
-		// syscall.Exit) comes after all it wrote.
-		lost := crashOut.recover([2]uint64{p.received[0].Load(), p.received[1].Load()})
-		for i, name := range [2]string{"stdout", "stderr"} {
-			if len(lost[i]) > 0 {
-				s.stream(name, string(lost[i]))
-			}
-		}
+		crashOut.close()
 		p.exitErr = err
 		reqW.Close()
 		s.removeSessionFile(sessFile)
@@ -261,21 +254,27 @@ func (p *proc) waitHandled(n uint64) {
 func (p *proc) readStream(r *os.File, idx int, name string) {
 	defer p.setMark(idx, math.MaxUint64)
 	sc := wire.NewScanner(p.nonce)
+	var owner uint64 // the request the text is for (see wire.OwnerMarker)
+	sc.Owner = func(id uint64) { owner = id }
 	buf := make([]byte, 64<<10)
-	emit := func(b []byte) {
-		p.received[idx].Add(uint64(len(b)))
-		p.s.stream(name, string(b))
-	}
+	emit := func(b []byte) { p.s.streamFor(owner, name, string(b)) }
 	mark := func(n uint64) {
 		p.setMark(idx, n)
 		p.waitHandled(n)
 	}
+	var received uint64 // bytes read, markers included
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
+			received += uint64(n)
 			sc.Feed(buf[:n], emit, mark)
 		}
 		if err != nil {
+			// The worker is gone. What it buffered and did not write before it died (a fatal
+			// error, syscall.Exit) comes after all it wrote.
+			if lost := p.crashOut.recover(idx, received); len(lost) > 0 {
+				sc.Feed(lost, emit, func(n uint64) { p.setMark(idx, n) })
+			}
 			if rest := sc.Flush(); len(rest) > 0 {
 				emit(rest)
 			}
@@ -339,7 +338,7 @@ func (p *proc) readEvents(r io.Reader) {
 		switch ev.Ev {
 		case wire.EvDisplay:
 			p.waitMarks(ev)
-			p.s.display(ev.Display)
+			p.s.display(ev.Owner, ev.Display)
 			p.setHandled(ev.Sync)
 		case wire.EvTrace:
 			p.traceMu.Lock()

@@ -343,3 +343,68 @@ var _, _ = os.Stdout, syscall.Exit`, time.Minute); r.Status() != "ok" {
 	}
 	k.alive("crashes after printing")
 }
+
+// TestGoroutineOutputStaysWithItsCell starts a goroutine that outlives its cell and makes it
+// print while each of the next cells runs: its lines must be published with the first cell's
+// request as parent (the notebook shows them under that cell), none in the cells running
+// (issue 17 item 14: 84 of 217 landed in later cells).
+func TestGoroutineOutputStaysWithItsCell(t *testing.T) {
+	k := startKernel(t)
+	var mu sync.Mutex
+	var first strings.Builder
+	call, err := k.ExecuteAsync(`import "fmt"
+var tick = make(chan int)
+var ack = make(chan bool)
+go func() {
+	for n := range tick {
+		fmt.Println("tick", n)
+		ack <- true
+	}
+}()`, &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
+		if m.Type() == "stream" {
+			mu.Lock()
+			s, _ := m.ContentMap()["text"].(string)
+			first.WriteString(s)
+			mu.Unlock()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not Wait: the client keeps routing the first cell's messages to it until the end.
+	select {
+	case <-call.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("the first cell did not finish")
+	}
+	const cells = 20
+	misplaced := 0
+	for i := 1; i <= cells; i++ {
+		r := k.execute(fmt.Sprintf("tick <- %d\n<-ack\nfmt.Println(\"cell\", %d)", i, i), time.Minute)
+		if r.Status() != "ok" {
+			t.Fatalf("cell %d: %v", i, r.Content)
+		}
+		out := r.Stream("stdout")
+		if strings.Contains(out, "tick") {
+			misplaced++
+		}
+		if !strings.Contains(out, fmt.Sprintf("cell %d\n", i)) {
+			t.Errorf("cell %d lost its own output: %q", i, out)
+		}
+	}
+	// The first cell's lines were published before the later cells' replies.
+	mu.Lock()
+	got := first.String()
+	mu.Unlock()
+	kept := strings.Count(got, "tick ")
+	t.Logf("goroutine lines: %d of %d under the cell that started it, %d in the cells running", kept, cells, misplaced)
+	if misplaced > 0 || kept != cells {
+		t.Errorf("goroutine output: %d of %d lines landed in later cells, %d under its own cell", misplaced, cells, kept)
+	}
+	for i := 1; i <= cells; i++ {
+		if !strings.Contains(got, fmt.Sprintf("tick %d\n", i)) {
+			t.Errorf("line %q missing under the first cell: %q", fmt.Sprintf("tick %d", i), got)
+			break
+		}
+	}
+}

@@ -48,6 +48,8 @@ type outStream struct {
 	mark    uint64          // last marker written
 	lazy    uint64          // marker to write before the next bytes (an event passed while clean)
 	nonce   string
+	ownerOf func() uint64 // the request the calling goroutine writes for (nil: none)
+	owner   uint64        // owner of the bytes last buffered (see wire.OwnerMarker)
 }
 
 const (
@@ -76,6 +78,14 @@ func newSharedOutStream(out *os.File, pr int, pw *os.File, region []byte, hdr *w
 	return s
 }
 
+// tagOwners makes the stream mark its bytes with the request they are written for (see
+// owners), with the worker's marker nonce.
+func (s *outStream) tagOwners(nonce string, ownerOf func() uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nonce, s.ownerOf = nonce, ownerOf
+}
+
 func fionread(fd int) int {
 	var n int32
 	_, _, errno := syscall.RawSyscall(syscall.SYS_IOCTL, uintptr(fd), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
@@ -94,6 +104,10 @@ func (s *outStream) drainLocked() {
 			return
 		}
 		s.seen = time.Now()
+		if s.owner != 0 {
+			s.appendLocked(wire.OwnerMarker(s.nonce, 0)) // the pipe's writers are unknown
+			s.owner = 0
+		}
 		if s.n == len(s.region) {
 			s.writeOutLocked()
 		}
@@ -125,6 +139,23 @@ func (s *outStream) writeOutLocked() {
 	s.n = 0
 }
 
+// appendLocked adds b to the buffer, writing the buffer out first when b does not fit.
+func (s *outStream) appendLocked(b []byte) {
+	if s.n+len(b) > len(s.region) {
+		s.writeOutLocked()
+	}
+	s.n += copy(s.region[s.n:], b)
+	s.hdr.SetLen(s.n)
+}
+
+// writeMetaLocked writes a marker to the supervisor at once. Base counts it before the
+// write: if the process dies in between, the supervisor (which has received less) delivers
+// the whole buffer, which is right, as none of it went out.
+func (s *outStream) writeMetaLocked(b []byte) {
+	s.hdr.AddBase(len(b))
+	_, _ = s.out.Write(b)
+}
+
 func (s *outStream) flushLocked() {
 	s.drainLocked()
 	s.writeOutLocked()
@@ -154,6 +185,14 @@ func (s *outStream) Write(p []byte) (int, error) {
 		s.checked = now
 		s.drainLocked()
 	}
+	var owner uint64
+	if s.ownerOf != nil {
+		owner = s.ownerOf()
+	}
+	if owner != s.owner {
+		s.appendLocked(wire.OwnerMarker(s.nonce, owner))
+		s.owner = owner
+	}
 	if len(p) >= flushSize {
 		s.flushLocked()
 		s.beforeBytesLocked()
@@ -161,11 +200,7 @@ func (s *outStream) Write(p []byte) (int, error) {
 		s.hdr.AddBase(n)
 		return len(p), err
 	}
-	if s.n+len(p) > len(s.region) {
-		s.writeOutLocked()
-	}
-	s.n += copy(s.region[s.n:], p)
-	s.hdr.SetLen(s.n)
+	s.appendLocked(p)
 	s.scheduleLocked()
 	return len(p), nil
 }
@@ -174,7 +209,7 @@ func (s *outStream) Write(p []byte) (int, error) {
 // those bytes until the event they follow is handled.
 func (s *outStream) beforeBytesLocked() {
 	if s.lazy > s.mark {
-		_, _ = s.out.Write(wire.Marker(s.nonce, s.lazy))
+		s.writeMetaLocked(wire.Marker(s.nonce, s.lazy))
 		s.mark = s.lazy
 	}
 	s.dirty = true
@@ -189,7 +224,7 @@ func (s *outStream) writeMarker(nonce string, n uint64) uint64 {
 	s.nonce = nonce
 	s.flushLocked()
 	if s.dirty {
-		_, _ = s.out.Write(wire.Marker(nonce, n))
+		s.writeMetaLocked(wire.Marker(nonce, n))
 		s.dirty, s.mark = false, n
 		return n
 	}

@@ -82,6 +82,8 @@ type Worker struct {
 	inputMu sync.Mutex
 	inputCh chan wire.Request
 
+	own owners // which request a goroutine works for (output of goroutines outliving a cell)
+
 	logFatal func(v ...any)
 	log      *slog.Logger
 }
@@ -151,6 +153,8 @@ func newWorker() (*Worker, error) {
 			return nil, fmt.Errorf("stderr pipe: %w", err)
 		}
 	}
+	w.stdout.tagOwners(w.nonce, w.own.current)
+	w.stderr.tagOwners(w.nonce, w.own.current)
 	// Compiled code, child processes and cells using the *os.File write into the streams'
 	// internal pipes; the runtime's crash reports still go to fd 2.
 	os.Stdout, os.Stderr = w.stdout.pw, w.stderr.pw
@@ -374,7 +378,7 @@ func (w *Worker) send(e wire.Event) {
 type publisher struct{ w *Worker }
 
 func (p publisher) Publish(m display.Message) {
-	p.w.syncSend(wire.Event{Ev: wire.EvDisplay, Display: &wire.Display{
+	p.w.syncSend(wire.Event{Ev: wire.EvDisplay, Owner: p.w.own.current(), Display: &wire.Display{
 		Kind: int(m.Kind), Data: m.Data, Metadata: m.Metadata, ID: m.ID, Wait: m.Wait,
 	}})
 }
@@ -466,6 +470,7 @@ func (w *Worker) run(r wire.Request) {
 	w.mu.Unlock()
 	done := make(chan wire.Event, 1)
 	go func() {
+		w.own.enter(r.ID)
 		finished := false
 		defer func() {
 			if !finished {
