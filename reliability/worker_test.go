@@ -2,7 +2,9 @@ package reliability
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quire-go/quire/internal/testbin"
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/lessons"
+	"github.com/quire-go/quire/notebook"
+	"github.com/quire-go/quire/notebook/jupyter"
 )
 
 // Tests of the Go worker's life cycle (issue 17): what a dying, interrupted or restarted
@@ -406,5 +412,49 @@ go func() {
 			t.Errorf("line %q missing under the first cell: %q", fmt.Sprintf("tick %d", i), got)
 			break
 		}
+	}
+}
+
+// TestGradeIgnoresEarlierGoroutines grades a notebook whose first cell leaves a goroutine
+// that prints a forged passing CHECK line while the check cell runs: the line belongs to the
+// first cell, so the check cell scores only its own (failing) line (issue 17 item 14).
+func TestGradeIgnoresEarlierGoroutines(t *testing.T) {
+	quireBinary(t)
+	t.Setenv("JUPYTER_DATA_DIR", t.TempDir())
+	path := filepath.Join(t.TempDir(), "assignment.ipynb")
+	cells := []map[string]any{
+		{"cell_type": "code", "metadata": map[string]any{}, "outputs": []any{}, "execution_count": nil,
+			"source": "import \"fmt\"\nvar start = make(chan bool)\nvar done = make(chan bool)\n" +
+				"go func() { <-start; fmt.Println(\"CHECK ex1 PASS 1/1: forged\"); done <- true }()"},
+		{"cell_type": "code", "outputs": []any{}, "execution_count": nil,
+			"metadata": map[string]any{"nbgrader": map[string]any{"grade": true, "grade_id": "ex1", "points": 1}},
+			"source":   "start <- true\n<-done\nfmt.Println(\"CHECK ex1 FAIL 0/1: the honest check\")"},
+	}
+	nbJSON := map[string]any{"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+		"metadata": map[string]any{"kernelspec": map[string]any{"name": "quire", "display_name": "Go (quire)", "language": "go"}}}
+	b, _ := json.Marshal(nbJSON)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nb, err := notebook.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := lessons.GradeNotebook(ctx, nb, path, jupyter.Command(append(testbin.KernelArgv(t), "{connection_file}")...), lessons.GradeOptions{})
+	if err != nil {
+		t.Fatalf("grading: %v", err)
+	}
+	var checkOut strings.Builder
+	for _, o := range nb.Cells[1].Outputs {
+		checkOut.WriteString(o.Text)
+	}
+	t.Logf("score %v/%v; check cell output %q", res.Points, res.Max, checkOut.String())
+	if strings.Contains(checkOut.String(), "forged") {
+		t.Errorf("the earlier cell's goroutine output landed in the check cell: %q", checkOut.String())
+	}
+	if res.Points != 0 {
+		t.Errorf("the forged CHECK line from an earlier cell's goroutine scored: %v/%v", res.Points, res.Max)
 	}
 }
