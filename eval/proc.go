@@ -99,7 +99,7 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	nonce := hex.EncodeToString(nb[:])
 	// The session file for executors' children: named here so that it can be removed however
 	// the worker ends (see sessionFile).
-	sessFile := filepath.Join(os.TempDir(), "quire-session-"+nonce+".json")
+	sessFile := filepath.Join(os.TempDir(), fmt.Sprintf("quire-session-%d-%s.json", os.Getpid(), nonce))
 	cmd.Env = append(cmd.Environ(), append(s.workerEnv(), wire.EnvNonce+"="+nonce, wire.EnvSessionFile+"="+sessFile)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -181,6 +181,33 @@ func (s *Supervisor) removeSessionFile(path string) {
 			s.log.Warn("removing a worker's session file", "err", err)
 		}
 	}
+}
+
+// sweepSessionFiles removes the session files of kernels that died without cleaning up
+// (kill -9 of the kernel: its workers die with it, Pdeathsig): quire-session-PID-*.json in
+// TMPDIR, of this user, whose kernel process PID no longer exists.
+func (s *Supervisor) sweepSessionFiles() {
+	files, _ := filepath.Glob(filepath.Join(os.TempDir(), "quire-session-*-*.json*"))
+	for _, f := range files {
+		rest := strings.TrimPrefix(filepath.Base(f), "quire-session-")
+		pidStr, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidStr)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if info, err := os.Stat(f); err != nil || !ownedByMe(info) {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			s.log.Debug("removing a dead kernel's session file", "file", f)
+			os.Remove(f)
+		}
+	}
+}
+
+func ownedByMe(info os.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
 }
 
 func (s *Supervisor) workerEnv() []string {

@@ -120,6 +120,7 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 		opts.MemoryLimit = 0
 	}
 	s := &Supervisor{opts: opts, log: opts.Logger, sess: newSession()}
+	go s.sweepSessionFiles()
 	s.restart(nil)
 	return s, nil
 }

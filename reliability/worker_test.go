@@ -37,6 +37,7 @@ func sessionFiles(t *testing.T, dir string) []string {
 // session file they replay) and then ends the worker every way it can end: interrupt, kill -9,
 // a crash, a kernel restart and shutdown. No quire-session-*.json may be left in TMPDIR.
 func TestSessionFilesRemoved(t *testing.T) {
+	quireBinary(t) // built before TMPDIR changes: testbin puts the binaries in TMPDIR
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	k := startKernel(t)
@@ -456,5 +457,42 @@ func TestGradeIgnoresEarlierGoroutines(t *testing.T) {
 	}
 	if res.Points != 0 {
 		t.Errorf("the forged CHECK line from an earlier cell's goroutine scored: %v/%v", res.Points, res.Max)
+	}
+}
+
+// TestSessionFilesOfKilledKernel kills a kernel (kill -9: nothing of it can clean up) whose
+// worker wrote a session file; the next kernel started with the same TMPDIR removes it.
+func TestSessionFilesOfKilledKernel(t *testing.T) {
+	quireBinary(t) // built before TMPDIR changes: testbin puts the binaries in TMPDIR
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	k := startKernel(t)
+	if r := k.execute(`import "github.com/quire-go/quire/executors"
+func sq(t *executors.Task, n int) int { return n * n }
+executors.Processes(executors.Each(sq, 1, 2))`, time.Minute); r.Status() != "ok" {
+		t.Fatalf("executors cell: %v", r.Content)
+	}
+	if n := len(sessionFiles(t, tmp)); n == 0 {
+		t.Fatal("no session file while the worker runs executors' children")
+	}
+	if err := k.Process().Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-k.Done()
+	if left := leftover(t, 10*time.Second); len(left) > 0 {
+		t.Fatalf("processes outlived the killed kernel: %v", left)
+	}
+	t.Logf("after kill -9 of the kernel: %d session file(s)", len(sessionFiles(t, tmp)))
+	k2 := startKernel(t)
+	k2.alive("a new kernel")
+	var files []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if files = sessionFiles(t, tmp); len(files) == 0 {
+			break
+		}
+	}
+	t.Logf("after the next kernel started: %d session file(s)", len(files))
+	if len(files) > 0 {
+		t.Errorf("the killed kernel's session files were not removed by the next kernel: %v", files)
 	}
 }
