@@ -129,6 +129,12 @@ func newWorker() (*Worker, error) {
 	// hands a request to runs at once on the same P (with a blocking read, the hand-off waits
 	// for another thread to wake up and steal it, which costs tens of microseconds here).
 	_ = syscall.SetNonblock(3, true)
+	// The pipes to the supervisor are not for the worker's children (executors, commands a cell
+	// runs): a child holding fd 5 would keep the supervisor from seeing the end of the
+	// worker's stderr when the worker dies.
+	for fd := 3; fd <= 5; fd++ {
+		syscall.CloseOnExec(fd)
+	}
 	w := &Worker{
 		in:      os.NewFile(3, "requests"),
 		ev:      os.NewFile(4, "events"),
