@@ -5,7 +5,11 @@
 // Execute for each execute_request and hands it an Output bound to that request: everything the
 // backend writes through it (streams, displays, input prompts) is published on iopub (or stdin)
 // with the request's header as parent. An Output stays usable after Execute returns, so output of
-// work that outlives its cell (goroutines) can still be delivered under the cell that caused it.
+// work that outlives its cell (goroutines) can still be delivered under the cell that caused it:
+// a backend sends such output through the earlier request's Output, not the running one's (the
+// Go backend does, for goroutines started by a cell), as ipykernel routes output by the parent
+// header of the request that caused it. Frontends show it under that earlier cell; clients
+// that collect only the running request's messages (quire run, quire grade) leave it out.
 //
 // Positions (cursor, cursor_start, cursor_end) are counted in Unicode code points, as in
 // Jupyter messaging protocol 5.2 and later.

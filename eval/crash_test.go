@@ -80,7 +80,7 @@ time.Sleep(3 * time.Second)`)
 
 func TestStackOverflowAndOOM(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("slow; and the race detector's shadow memory does not fit the address-space limit")
+		t.Skip("slow; and the race detector's shadow memory does not fit the memory limit")
 	}
 	s := newSup(t)
 	e, _ := mustErr(t, s, `func rec(n int) int { return rec(n+1) + 1 }
@@ -90,7 +90,7 @@ rec(0)`)
 	}
 	e, _ = mustErr(t, s, `b := make([]byte, 3<<30)
 b[1] = 1`)
-	if !strings.Contains(e.Value, "out of memory") {
+	if !strings.Contains(e.Value, "exceeded the memory limit of 2 GiB") {
 		t.Fatalf("OOM: %s %q", e.Name, e.Value)
 	}
 	if got, _ := mustOK(t, s, `rec != nil`); got != "true" {

@@ -19,11 +19,19 @@
 // variables were lost. A changed type or method also restarts the worker (yaegi cannot
 // redefine them); a changed func is re-evaluated in place together with its callers.
 //
-// Output: stdout and stderr stream live to the running cell's backend.Output. Output written by
-// goroutines after their cell ended goes to the cell that is running at that time, or, when
-// none runs, to the Output of the last cell executed (the kernel publishes it under that
-// request). Displays, input requests and results are ordered after all output written before
-// them.
+// Output: stdout and stderr stream live to the running cell's backend.Output. Output and
+// displays of a goroutine that outlives its cell go to the Output of the cell that started it
+// (the kernel publishes them with that request as parent, so a notebook shows them under that
+// cell, and quire run and quire grade, which collect only the running cell's messages, leave
+// them out): the worker runs each request under profiler labels that its goroutines inherit and
+// tags output with the request it is for. Output whose writer is unknown (time.AfterFunc
+// callbacks, text written through the os.Stdout file, child processes) goes to the running
+// cell, or the last one when none runs. Displays, input requests and results are ordered after
+// all output written before them.
+//
+// Crashes: the worker's output buffers and internal pipes are shared with the supervisor, so
+// output written before the worker dies without flushing (a fatal runtime error, syscall.Exit,
+// the memory limit, kill -9) is still delivered, before the cell's error.
 //
 // Output batching: the worker buffers the user's stdout/stderr for up to 2 ms (or 32 KiB) so a
 // cell printing 100,000 lines makes a few dozen writes. fmt.Print*, fmt.Fprint*(os.Stdout, ...),

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +24,9 @@ const showFunc = cell.HostPkg + "." + cell.ShowFunc
 func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, out backend.Output) backend.ExecuteResult {
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
+	parent := ctx
+	ctx, end := s.beginCell(ctx)
+	defer end()
 	s.setOutput(out)
 	s.flushNotes()
 	if s.opts.Magics != nil && isMagic(req.Code) {
@@ -36,6 +41,9 @@ func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, ou
 	res := s.runCell(ctx, req.Code, req.AllowStdin, req.ExecutionCount)
 	if res.Status == backend.StatusOK && len(req.UserExpressions) > 0 {
 		res.UserExpressions = s.userExpressions(ctx, req.UserExpressions)
+	}
+	if parent.Err() != nil && res.Status == backend.StatusError && res.Error.Name == "KeyboardInterrupt" {
+		return errorResult("Shutdown", "the kernel is shutting down")
 	}
 	return res
 }
@@ -154,6 +162,9 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	plan = s.wrapDisplayArgs(plan, known)
 	p, err := s.worker(ctx)
 	if err != nil {
+		if s.interrupted() {
+			return interruptedResult()
+		}
 		return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
 	}
 
@@ -182,16 +193,26 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			msg += "\n" + note
 		}
 		s.stream("stderr", msg+"\n")
-		<-s.restart(p)
+		select {
+		case <-s.restart(p):
+		case <-ctx.Done():
+		}
 		s.flushNotes()
 		if p, err = s.worker(ctx); err != nil {
+			if s.interrupted() {
+				return interruptedResult()
+			}
 			return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
 		}
 	}
 
 	steps, segOf := s.cellSteps(plan)
 	s.mu.Lock()
-	s.running, s.interr = p, false
+	if s.cell != nil && s.cell.interrupted {
+		s.mu.Unlock()
+		return interruptedResult()
+	}
+	s.running = p
 	var session []wire.Step
 	if usesExecutors(plan, known) {
 		// Executors' child processes replay the session: keep the worker's copy current.
@@ -203,10 +224,12 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 	}
 	s.mu.Unlock()
-	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin, Session: session})
+	id := s.reqID.Add(1)
+	s.ownRequest(id)
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session})
 	s.mu.Lock()
-	interrupted := s.interr
-	s.running, s.interr = nil, false
+	interrupted := s.cell != nil && s.cell.interrupted
+	s.running = nil
 	if !ok {
 		p.reported = true
 	}
@@ -368,7 +391,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 	s.mu.Unlock()
 	s.restartIf(p)
 	traces := p.takeTraces()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !interrupted {
 		return errorResult("Shutdown", "the kernel is shutting down")
 	}
 	if interrupted {
@@ -418,14 +441,39 @@ func firstPos(traces []string) string {
 	return pos
 }
 
-// userExpressions evaluates user_expressions after a successful cell.
+// DefaultUserExpressionTimeout bounds the user_expressions of one execute_request when
+// Options.UserExpressionTimeout is 0.
+const DefaultUserExpressionTimeout = 10 * time.Second
+
+// userExpressions evaluates user_expressions after a successful cell, in key order. They run
+// in the worker like cells: Interrupt stops them, and so does Options.UserExpressionTimeout
+// (both restart the worker, as for a cell); the entries not evaluated then get an error.
 func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]string) map[string]any {
+	limit := s.opts.UserExpressionTimeout
+	if limit <= 0 {
+		limit = DefaultUserExpressionTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	keys := make([]string, 0, len(exprs))
+	for k := range exprs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	errEntry := func(name, value string) map[string]any {
+		return map[string]any{"status": "error", "ename": name, "evalue": value, "traceback": []string{name + ": " + value}}
+	}
 	out := map[string]any{}
-	for key, expr := range exprs {
+	var stopped map[string]any // the error of every entry after an interrupt or the timeout
+	for _, key := range keys {
+		if stopped != nil {
+			out[key] = errEntry(stopped["ename"].(string), "not evaluated: user_expressions stopped before "+strconv.Quote(key))
+			continue
+		}
 		s.mu.Lock()
 		known := s.sess.known()
 		s.mu.Unlock()
-		plan, err := cell.Build("user_expression.go", expr, known)
+		plan, err := cell.Build("user_expression.go", exprs[key], known)
 		if err != nil || plan.Trailing == "" {
 			msg := "not an expression"
 			if err != nil {
@@ -436,13 +484,56 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		}
 		p, err := s.worker(ctx)
 		if err != nil {
-			out[key] = map[string]any{"status": "error", "ename": "WorkerError", "evalue": err.Error(), "traceback": []string{}}
+			if s.interrupted() {
+				stopped = errEntry("KeyboardInterrupt", "interrupted")
+				out[key] = stopped
+				continue
+			}
+			out[key] = errEntry("WorkerError", err.Error())
 			continue
 		}
+		s.mu.Lock()
+		if s.cell != nil && s.cell.interrupted {
+			s.mu.Unlock()
+			stopped = errEntry("KeyboardInterrupt", "interrupted")
+			out[key] = stopped
+			continue
+		}
+		s.running = p
+		s.mu.Unlock()
 		ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
+		s.mu.Lock()
+		s.running = nil
+		interrupted := s.cell != nil && s.cell.interrupted
+		var lost, reset []string
+		if !ok {
+			p.reported = true
+			lost, reset = s.sess.lost(), s.sess.reset()
+			s.sess.forgetVars()
+		}
+		s.mu.Unlock()
 		switch {
 		case !ok:
-			out[key] = map[string]any{"status": "error", "ename": "WorkerCrash", "evalue": "the worker stopped", "traceback": []string{}}
+			s.restartIf(p)
+			note := "quire restarted the Go worker and replayed your declarations."
+			if n := lostNote(lost, reset); n != "" {
+				note += " " + strings.ReplaceAll(n, "\n", " ")
+			}
+			switch {
+			case interrupted:
+				stopped = errEntry("KeyboardInterrupt", "interrupted while evaluating user_expressions["+strconv.Quote(key)+"]; "+note)
+				out[key] = stopped
+			case errors.Is(ctx.Err(), context.DeadlineExceeded):
+				stopped = errEntry("TimeoutError", fmt.Sprintf("user_expressions ran longer than %v (at %s); %s", limit, strconv.Quote(key), note))
+				out[key] = stopped
+			case ctx.Err() != nil:
+				stopped = errEntry("Shutdown", "the kernel is shutting down")
+				out[key] = stopped
+			default:
+				e := p.crashError()
+				out[key] = errEntry(e.Name, e.Value+"; "+note)
+			}
+			s.stream("stderr", "quire: "+out[key].(map[string]any)["evalue"].(string)+"\n")
 		case ev.Error != nil:
 			out[key] = map[string]any{"status": "error", "ename": ev.Error.Name, "evalue": ev.Error.Value, "traceback": []string{ev.Error.Value}}
 		default:

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,8 @@ type proc struct {
 	traceMu sync.Mutex
 	traces  []string // yaegi panic frame lines since the last request started
 
+	crashOut *crashOutput
+
 	killed bool   // set by kill (interrupt, shutdown)
 	nonce  string // of its sync markers
 
@@ -83,33 +86,43 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker pipes: %w", err)
 	}
+	crashOut, err := newCrashOutput()
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stdin = nil
 	cmd.Stdout = outW
 	cmd.Stderr = diagW
-	cmd.ExtraFiles = []*os.File{reqR, evW, errW}
+	cmd.ExtraFiles = append([]*os.File{reqR, evW, errW}, crashOut.extraFiles()...)
 	var nb [8]byte
 	_, _ = rand.Read(nb[:])
 	nonce := hex.EncodeToString(nb[:])
-	cmd.Env = append(cmd.Environ(), append(s.workerEnv(), wire.EnvNonce+"="+nonce)...)
+	// The session file for executors' children: named here so that it can be removed however
+	// the worker ends (see sessionFile).
+	sessFile := filepath.Join(os.TempDir(), fmt.Sprintf("quire-session-%d-%s.json", os.Getpid(), nonce))
+	cmd.Env = append(cmd.Environ(), append(s.workerEnv(), wire.EnvNonce+"="+nonce, wire.EnvSessionFile+"="+sessFile)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		for _, f := range []*os.File{reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW} {
 			f.Close()
 		}
+		crashOut.close()
 		return nil, fmt.Errorf("starting the Go worker: %w", err)
 	}
 	for _, f := range []*os.File{reqR, evW, outW, errW, diagW} {
 		f.Close()
 	}
+	crashOut.started()
 	p := &proc{
-		s:     s,
-		cmd:   cmd,
-		pid:   cmd.Process.Pid,
-		reqW:  reqW,
-		enc:   json.NewEncoder(reqW),
-		done:  make(chan wire.Event, 4),
-		nonce: nonce,
-		dead:  make(chan struct{}),
+		s:        s,
+		crashOut: crashOut,
+		cmd:      cmd,
+		pid:      cmd.Process.Pid,
+		reqW:     reqW,
+		enc:      json.NewEncoder(reqW),
+		done:     make(chan wire.Event, 4),
+		nonce:    nonce,
+		dead:     make(chan struct{}),
 	}
 	p.markC = sync.NewCond(&p.markMu)
 	var readers sync.WaitGroup
@@ -134,8 +147,10 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 			p.setMark(0, math.MaxUint64)
 			p.setMark(1, math.MaxUint64)
 		}
+		crashOut.close()
 		p.exitErr = err
 		reqW.Close()
+		s.removeSessionFile(sessFile)
 		close(p.dead)
 	}()
 	select {
@@ -156,6 +171,43 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 		p.kill()
 		return nil, fmt.Errorf("starting the Go worker: %w", ctx.Err())
 	}
+}
+
+// removeSessionFile removes the session file a worker wrote for executors' children (and
+// the temporary file it writes first).
+func (s *Supervisor) removeSessionFile(path string) {
+	for _, f := range []string{path, path + ".tmp"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("removing a worker's session file", "err", err)
+		}
+	}
+}
+
+// sweepSessionFiles removes the session files of kernels that died without cleaning up
+// (kill -9 of the kernel: its workers die with it, Pdeathsig): quire-session-PID-*.json in
+// TMPDIR, of this user, whose kernel process PID no longer exists.
+func (s *Supervisor) sweepSessionFiles() {
+	files, _ := filepath.Glob(filepath.Join(os.TempDir(), "quire-session-*-*.json*"))
+	for _, f := range files {
+		rest := strings.TrimPrefix(filepath.Base(f), "quire-session-")
+		pidStr, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidStr)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if info, err := os.Stat(f); err != nil || !ownedByMe(info) {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			s.log.Debug("removing a dead kernel's session file", "file", f)
+			os.Remove(f)
+		}
+	}
+}
+
+func ownedByMe(info os.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
 }
 
 func (s *Supervisor) workerEnv() []string {
@@ -229,18 +281,27 @@ func (p *proc) waitHandled(n uint64) {
 func (p *proc) readStream(r *os.File, idx int, name string) {
 	defer p.setMark(idx, math.MaxUint64)
 	sc := wire.NewScanner(p.nonce)
+	var owner uint64 // the request the text is for (see wire.OwnerMarker)
+	sc.Owner = func(id uint64) { owner = id }
 	buf := make([]byte, 64<<10)
-	emit := func(b []byte) { p.s.stream(name, string(b)) }
+	emit := func(b []byte) { p.s.streamFor(owner, name, string(b)) }
 	mark := func(n uint64) {
 		p.setMark(idx, n)
 		p.waitHandled(n)
 	}
+	var received uint64 // bytes read, markers included
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
+			received += uint64(n)
 			sc.Feed(buf[:n], emit, mark)
 		}
 		if err != nil {
+			// The worker is gone. What it buffered and did not write before it died (a fatal
+			// error, syscall.Exit) comes after all it wrote.
+			if lost := p.crashOut.recover(idx, received); len(lost) > 0 {
+				sc.Feed(lost, emit, func(n uint64) { p.setMark(idx, n) })
+			}
 			if rest := sc.Flush(); len(rest) > 0 {
 				emit(rest)
 			}
@@ -304,7 +365,7 @@ func (p *proc) readEvents(r io.Reader) {
 		switch ev.Ev {
 		case wire.EvDisplay:
 			p.waitMarks(ev)
-			p.s.display(ev.Display)
+			p.s.display(ev.Owner, ev.Display)
 			p.setHandled(ev.Sync)
 		case wire.EvTrace:
 			p.traceMu.Lock()

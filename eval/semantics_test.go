@@ -159,11 +159,20 @@ go func() { time.Sleep(200 * time.Millisecond); fmt.Println("late") }()`, out1)
 	if out1.Stdout() != "late\n" {
 		t.Fatalf("late output to the last cell: %q", out1.Stdout())
 	}
-	// While another cell runs, late output goes to the running cell.
-	mustOK(t, s, `go func() { time.Sleep(100 * time.Millisecond); fmt.Println("bg") }()`)
-	_, out3 := mustOK(t, s, `time.Sleep(500 * time.Millisecond)`)
-	if out3.Stdout() != "bg\n" {
-		t.Fatalf("late output to the running cell: %q", out3.Stdout())
+	// While another cell runs, late output still goes to the cell that started the goroutine
+	// (issue 17 item 14), and so does a display.
+	out2 := &fakeOut{}
+	if r := runOut(t, s, `import "github.com/quire-go/quire/display"
+var next = make(chan bool)
+go func() { <-next; fmt.Println("bg"); display.Show(display.HTML("<b>bg</b>")); next <- true }()`, out2); r.Status != backend.StatusOK {
+		t.Fatal(r.Error)
+	}
+	_, out3 := mustOK(t, s, "next <- true\n<-next\nfmt.Println(\"cell 3\")")
+	if out3.Stdout() != "cell 3\n" || len(out3.displays()) != 0 {
+		t.Fatalf("the running cell got the goroutine's output: stdout %q, %d displays", out3.Stdout(), len(out3.displays()))
+	}
+	if out2.Stdout() != "bg\n" || len(out2.displays()) != 1 {
+		t.Fatalf("late output of the goroutine's cell: stdout %q, %d displays", out2.Stdout(), len(out2.displays()))
 	}
 }
 
@@ -403,4 +412,17 @@ e := executors.Threads(3, func(t *executors.Task) {})`)
 	if strings.Contains(strings.Join(e.Traceback, "\n"), "Hint") {
 		t.Errorf("hint on a user panic: %q", e.Traceback)
 	}
+}
+
+// displays returns the display events the Output received.
+func (f *fakeOut) displays() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, e := range f.events {
+		if strings.HasPrefix(e, "display:") {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -28,11 +28,14 @@ type Options struct {
 	WorkerCommand func(ctx context.Context, args ...string) *exec.Cmd
 	// Logger receives the supervisor's diagnostics. Default: slog.Default().
 	Logger *slog.Logger
-	// MemoryLimit bounds the worker's memory in bytes: the Go runtime's soft limit
-	// (debug.SetMemoryLimit) is set to 90% of it, so the garbage collector works harder as the
-	// cell approaches it, and the address space (RLIMIT_AS) is capped at it. 0 means
+	// MemoryLimit bounds the memory the worker uses, in bytes (each executors' child process
+	// has the same bound): the Go runtime's soft limit (debug.SetMemoryLimit) is set to 90% of
+	// it, so the garbage collector works harder as the cell approaches it, and a watchdog in
+	// the worker ends it once its resident memory (or the memory its Go runtime holds) exceeds
+	// it. Address space is not limited (Go reserves much more than it uses). 0 means
 	// DefaultMemoryLimit(); math.MaxUint64 (or any value >= 1<<50) means no limit. Exceeding it
-	// ends the cell with "fatal error: runtime: out of memory" and restarts the worker.
+	// ends the cell with a MemoryError naming the limit ("cell exceeded the memory limit of
+	// 256 MiB (--memory-limit)") and restarts the worker.
 	MemoryLimit uint64
 	// GoPath is the kernel-owned GOPATH where %go get links module sources (see
 	// MagicEnv.GoGet). Default: <user cache dir>/quire/gopath; "-" disables %go get.
@@ -44,6 +47,11 @@ type Options struct {
 	// Magics handles cells whose first non-blank line starts with % or !. Nil: such cells are
 	// Go (and usually a syntax error).
 	Magics Magics
+	// UserExpressionTimeout bounds the evaluation of one execute_request's user_expressions
+	// (frontends use them for quick queries; an endless one would hold the kernel): past it, the
+	// worker is restarted as on interrupt and the remaining entries get a TimeoutError. 0 means
+	// DefaultUserExpressionTimeout.
+	UserExpressionTimeout time.Duration
 }
 
 // Supervisor implements backend.Backend: it lives in the kernel process and runs cells in a
@@ -59,16 +67,18 @@ type Supervisor struct {
 	ready        chan struct{} // closed when p is usable (restart finished)
 	startErr     error
 	sess         *session
-	running      *proc // worker running a cell, if any
-	interr       bool  // the running cell was interrupted
+	running      *proc    // worker running a cell, if any
+	cell         *cellRun // the Execute in progress, if any (Interrupt cancels it)
 	inputCancel  context.CancelFunc
 	lastDuration time.Duration
 	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
 	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
 	notes        []string        // messages for the next cell (replay failures after a background restart)
 
-	outMu sync.Mutex
-	out   backend.Output // running cell's Output, or the last one
+	outMu    sync.Mutex
+	out      backend.Output            // running cell's Output, or the last one
+	outs     map[uint64]backend.Output // the Output of each recent cell's worker request
+	outOrder []uint64                  // keys of outs, oldest first
 
 	spareMu sync.Mutex
 	spare   chan *proc // a started worker in reserve (SpareWorker), or nil
@@ -110,6 +120,7 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 		opts.MemoryLimit = 0
 	}
 	s := &Supervisor{opts: opts, log: opts.Logger, sess: newSession()}
+	go s.sweepSessionFiles()
 	s.restart(nil)
 	return s, nil
 }
@@ -337,30 +348,66 @@ func (s *Supervisor) setOutput(out backend.Output) {
 	s.outMu.Unlock()
 }
 
-// stream forwards worker output to the running cell's Output, or the last cell's when none
-// runs (goroutines that outlive their cell).
-func (s *Supervisor) stream(name, text string) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	if s.out != nil && text != "" {
-		s.out.Stream(name, text)
-	}
-}
+// maxOwnedOutputs bounds the requests whose Output late output can still reach.
+const maxOwnedOutputs = 1024
 
-func (s *Supervisor) display(d *wire.Display) {
-	if d == nil {
-		return
-	}
+// ownRequest records that worker request id runs for the current cell: output the worker
+// tags with id (a goroutine the cell started, see wire.OwnerMarker) goes to that cell's
+// Output, even after the cell ended.
+func (s *Supervisor) ownRequest(id uint64) {
 	s.outMu.Lock()
 	defer s.outMu.Unlock()
 	if s.out == nil {
 		return
 	}
+	if s.outs == nil {
+		s.outs = map[uint64]backend.Output{}
+	}
+	s.outs[id] = s.out
+	s.outOrder = append(s.outOrder, id)
+	if len(s.outOrder) > maxOwnedOutputs {
+		delete(s.outs, s.outOrder[0])
+		s.outOrder = s.outOrder[1:]
+	}
+}
+
+// outputFor returns the Output of worker request id, or the running cell's (the last cell's
+// when none runs) for 0 or a request it does not know. outMu must be held.
+func (s *Supervisor) outputFor(id uint64) backend.Output {
+	if o, ok := s.outs[id]; ok && id != 0 {
+		return o
+	}
+	return s.out
+}
+
+// stream forwards the supervisor's own messages to the running cell's Output, or the last
+// cell's when none runs.
+func (s *Supervisor) stream(name, text string) { s.streamFor(0, name, text) }
+
+// streamFor forwards worker output for request owner (0: unknown) to its Output.
+func (s *Supervisor) streamFor(owner uint64, name, text string) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	if out := s.outputFor(owner); out != nil && text != "" {
+		out.Stream(name, text)
+	}
+}
+
+func (s *Supervisor) display(owner uint64, d *wire.Display) {
+	if d == nil {
+		return
+	}
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	out := s.outputFor(owner)
+	if out == nil {
+		return
+	}
 	switch d.Kind {
 	case 2: // display.KindClear
-		s.out.ClearOutput(d.Wait)
+		out.ClearOutput(d.Wait)
 	default:
-		s.out.Display(backend.Display{Data: d.Data, Metadata: d.Metadata, ID: d.ID, Update: d.Kind == 1})
+		out.Display(backend.Display{Data: d.Data, Metadata: d.Metadata, ID: d.ID, Update: d.Kind == 1})
 	}
 }
 
@@ -424,8 +471,11 @@ func (s *Supervisor) Interrupt() error {
 	}
 	s.mu.Lock()
 	p := s.running
-	if p != nil {
-		s.interr = true
+	if c := s.cell; c != nil {
+		// Also a cell that waits for its worker (a restart in progress) or is being planned:
+		// it must end as interrupted, not start once the worker is ready.
+		c.interrupted = true
+		c.cancel()
 	}
 	cancel := s.inputCancel
 	s.mu.Unlock()
@@ -436,6 +486,43 @@ func (s *Supervisor) Interrupt() error {
 		p.kill()
 	}
 	return nil
+}
+
+// cellRun is the state of one Execute that Interrupt changes.
+type cellRun struct {
+	cancel      context.CancelFunc // cancels the Execute's context
+	interrupted bool
+}
+
+// beginCell records an Execute in progress and returns its context, which Interrupt cancels.
+// end must be called when the Execute returns.
+func (s *Supervisor) beginCell(ctx context.Context) (cctx context.Context, end func()) {
+	cctx, cancel := context.WithCancel(ctx)
+	c := &cellRun{cancel: cancel}
+	s.mu.Lock()
+	s.cell = c
+	s.mu.Unlock()
+	return cctx, func() {
+		s.mu.Lock()
+		if s.cell == c {
+			s.cell = nil
+		}
+		s.mu.Unlock()
+		cancel()
+	}
+}
+
+// interrupted reports whether Interrupt was called during the current Execute.
+func (s *Supervisor) interrupted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cell != nil && s.cell.interrupted
+}
+
+// interruptedResult is the reply of a cell interrupted before it reached the worker: nothing
+// ran, so nothing was lost.
+func interruptedResult() backend.ExecuteResult {
+	return errorResult("KeyboardInterrupt", "interrupted", "The cell was stopped before it started; the session is unchanged.")
 }
 
 // Shutdown ends the worker; with restart, a fresh session and worker follow (the worker starts
@@ -462,6 +549,12 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 		p.kill()
+		// Wait for the reaper, which removes the worker's session file: the kernel process
+		// may exit right after Shutdown returns.
+		select {
+		case <-p.dead:
+		case <-time.After(time.Second):
+		}
 	}
 	if restart {
 		// The new worker starts in the background; the next request waits for it.

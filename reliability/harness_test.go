@@ -39,10 +39,10 @@ type kern struct {
 }
 
 // startKernel starts `quire-kernel --worker quire --log FILE {connection_file}` (what `quire
-// install` writes) at log level debug, with a
+// install` writes) at log level debug, with the given kernel flags and a
 // private JUPYTER_DATA_DIR. The kernel is shut down (and the test fails if any quire process
 // outlives it) when the test ends.
-func startKernel(t *testing.T) *kern {
+func startKernel(t *testing.T, flags ...string) *kern {
 	t.Helper()
 	quireBinary(t)
 	k := &kern{t: t, dataDir: t.TempDir()}
@@ -51,7 +51,9 @@ func startKernel(t *testing.T) *kern {
 	t.Setenv("QUIRE_LOG_LEVEL", "debug")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := client.Start(ctx, append(testbin.KernelArgv(t), "--log", k.log, "{connection_file}"))
+	argv := append(testbin.KernelArgv(t), "--log", k.log)
+	argv = append(append(argv, flags...), "{connection_file}")
+	c, err := client.Start(ctx, argv)
 	if err != nil {
 		t.Fatalf("starting the kernel: %v", err)
 	}

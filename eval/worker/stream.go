@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -27,20 +28,28 @@ import (
 // less than 50 µs apart, can come out after the second one; from then on every Write checks. A watcher
 // goroutine does the same when the pipe becomes readable while nobody calls Write. The buffer
 // goes out after flushDelay, when it is large, and at every sync marker.
+//
+// The buffer and the internal pipe are shared with the supervisor (newSharedOutStream): when
+// the process dies without flushing (a fatal runtime error, syscall.Exit), the supervisor
+// delivers what they still hold, after everything the process wrote to it.
 type outStream struct {
 	mu      sync.Mutex
 	out     *os.File // to the supervisor
 	pr      int      // read end of the internal pipe
 	pw      *os.File // write end: the process's os.Stdout or os.Stderr
-	buf     []byte
-	pending bool        // a flush is scheduled
-	checked time.Time   // last FIONREAD check by Write
-	ready   atomic.Bool // the watcher saw the internal pipe readable
-	seen    time.Time   // last time the internal pipe had data
-	dirty   bool        // bytes went out since the last marker
-	mark    uint64      // last marker written
-	lazy    uint64      // marker to write before the next bytes (an event passed while clean)
+	region  []byte   // the buffer: bytes not yet written to out are region[:n]
+	n       int
+	hdr     *wire.ShmHeader // base and length of the buffer, for the supervisor after a crash
+	pending bool            // a flush is scheduled
+	checked time.Time       // last FIONREAD check by Write
+	ready   atomic.Bool     // the watcher saw the internal pipe readable
+	seen    time.Time       // last time the internal pipe had data
+	dirty   bool            // bytes went out since the last marker
+	mark    uint64          // last marker written
+	lazy    uint64          // marker to write before the next bytes (an event passed while clean)
 	nonce   string
+	ownerOf func() uint64 // the request the calling goroutine writes for (nil: none)
+	owner   uint64        // owner of the bytes last buffered (see wire.OwnerMarker)
 }
 
 const (
@@ -50,14 +59,31 @@ const (
 	busyFor    = time.Second // after the pipe had data, check on every Write for this long
 )
 
+// newOutStream returns a stream to out with its own internal pipe and an unshared buffer
+// (what the buffer holds is lost if the process dies).
 func newOutStream(out *os.File, name string) (*outStream, error) {
 	var fds [2]int
 	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
 		return nil, err
 	}
-	s := &outStream{out: out, pr: fds[0], pw: os.NewFile(uintptr(fds[1]), name)}
+	return newSharedOutStream(out, fds[0], os.NewFile(uintptr(fds[1]), name), make([]byte, wire.ShmData), &wire.ShmHeader{}), nil
+}
+
+// newSharedOutStream returns a stream to out whose internal pipe (pr, pw) and buffer (region,
+// described by hdr) the supervisor shares, so that it can still deliver what they hold when
+// the process dies without flushing (a fatal runtime error, syscall.Exit): see wire.ShmHeader.
+func newSharedOutStream(out *os.File, pr int, pw *os.File, region []byte, hdr *wire.ShmHeader) *outStream {
+	s := &outStream{out: out, pr: pr, pw: pw, region: region, hdr: hdr}
 	go s.watch()
-	return s, nil
+	return s
+}
+
+// tagOwners makes the stream mark its bytes with the request they are written for (see
+// owners), with the worker's marker nonce.
+func (s *outStream) tagOwners(nonce string, ownerOf func() uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nonce, s.ownerOf = nonce, ownerOf
 }
 
 func fionread(fd int) int {
@@ -73,46 +99,74 @@ func fionread(fd int) int {
 func (s *outStream) drainLocked() {
 	s.ready.Store(false)
 	for {
-		n := fionread(s.pr)
-		if n <= 0 {
+		avail := fionread(s.pr)
+		if avail <= 0 {
 			return
 		}
 		s.seen = time.Now()
-		l := len(s.buf)
-		s.buf = append(s.buf, make([]byte, n)...)
-		m, err := syscall.Read(s.pr, s.buf[l:])
-		if m < 0 {
-			m = 0
+		if s.owner != 0 {
+			s.appendLocked(wire.OwnerMarker(s.nonce, 0)) // the pipe's writers are unknown
+			s.owner = 0
 		}
-		s.buf = s.buf[:l+m]
-		if err != nil {
+		if s.n == len(s.region) {
+			s.writeOutLocked()
+		}
+		// A raw read (the pipe has avail bytes: it does not block) and no scheduler call
+		// between the read and SetLen: a fatal error elsewhere freezes goroutines as they
+		// return from a system call, and one frozen there would have taken the bytes out of
+		// the pipe without recording them in the shared buffer.
+		to := s.region[s.n:min(s.n+avail, len(s.region))]
+		m, _, errno := syscall.RawSyscall(syscall.SYS_READ, uintptr(s.pr), uintptr(unsafe.Pointer(&to[0])), uintptr(len(to)))
+		if errno != 0 || int(m) <= 0 {
 			return
 		}
+		s.n += int(m)
+		s.hdr.SetLen(s.n)
 	}
+}
+
+// writeOutLocked writes the buffer to the supervisor. The shared header is updated after the
+// write (length first, then base), so at any moment the supervisor can tell which buffered
+// bytes it has not received.
+func (s *outStream) writeOutLocked() {
+	if s.n == 0 {
+		return
+	}
+	s.beforeBytesLocked()
+	_, _ = s.out.Write(s.region[:s.n]) // an error means the supervisor is gone: drop
+	s.hdr.SetLen(0)
+	s.hdr.AddBase(s.n)
+	s.n = 0
+}
+
+// appendLocked adds b to the buffer, writing the buffer out first when b does not fit.
+func (s *outStream) appendLocked(b []byte) {
+	if s.n+len(b) > len(s.region) {
+		s.writeOutLocked()
+	}
+	s.n += copy(s.region[s.n:], b)
+	s.hdr.SetLen(s.n)
+}
+
+// writeMetaLocked writes a marker to the supervisor at once. Base counts it before the
+// write: if the process dies in between, the supervisor (which has received less) delivers
+// the whole buffer, which is right, as none of it went out.
+func (s *outStream) writeMetaLocked(b []byte) {
+	s.hdr.AddBase(len(b))
+	_, _ = s.out.Write(b)
 }
 
 func (s *outStream) flushLocked() {
 	s.drainLocked()
-	if len(s.buf) > 0 {
-		s.beforeBytesLocked()
-	}
-	for len(s.buf) > 0 {
-		n, err := s.out.Write(s.buf)
-		if err != nil {
-			s.buf = s.buf[:0]
-			return
-		}
-		s.buf = s.buf[n:]
-	}
-	s.buf = s.buf[:0]
+	s.writeOutLocked()
 }
 
 func (s *outStream) scheduleLocked() {
-	if len(s.buf) >= flushSize {
+	if s.n >= flushSize {
 		s.flushLocked()
 		return
 	}
-	if len(s.buf) > 0 && !s.pending {
+	if s.n > 0 && !s.pending {
 		s.pending = true
 		time.AfterFunc(flushDelay, func() {
 			s.mu.Lock()
@@ -131,13 +185,22 @@ func (s *outStream) Write(p []byte) (int, error) {
 		s.checked = now
 		s.drainLocked()
 	}
+	var owner uint64
+	if s.ownerOf != nil {
+		owner = s.ownerOf()
+	}
+	if owner != s.owner {
+		s.appendLocked(wire.OwnerMarker(s.nonce, owner))
+		s.owner = owner
+	}
 	if len(p) >= flushSize {
 		s.flushLocked()
 		s.beforeBytesLocked()
-		_, err := s.out.Write(p)
+		n, err := s.out.Write(p)
+		s.hdr.AddBase(n)
 		return len(p), err
 	}
-	s.buf = append(s.buf, p...)
+	s.appendLocked(p)
 	s.scheduleLocked()
 	return len(p), nil
 }
@@ -146,7 +209,7 @@ func (s *outStream) Write(p []byte) (int, error) {
 // those bytes until the event they follow is handled.
 func (s *outStream) beforeBytesLocked() {
 	if s.lazy > s.mark {
-		_, _ = s.out.Write(wire.Marker(s.nonce, s.lazy))
+		s.writeMetaLocked(wire.Marker(s.nonce, s.lazy))
 		s.mark = s.lazy
 	}
 	s.dirty = true
@@ -161,7 +224,7 @@ func (s *outStream) writeMarker(nonce string, n uint64) uint64 {
 	s.nonce = nonce
 	s.flushLocked()
 	if s.dirty {
-		_, _ = s.out.Write(wire.Marker(nonce, n))
+		s.writeMetaLocked(wire.Marker(nonce, n))
 		s.dirty, s.mark = false, n
 		return n
 	}
@@ -189,4 +252,29 @@ func (s *outStream) watch() {
 		// Let writers make progress before polling again.
 		time.Sleep(100 * time.Microsecond)
 	}
+}
+
+// sharedStreams sets up the user's stdout and stderr streams with the buffers and internal
+// pipes the supervisor shares (see wire.FdShm).
+func sharedStreams(stdout, stderr *os.File) (*outStream, *outStream, error) {
+	var st syscall.Stat_t
+	for _, fd := range []int{wire.FdShm, wire.FdOutPipeR, wire.FdOutPipeW, wire.FdErrPipeR, wire.FdErrPipeW} {
+		if err := syscall.Fstat(fd, &st); err != nil {
+			return nil, nil, fmt.Errorf("fd %d: %w", fd, err)
+		}
+		// Not for the worker's own children (executors, shell commands).
+		syscall.CloseOnExec(fd)
+	}
+	mem, err := syscall.Mmap(wire.FdShm, 0, wire.ShmSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mapping the shared output buffers: %w", err)
+	}
+	syscall.Close(wire.FdShm) // the mapping stays
+	stream := func(i int, out *os.File, pr, pw int, name string) *outStream {
+		region := mem[i*wire.ShmStream : (i+1)*wire.ShmStream]
+		hdr := (*wire.ShmHeader)(unsafe.Pointer(&region[0]))
+		return newSharedOutStream(out, pr, os.NewFile(uintptr(pw), name), region[wire.ShmHeaderSize:], hdr)
+	}
+	return stream(0, stdout, wire.FdOutPipeR, wire.FdOutPipeW, "/dev/stdout"),
+		stream(1, stderr, wire.FdErrPipeR, wire.FdErrPipeW, "/dev/stderr"), nil
 }

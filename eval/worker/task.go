@@ -62,23 +62,50 @@ func (h *processHost) Command(ctx context.Context) (*exec.Cmd, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encoding the session: %w", err)
 		}
-		f, err := os.CreateTemp("", "quire-session-*.json")
+		name, err := writeSession(b, h.file)
 		if err != nil {
 			return nil, fmt.Errorf("writing the session for a child process: %w", err)
 		}
-		if _, err := f.Write(b); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("writing the session for a child process: %w", err)
-		}
-		f.Close()
-		if h.file != "" {
-			os.Remove(h.file)
-		}
-		h.file, h.written = f.Name(), steps
+		h.file, h.written = name, steps
 	}
 	cmd := exec.Command(exe, "worker", "--task")
 	cmd.Env = append(os.Environ(), EnvSession+"="+h.file)
 	return cmd, nil
+}
+
+// writeSession writes the session file for child processes and returns its path. With
+// wire.EnvSessionFile set (by the supervisor, which removes the file when the worker ends) it
+// replaces that file atomically (children starting meanwhile read the old or the new one);
+// otherwise it creates a new temporary file and removes old, the previous one.
+func writeSession(b []byte, old string) (string, error) {
+	if path := os.Getenv(wire.EnvSessionFile); path != "" {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, b, 0o600); err != nil {
+			return "", err
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			os.Remove(tmp)
+			return "", err
+		}
+		return path, nil
+	}
+	f, err := os.CreateTemp("", "quire-session-*.json")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	if old != "" {
+		os.Remove(old)
+	}
+	return f.Name(), nil
 }
 
 func sameSteps(a, b []wire.Step) bool {
@@ -109,7 +136,10 @@ func taskMain() int {
 		errW:    os.Stderr,
 	}
 	origStdout, origStderr = os.Stdout, os.Stderr
-	limits()
+	limits(func(msg string) {
+		fmt.Fprintln(os.Stderr, "quire task: "+msg)
+		os.Exit(2)
+	})
 	if err := w.newInterp(); err != nil {
 		fmt.Fprintln(os.Stderr, "quire task:", err)
 		return 3

@@ -10,6 +10,8 @@
 //	4  events (JSON lines)
 //	5  the user's stderr; the worker sets the os.Stderr variable to it, so host packages and
 //	   cells write there while runtime crash dumps stay on fd 2
+//	6  the output buffers shared with the supervisor; 7 to 10 the internal pipes of stdout and
+//	   stderr (os.Stdout and os.Stderr write there), so output survives a crash (wire.FdShm)
 //
 // The worker evaluates each request's steps in order under recover; a panic escaping into a
 // goroutine, a fatal runtime error or an os.Exit kills the process, which the supervisor sees and
@@ -27,7 +29,6 @@ import (
 	"os"
 	"reflect"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +84,8 @@ type Worker struct {
 	inputMu sync.Mutex
 	inputCh chan wire.Request
 
+	own owners // which request a goroutine works for (output of goroutines outliving a cell)
+
 	logFatal func(v ...any)
 	log      *slog.Logger
 }
@@ -128,6 +131,12 @@ func newWorker() (*Worker, error) {
 	// hands a request to runs at once on the same P (with a blocking read, the hand-off waits
 	// for another thread to wake up and steal it, which costs tens of microseconds here).
 	_ = syscall.SetNonblock(3, true)
+	// The pipes to the supervisor are not for the worker's children (executors, commands a cell
+	// runs): a child holding fd 5 would keep the supervisor from seeing the end of the
+	// worker's stderr when the worker dies.
+	for fd := 3; fd <= 5; fd++ {
+		syscall.CloseOnExec(fd)
+	}
 	w := &Worker{
 		in:      os.NewFile(3, "requests"),
 		ev:      os.NewFile(4, "events"),
@@ -143,37 +152,28 @@ func newWorker() (*Worker, error) {
 		return nil, fmt.Errorf("fd 5: %w (the worker is started by the quire kernel)", err)
 	}
 	var err error
-	if w.stdout, err = newOutStream(origStdout, "/dev/stdout"); err != nil {
-		return nil, fmt.Errorf("stdout pipe: %w", err)
+	if w.stdout, w.stderr, err = sharedStreams(origStdout, errFile); err != nil {
+		w.log.Warn("output is not crash-safe", "err", err)
+		if w.stdout, err = newOutStream(origStdout, "/dev/stdout"); err != nil {
+			return nil, fmt.Errorf("stdout pipe: %w", err)
+		}
+		if w.stderr, err = newOutStream(errFile, "/dev/stderr"); err != nil {
+			return nil, fmt.Errorf("stderr pipe: %w", err)
+		}
 	}
-	if w.stderr, err = newOutStream(errFile, "/dev/stderr"); err != nil {
-		return nil, fmt.Errorf("stderr pipe: %w", err)
-	}
+	w.stdout.tagOwners(w.nonce, w.own.current)
+	w.stderr.tagOwners(w.nonce, w.own.current)
 	// Compiled code, child processes and cells using the *os.File write into the streams'
 	// internal pipes; the runtime's crash reports still go to fd 2.
 	os.Stdout, os.Stderr = w.stdout.pw, w.stderr.pw
 	w.outW, w.errW = w.stdout, w.stderr
-	limits()
+	limits(w.memoryExceeded)
 	if err := w.newInterp(); err != nil {
 		return nil, err
 	}
 	display.SetPublisher(publisher{w})
 	installProcessHost(w)
 	return w, nil
-}
-
-// limits applies the memory limit and a small maximum stack, so runaway recursion and
-// allocation end the worker quickly with the runtime's own message.
-func limits() {
-	debug.SetMaxStack(64 << 20)
-	if s := os.Getenv(EnvMemLimit); s != "" {
-		if n, err := strconv.ParseUint(s, 10, 64); err == nil && n > 0 {
-			// A soft limit first, so the collector tries hard before the hard cap is hit.
-			debug.SetMemoryLimit(int64(n / 10 * 9))
-			lim := syscall.Rlimit{Cur: n, Max: n}
-			_ = syscall.Setrlimit(syscall.RLIMIT_AS, &lim)
-		}
-	}
 }
 
 func (w *Worker) newInterp() error {
@@ -419,7 +419,7 @@ func (w *Worker) send(e wire.Event) {
 type publisher struct{ w *Worker }
 
 func (p publisher) Publish(m display.Message) {
-	p.w.syncSend(wire.Event{Ev: wire.EvDisplay, Display: &wire.Display{
+	p.w.syncSend(wire.Event{Ev: wire.EvDisplay, Owner: p.w.own.current(), Display: &wire.Display{
 		Kind: int(m.Kind), Data: m.Data, Metadata: m.Metadata, ID: m.ID, Wait: m.Wait,
 	}})
 }
@@ -511,6 +511,7 @@ func (w *Worker) run(r wire.Request) {
 	w.mu.Unlock()
 	done := make(chan wire.Event, 1)
 	go func() {
+		w.own.enter(r.ID)
 		finished := false
 		defer func() {
 			if !finished {
@@ -532,6 +533,9 @@ func (w *Worker) run(r wire.Request) {
 	}
 	w.result, w.shown = nil, false
 	w.mu.Unlock()
+	if msg, over := checkMemory(); over {
+		w.memoryExceeded(msg)
+	}
 	w.syncSend(ev)
 }
 

@@ -80,7 +80,7 @@ else quire next to this program, else quire on PATH).`
 	}
 	logFile := fs.String("log", os.Getenv("QUIRE_LOG"), "append logs to `FILE` instead of stderr")
 	level := fs.String("log-level", envOr("QUIRE_LOG_LEVEL", "info"), "log `level`: debug, info, warn, error")
-	memLimit := fs.String("memory-limit", os.Getenv("QUIRE_MEMORY_LIMIT"), "cap the interpreter process's memory at `SIZE` (e.g. 2GiB, 512MiB; default half the RAM; \"none\": no cap); env QUIRE_MEMORY_LIMIT")
+	memLimit := fs.String("memory-limit", os.Getenv("QUIRE_MEMORY_LIMIT"), "cap the memory the interpreter process uses at `SIZE` (resident memory, from 256MiB; e.g. 2GiB, 512MiB; default half the RAM; \"none\": no cap); env QUIRE_MEMORY_LIMIT")
 	maxOutput := fs.String("max-output", os.Getenv("QUIRE_MAX_OUTPUT"), "publish at most `SIZE` of stdout/stderr per cell, then a notice (default 32MiB; \"none\": no cap); env QUIRE_MAX_OUTPUT")
 	maxMessage := fs.String("max-message", os.Getenv("QUIRE_MAX_MESSAGE"), "refuse incoming messages larger than `SIZE` (default 64MiB); env QUIRE_MAX_MESSAGE")
 	if err := Parse(fs, args); err != nil {

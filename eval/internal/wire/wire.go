@@ -115,8 +115,10 @@ type Event struct {
 	Failed   []Failure      `json:"failed,omitempty"`
 	Duration int64          `json:"dur,omitempty"`   // nanoseconds spent evaluating
 	Steps    int            `json:"steps,omitempty"` // EvDone: steps that completed without error
-	PID      int            `json:"pid,omitempty"`
-	Proto    int            `json:"proto,omitempty"` // ready: the worker's Protocol
+	// Owner is, for EvDisplay, the request the display was made for (see OwnerMarker).
+	Owner uint64 `json:"own,omitempty"`
+	PID   int    `json:"pid,omitempty"`
+	Proto int    `json:"proto,omitempty"` // ready: the worker's Protocol
 }
 
 // EnvNonce names the environment variable that gives the worker its marker nonce, so text a
@@ -126,12 +128,16 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 2
+const Protocol = 3
 
 // Environment variables the supervisor passes to the worker.
 const (
-	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; RLIMIT_AS of the worker (0: none)
+	EnvMemLimit = "QUIRE_WORKER_MEMLIMIT" // bytes; memory limit of the worker (0: none)
 	EnvGoPath   = "QUIRE_WORKER_GOPATH"   // GOPATH for source imports (%go get)
+	// EnvSessionFile is the path where the worker writes the session replay steps for
+	// executors' child processes. The supervisor picks it and removes it when the worker
+	// ends, however it ends (a killed worker cannot clean up after itself).
+	EnvSessionFile = "QUIRE_WORKER_SESSION_FILE"
 )
 
 // NoStdin is the error text of reading os.Stdin in a cell when the frontend does not accept
@@ -148,10 +154,21 @@ func Marker(nonce string, n uint64) []byte {
 	return append(b, 0)
 }
 
-// Scanner splits a raw output stream into text and sync markers.
+// OwnerMarker returns the bytes of an owner marker: the text after it, up to the next owner
+// marker, was written for request id (0: unknown, show it under the running request). It
+// lets output of goroutines that outlive their cell be shown under that cell.
+func OwnerMarker(nonce string, id uint64) []byte {
+	b := append(markerPrefix(nonce), 'o')
+	b = strconv.AppendUint(b, id, 10)
+	return append(b, 0)
+}
+
+// Scanner splits a raw output stream into text, sync markers and owner markers.
 type Scanner struct {
 	pending []byte
 	prefix  []byte
+	// Owner, if set, is called for each owner marker (see OwnerMarker) in order with the text.
+	Owner func(id uint64)
 }
 
 // NewScanner returns a Scanner for the markers of a worker with the given nonce.
@@ -210,13 +227,22 @@ func (s *Scanner) Feed(p []byte, text func([]byte), mark func(uint64)) {
 			return
 		}
 		num := rest[len(markerPrefix) : len(markerPrefix)+end]
+		owner := len(num) > 0 && num[0] == 'o'
+		if owner {
+			num = num[1:]
+		}
 		n, err := strconv.ParseUint(string(num), 10, 64)
 		if err != nil {
 			text(rest[:1])
 			buf = rest[1:]
 			continue
 		}
-		mark(n)
+		switch {
+		case !owner:
+			mark(n)
+		case s.Owner != nil:
+			s.Owner(n)
+		}
 		buf = rest[len(markerPrefix)+end+1:]
 	}
 }
