@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/eval/cell"
 )
 
 // Magics handles cells whose first non-blank line starts with % or ! (package eval/magic).
@@ -96,6 +97,9 @@ func (e *magicEnv) Declarations() []string {
 	}
 	for _, k := range s.sess.order {
 		d := s.sess.decls[k]
+		if d.Name == cell.WholeMain { // the main of a whole program, run once by its cell
+			continue
+		}
 		out = append(out, string(d.Kind)+" "+d.Name)
 	}
 	return out

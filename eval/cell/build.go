@@ -213,7 +213,7 @@ func (b *builder) run() error {
 
 // WholeMain is the name func main of a whole program gets in the session: the cell calls it
 // once; yaegi would run a func main after every later cell.
-const WholeMain = "__quire_main"
+const WholeMain = "__quire_program_main"
 
 // checkPackage accepts the package clause of a whole program: package main only.
 func (b *builder) checkPackage(it item) error {
