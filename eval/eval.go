@@ -38,9 +38,11 @@
 // or fails at once with "allow_stdin is false". Package "quire" offers Input(prompt) and
 // Password(prompt).
 //
-// Process-level escapes: os.Exit, log.Fatal*, runtime.Goexit and runtime.Breakpoint end the
-// cell with an error (ename "Exit", "Goexit", "panic"); in a goroutine they end the worker like
-// a goroutine panic does.
+// Process-level escapes: os.Exit and log.Fatal* end the cell as they end a Go program, without
+// running deferred calls or being stopped by recover: "Exit: exit status N" for N != 0, no error
+// for 0; the worker and its state live on. In a goroutine the cell started they end the worker
+// (and so the session's variables) like a goroutine panic does. runtime.Goexit and
+// runtime.Breakpoint end the cell with an error (ename "Goexit", "panic").
 //
 // Magics: cells whose first non-blank line starts with % or ! go to Options.Magics first (see
 // Magics and MagicEnv); MagicEnv.GoGet implements `%go get`.

@@ -81,13 +81,15 @@ type Worker struct {
 	inputMu sync.Mutex
 	inputCh chan wire.Request
 
-	logFatal func(v ...any)
-	log      *slog.Logger
+	cell      *cellRun     // the running request (nil between requests); see osExit
+	stepsDone atomic.Int64 // steps of the running request done so far
+
+	log *slog.Logger
 }
 
 var origStdout, origStderr *os.File
 
-// exitRequest is the panic value of os.Exit and log.Fatal in cells.
+// exitRequest is the panic value of os.Exit and log.Fatal in executors' child processes.
 type exitRequest struct{ Code int }
 
 func (e exitRequest) Error() string { return "os.Exit(" + strconv.Itoa(e.Code) + ")" }
@@ -250,13 +252,12 @@ func (w *Worker) overrides(i *interp.Interpreter) interp.Exports {
 		if output != nil {
 			_ = output(3, s)
 		}
-		panic(exitRequest{1})
+		w.osExit(1)
 	}
-	w.logFatal = func(v ...any) { fatal(fmt.Sprint(v...)) }
 	stdinFile := stdinShared(w)
 	return interp.Exports{
 		"os/os": {
-			"Exit":  reflect.ValueOf(func(code int) { panic(exitRequest{code}) }),
+			"Exit":  reflect.ValueOf(w.osExit),
 			"Stdin": reflect.ValueOf(&stdinFile).Elem(),
 		},
 		"log/log": {
@@ -475,22 +476,33 @@ func (w *Worker) run(r wire.Request) {
 	w.reqID, w.stdin, w.result, w.shown = r.ID, r.AllowStdin, nil, false
 	w.mu.Unlock()
 	done := make(chan wire.Event, 1)
+	cr := &cellRun{exitC: make(chan wire.Event, 1)}
+	w.stepsDone.Store(0)
+	start := time.Now()
 	go func() {
+		w.mu.Lock()
+		cr.g = goid()
+		w.cell = cr
+		w.mu.Unlock()
 		finished := false
 		defer func() {
 			if !finished {
 				done <- wire.Event{Error: &wire.Error{Name: "Goexit", Value: "the cell called runtime.Goexit"}}
 			}
 		}()
-		start := time.Now()
 		ev := w.steps(r.Steps)
-		ev.Duration = int64(time.Since(start))
 		finished = true
 		done <- ev
 	}()
-	ev := <-done
+	var ev wire.Event
+	select {
+	case ev = <-done:
+	case ev = <-cr.exitC: // os.Exit: that goroutine is parked
+	}
+	ev.Duration = int64(time.Since(start))
 	ev.Ev, ev.ID = wire.EvDone, r.ID
 	w.mu.Lock()
+	w.cell = nil
 	if ev.Error == nil && w.shown {
 		ev.Result = w.result
 	}
@@ -503,6 +515,7 @@ func (w *Worker) steps(steps []wire.Step) wire.Event {
 	var ev wire.Event
 	var retry []wire.Step
 	for k, s := range steps {
+		w.stepsDone.Store(int64(ev.Steps))
 		err := w.step(s)
 		if err == nil {
 			ev.Steps = k + 1

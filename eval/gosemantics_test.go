@@ -1,0 +1,221 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+)
+
+// goCase is a program run as notebook cells, whose last cell must print what `go run` prints
+// for the same program (prog). Issue 12, item 4: no silent wrong answers.
+type goCase struct {
+	name  string
+	cells []string // run in order in one session; all but the last must succeed
+	prog  string   // the same program as one file for go run (TestGoCasesAgreeWithGoRun)
+	// What the last cell and go run print. exit is the program's exit status: the cell
+	// ends with the error "Exit: exit status N" when it is not 0.
+	stdout, stderr string
+	exit           int
+	// errName, when set, is the error the last cell ends with instead (a program go run would
+	// not compile; prog is then empty), and errValue a substring of its message.
+	errName, errValue string
+}
+
+var goCases = []goCase{
+	{
+		name: "os.Exit runs no defers and is not recovered",
+		cells: []string{`import ("fmt"; "os")
+func run() {
+	defer fmt.Println("deferred")
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Println("recovered", r)
+		}
+	}()
+	fmt.Println("before")
+	os.Exit(3)
+}
+run()
+fmt.Println("after")`},
+		prog: `package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func run() {
+	defer fmt.Println("deferred")
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Println("recovered", r)
+		}
+	}()
+	fmt.Println("before")
+	os.Exit(3)
+}
+
+func main() {
+	run()
+	fmt.Println("after")
+}
+`,
+		stdout: "before\n",
+		exit:   3,
+	},
+	{
+		name: "os.Exit(0) ends the cell without an error",
+		cells: []string{`import ("fmt"; "os")
+func finish() {
+	defer fmt.Println("deferred")
+	fmt.Println("main")
+	os.Exit(0)
+}
+finish()
+fmt.Println("after")`},
+		prog: `package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func finish() {
+	defer fmt.Println("deferred")
+	fmt.Println("main")
+	os.Exit(0)
+}
+
+func main() {
+	finish()
+	fmt.Println("after")
+}
+`,
+		stdout: "main\n",
+	},
+	{
+		name: "log.Fatal runs no defers",
+		cells: []string{`import ("fmt"; "log")
+log.SetFlags(0)
+func() {
+	defer fmt.Println("deferred")
+	defer func() { recover() }()
+	log.Fatal("bad thing")
+}()`},
+		prog: `package main
+
+import (
+	"fmt"
+	"log"
+)
+
+func main() {
+	log.SetFlags(0)
+	func() {
+		defer fmt.Println("deferred")
+		defer func() { recover() }()
+		log.Fatal("bad thing")
+	}()
+}
+`,
+		stderr: "bad thing\n",
+		exit:   1,
+	},
+}
+
+func TestGoCases(t *testing.T) {
+	for _, c := range goCases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newSup(t)
+			for _, code := range c.cells[:len(c.cells)-1] {
+				mustOK(t, s, code)
+			}
+			r, out := run(t, s, c.cells[len(c.cells)-1])
+			checkCase(t, c, r, out)
+		})
+	}
+}
+
+func checkCase(t *testing.T, c goCase, r backend.ExecuteResult, out *fakeOut) {
+	t.Helper()
+	want := backend.StatusOK
+	if c.exit != 0 || c.errName != "" {
+		want = backend.StatusError
+	}
+	if r.Status != want {
+		msg := ""
+		if r.Error != nil {
+			msg = r.Error.Name + ": " + r.Error.Value
+		}
+		t.Fatalf("status %s, want %s (%s)\nstdout %q\nstderr %q", r.Status, want, msg, out.Stdout(), out.Stderr())
+	}
+	switch {
+	case c.errName != "":
+		if r.Error.Name != c.errName || !strings.Contains(r.Error.Value, c.errValue) {
+			t.Errorf("error %s: %q, want %s: ...%q...", r.Error.Name, r.Error.Value, c.errName, c.errValue)
+		}
+	case c.exit != 0:
+		if r.Error.Name != "Exit" || r.Error.Value != "exit status "+strconv.Itoa(c.exit) {
+			t.Errorf("error %s: %q, want Exit: exit status %d", r.Error.Name, r.Error.Value, c.exit)
+		}
+	}
+	if got := out.Stdout(); got != c.stdout {
+		t.Errorf("stdout %q, want %q", got, c.stdout)
+	}
+	if got := out.Stderr(); got != c.stderr {
+		t.Errorf("stderr %q, want %q", got, c.stderr)
+	}
+}
+
+// TestGoCasesAgreeWithGoRun checks that the table's expectations are what go run prints.
+func TestGoCasesAgreeWithGoRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every program with the go command")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	for i, c := range goCases {
+		if c.prog == "" {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			src := filepath.Join(dir, fmt.Sprintf("p%d.go", i))
+			if err := os.WriteFile(src, []byte(c.prog), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bin := strings.TrimSuffix(src, ".go")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, src).CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, b)
+			}
+			var stdout, stderr bytes.Buffer
+			cmd := exec.CommandContext(ctx, bin)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != c.exit || stdout.String() != c.stdout || stderr.String() != c.stderr {
+				t.Errorf("go run: exit %d stdout %q stderr %q; the table says exit %d stdout %q stderr %q",
+					code, stdout.String(), stderr.String(), c.exit, c.stdout, c.stderr)
+			}
+		})
+	}
+}
