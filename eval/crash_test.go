@@ -164,7 +164,8 @@ func TestPanicAfterCellEnded(t *testing.T) {
 	out1 := &fakeOut{}
 	r := runOut(t, s, `import "time"
 func still() int { return 5 }
-go func() { time.Sleep(200 * time.Millisecond); panic("late boom") }()`, out1)
+func late() { panic("late boom") }
+go func() { time.Sleep(200 * time.Millisecond); late() }()`, out1)
 	if r.Status != "ok" {
 		t.Fatal(r.Error)
 	}
@@ -172,7 +173,8 @@ go func() { time.Sleep(200 * time.Millisecond); panic("late boom") }()`, out1)
 	for !strings.Contains(out1.Stderr(), "late boom") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(out1.Stderr(), "panic: late boom") || !strings.Contains(out1.Stderr(), "started a new one") {
+	if !strings.Contains(out1.Stderr(), "panic: late boom") || !strings.Contains(out1.Stderr(), "started a new one") ||
+		strings.Contains(out1.Stderr(), "/_.go") {
 		t.Fatalf("late panic report: %q", out1.Stderr())
 	}
 	if got, _ := mustOK(t, s, "still()"); got != "5" {

@@ -80,7 +80,7 @@ func (s *Supervisor) flushNotes() {
 	s.notes = nil
 	s.mu.Unlock()
 	for _, n := range notes {
-		s.stream("stderr", n+"\n")
+		s.stream("stderr", cleanPositions(n)+"\n")
 	}
 }
 
@@ -95,8 +95,10 @@ func isMagic(code string) bool {
 	return false
 }
 
+// errorResult is an error reply. The value does not repeat the name ("panic" and "boom", not
+// "panic: boom"): frontends show "name: value".
 func errorResult(name, value string, tb ...string) backend.ExecuteResult {
-	value = cleanPositions(value)
+	value = strings.TrimPrefix(cleanPositions(value), name+": ")
 	for i := range tb {
 		tb[i] = cleanPositions(tb[i])
 	}
@@ -104,9 +106,6 @@ func errorResult(name, value string, tb ...string) backend.ExecuteResult {
 		tb = append(tb, "Third-party packages load from source: run `%go get module@version` first (pure-Go modules only).")
 	}
 	first := "\x1b[0;31m" + name + "\x1b[0m: " + value
-	if strings.HasPrefix(value, name+": ") {
-		first = "\x1b[0;31m" + name + "\x1b[0m: " + strings.TrimPrefix(value, name+": ")
-	}
 	lines := append([]string{first}, tb...)
 	return backend.ExecuteResult{Status: backend.StatusError, Error: &backend.Error{Name: name, Value: value, Traceback: lines}}
 }
@@ -227,9 +226,15 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.sess.history = append(s.sess.history, code)
 	s.mu.Unlock()
 	for _, f := range ev.Failed {
-		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, f.Err))
+		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, cleanPositions(f.Err)))
 	}
 	if ev.Error != nil {
+		if ev.Error.Name == "CompileError" && strings.Contains(ev.Error.Value, "definition loop") {
+			// yaegi's word for a top-level := or var using an undefined name: say what Go says.
+			if u := cell.Undefined(name, code, known); u != nil {
+				ev.Error.Value = u.Error()
+			}
+		}
 		tb := append(traceLines(p.takeTraces(), name), ev.Error.Traceback...)
 		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, hintLines(plan, ev.Error)...)...)
 	}

@@ -26,8 +26,9 @@ type goCase struct {
 	// ends with the error "Exit: exit status N" when it is not 0.
 	stdout, stderr string
 	exit           int
-	// errName, when set, is the error the last cell ends with instead (a program go run would
-	// not compile; prog is then empty), and errValue a substring of its message.
+	// errName, when set, is the error the last cell ends with: "panic" (errValue is the panic
+	// value, as go run prints it after "panic: "), "CompileError" (errValue is in the message,
+	// which go build gives after its position), or another (not checked with go run).
 	errName, errValue string
 }
 
@@ -131,6 +132,35 @@ func main() {
 		stderr: "bad thing\n",
 		exit:   1,
 	},
+	{
+		name:     "undefined name in a top-level :=",
+		cells:    []string{"y := undefinedThing + 1"},
+		prog:     "package main\n\nfunc main() {\n\ty := undefinedThing + 1\n\t_ = y\n}\n",
+		errName:  "CompileError",
+		errValue: "cell1.go:1:6: undefined: undefinedThing",
+	},
+	{
+		name:     "undefined name in a top-level var",
+		cells:    []string{"import \"fmt\"\nvar z = 2 * (undefinedThing + 1)\nfmt.Println(z)"},
+		prog:     "package main\n\nimport \"fmt\"\n\nvar z = 2 * (undefinedThing + 1)\n\nfunc main() { fmt.Println(z) }\n",
+		errName:  "CompileError",
+		errValue: "cell1.go:2:14: undefined: undefinedThing",
+	},
+	{
+		name:     "a panic's value is shown once",
+		cells:    []string{"import \"fmt\"\nfmt.Println(\"start\")\npanic(\"X\")"},
+		prog:     "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"start\")\n\tpanic(\"X\")\n}\n",
+		stdout:   "start\n",
+		errName:  "panic",
+		errValue: "X",
+	},
+	{
+		name:     "an error's panic value is shown once",
+		cells:    []string{"import \"errors\"\nfunc f() { panic(errors.New(\"E\")) }\nf()"},
+		prog:     "package main\n\nimport \"errors\"\n\nfunc f() { panic(errors.New(\"E\")) }\n\nfunc main() { f() }\n",
+		errName:  "panic",
+		errValue: "E",
+	},
 }
 
 func TestGoCases(t *testing.T) {
@@ -160,6 +190,10 @@ func checkCase(t *testing.T, c goCase, r backend.ExecuteResult, out *fakeOut) {
 		t.Fatalf("status %s, want %s (%s)\nstdout %q\nstderr %q", r.Status, want, msg, out.Stdout(), out.Stderr())
 	}
 	switch {
+	case c.errName == "panic":
+		if r.Error.Name != "panic" || r.Error.Value != c.errValue || r.Error.Traceback[0] != "\x1b[0;31mpanic\x1b[0m: "+c.errValue {
+			t.Errorf("error %s: %q (traceback %q), want panic: %q", r.Error.Name, r.Error.Value, r.Error.Traceback, c.errValue)
+		}
 	case c.errName != "":
 		if r.Error.Name != c.errName || !strings.Contains(r.Error.Value, c.errValue) {
 			t.Errorf("error %s: %q, want %s: ...%q...", r.Error.Name, r.Error.Value, c.errName, c.errValue)
@@ -198,19 +232,33 @@ func TestGoCasesAgreeWithGoRun(t *testing.T) {
 			bin := strings.TrimSuffix(src, ".go")
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, src).CombinedOutput(); err != nil {
+			b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, src).CombinedOutput()
+			if c.errName == "CompileError" {
+				_, msg, _ := strings.Cut(c.errValue, ": ") // after the position
+				if err == nil || !strings.Contains(string(b), msg) {
+					t.Errorf("go build: %v %q; the table says it fails with %q", err, b, msg)
+				}
+				return
+			}
+			if err != nil {
 				t.Fatalf("go build: %v\n%s", err, b)
 			}
 			var stdout, stderr bytes.Buffer
 			cmd := exec.CommandContext(ctx, bin)
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
+			err = cmd.Run()
 			code := 0
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
 				code = ee.ExitCode()
 			} else if err != nil {
 				t.Fatal(err)
+			}
+			if c.errName == "panic" {
+				if want := "panic: " + c.errValue + "\n"; code != 2 || stdout.String() != c.stdout || !strings.HasPrefix(stderr.String(), want) {
+					t.Errorf("go run: exit %d stdout %q stderr %q; the table says exit 2 stdout %q stderr %q...", code, stdout.String(), stderr.String(), c.stdout, want)
+				}
+				return
 			}
 			if code != c.exit || stdout.String() != c.stdout || stderr.String() != c.stderr {
 				t.Errorf("go run: exit %d stdout %q stderr %q; the table says exit %d stdout %q stderr %q",

@@ -86,6 +86,7 @@ type builder struct {
 	tmp       int               // counter for generated names
 	importSeg *Segment
 	stmtNames map[string]bool // names declared by the cell's top-level statements
+	resolve   bool            // parse with object resolution (Undefined)
 }
 
 func (b *builder) errorf(line, col int, format string, args ...any) *Error {
@@ -294,7 +295,11 @@ func (b *builder) parse(it item, prefix, suffix string) (*parsed, error) {
 	buf.Write(text[it.start:it.end])
 	buf.WriteString(suffix)
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, b.file, buf.String(), parser.SkipObjectResolution)
+	mode := parser.SkipObjectResolution
+	if b.resolve {
+		mode = 0
+	}
+	f, err := parser.ParseFile(fset, b.file, buf.String(), mode)
 	if err != nil {
 		return nil, b.convertErr(err, line, col, pcol)
 	}
