@@ -115,6 +115,7 @@ var yaegiFile = regexp.MustCompile(`\b([A-Za-z0-9_.-]+)/_\.go\b`)
 
 // yaegi's own wording of some runtime errors, and Go's.
 var yaegiMessages = strings.NewReplacer(
+	cell.MainName, "main",
 	"reflect: slice index out of range", "runtime error: index out of range",
 	"reflect: array index out of range", "runtime error: index out of range",
 	"reflect: string index out of range", "runtime error: index out of range",

@@ -161,6 +161,39 @@ func main() {
 		errName:  "panic",
 		errValue: "E",
 	},
+	{
+		name: "a variable named main",
+		cells: []string{"import \"fmt\"\nmain := func() { fmt.Println(\"my main\") }",
+			"type T struct{ main int }\nmain()\nt := T{main: 2}\nfmt.Println(1+1, t.main)"},
+		prog: `package main
+
+import "fmt"
+
+type T struct{ main int }
+
+func main() {
+	main := func() { fmt.Println("my main") }
+	main()
+	t := T{main: 2}
+	fmt.Println(1+1, t.main)
+}
+`,
+		stdout: "my main\n2 2\n",
+	},
+	{
+		name:  "a constant named main",
+		cells: []string{"const main = 40", "import \"fmt\"\nfmt.Println(main + 2)"},
+		prog: `package main
+
+import "fmt"
+
+func main() {
+	const main = 40
+	fmt.Println(main + 2)
+}
+`,
+		stdout: "42\n",
+	},
 }
 
 func TestGoCases(t *testing.T) {

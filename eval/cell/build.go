@@ -151,6 +151,7 @@ func (b *builder) run() error {
 		kinds = append(kinds, g.kind)
 		i = j
 	}
+	b.renameMain(groups, kinds)
 	// Learn the cell's own funcs, consts and integer names before rewriting, so rewrites know
 	// which builtins are shadowed, which calls are generic and which ranges are over ints.
 	for i, p := range groups {
@@ -187,6 +188,7 @@ func (b *builder) run() error {
 		}
 	}
 	b.mergeSegments()
+	b.unrenameMain()
 	if b.importSeg != nil {
 		b.plan.Segments = append([]Segment{*b.importSeg}, b.plan.Segments...)
 	}
