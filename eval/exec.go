@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -150,6 +152,14 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 		return errorResult("CompileError", err.Error())
 	}
+	s.mu.Lock()
+	zombies := maps.Clone(s.sess.zombies)
+	s.mu.Unlock()
+	if len(zombies) > 0 {
+		if u := cell.UndefinedOf(name, code, known, zombies); u != nil {
+			return errorResult("CompileError", u.Error())
+		}
+	}
 	plan = s.wrapExecutorFuncs(plan, known)
 	plan = s.wrapDisplayArgs(plan, known)
 	p, err := s.worker(ctx)
@@ -229,6 +239,13 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	for _, f := range ev.Failed {
 		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, cleanPositions(f.Err)))
 	}
+	var partial []string
+	if ev.Error != nil && (ev.Error.Name == "CompileError" || ev.Error.Name == "InternalError") {
+		if ev.Steps < len(segOf) && segOf[ev.Steps] >= 0 {
+			s.afterCompileError(p, plan.Segments[segOf[ev.Steps]])
+		}
+		partial = partialNote(plan, segOf, ev.Steps)
+	}
 	if ev.Error != nil {
 		if ev.Error.Name == "CompileError" && strings.Contains(ev.Error.Value, "definition loop") {
 			// yaegi's word for a top-level := or var using an undefined name: say what Go says.
@@ -237,7 +254,8 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			}
 		}
 		tb := append(traceLines(p.takeTraces(), name), ev.Error.Traceback...)
-		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, hintLines(plan, ev.Error)...)...)
+		tb = append(tb, hintLines(plan, ev.Error)...)
+		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, partial...)...)
 	}
 	s.mu.Lock()
 	s.lastDuration = time.Duration(ev.Duration)
@@ -247,6 +265,63 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
 	}
 	return res
+}
+
+// partialNote warns, as a traceback line, that statements of the cell ran before its step
+// failed (done steps were done): Go compiles a whole program before running any of it, quire
+// runs a cell's parts one after the other.
+func partialNote(plan *cell.Plan, segOf []int, done int) []string {
+	ran := false
+	for k := 0; k < done && k < len(segOf); k++ {
+		ran = ran || segOf[k] >= 0 && plan.Segments[segOf[k]].Kind == cell.Stmts
+	}
+	if !ran {
+		return nil
+	}
+	line := plan.TrailingLine
+	if done < len(segOf) && segOf[done] >= 0 {
+		line = plan.Segments[segOf[done]].Line
+	}
+	return []string{fmt.Sprintf("Note: the cell's statements before line %d ran before this error was found (quire runs a cell in parts; Go would run none of it).", line)}
+}
+
+// afterCompileError cleans up after a segment that failed to compile. yaegi v0.16.1 declares
+// the segment's names before it finds the error, and keeps them: a new name stays declared
+// (with a zero or partial value), and a name the session had is replaced. As in Go, nothing
+// of a cell that does not compile should exist: new names become zombies (later cells that use
+// them fail with "undefined"), funcs, methods and consts the session had are evaluated again
+// from their recorded source, and the user is told about variables whose value may be lost.
+func (s *Supervisor) afterCompileError(p *proc, seg cell.Segment) {
+	var restore []wire.Step
+	var vars []string
+	s.mu.Lock()
+	for _, d := range seg.Defines {
+		old, had := s.sess.decls[declKey(d)]
+		switch {
+		case d.Kind == cell.DeclImport || d.Kind == cell.DeclMethod && !had:
+		case !had:
+			s.sess.zombies[d.Name] = true
+		case old.Kind == cell.DeclFunc || old.Kind == cell.DeclMethod || old.Kind == cell.DeclConst:
+			restore = append(restore, wire.Step{Kind: wire.StepEval, Src: old.Src, Name: string(old.Kind) + " " + old.Name, Tolerant: true})
+		case old.Kind == cell.DeclVar:
+			vars = append(vars, d.Name)
+		}
+	}
+	s.mu.Unlock()
+	if len(restore) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: restore}); ok {
+			for _, f := range ev.Failed {
+				s.stream("stderr", fmt.Sprintf("quire: could not restore %s after the compile error: %s\n", f.Name, cleanPositions(f.Err)))
+			}
+		}
+	}
+	if len(vars) > 0 {
+		sort.Strings(vars)
+		s.stream("stderr", "quire: the interpreter (yaegi) declares a cell's variables before it reports a compile error: "+
+			strings.Join(vars, ", ")+" may no longer hold the value they had before this cell; run the cells that set them again.\n")
+	}
 }
 
 // hintLines returns the plan's hints that apply to an error of the interpreter (not to a panic

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,8 +21,10 @@ import (
 // for the same program (prog). Issue 12, item 4: no silent wrong answers.
 type goCase struct {
 	name  string
-	cells []string // run in order in one session; all but the last must succeed
-	prog  string   // the same program as one file for go run (TestGoCasesAgreeWithGoRun)
+	cells []string // run in order in one session; all but the last must succeed...
+	// ...except those whose indexes are in failing, which must fail.
+	failing []int
+	prog    string // the same program as one file for go run (TestGoCasesAgreeWithGoRun)
 	// What the last cell and go run print. exit is the program's exit status: the cell
 	// ends with the error "Exit: exit status N" when it is not 0.
 	stdout, stderr string
@@ -194,14 +197,39 @@ func main() {
 `,
 		stdout: "42\n",
 	},
+	{
+		name:    "a variable of a cell that failed to compile is undefined",
+		cells:   []string{"m := map[string]int{}\nundefinedFn()\nm[\"b\"] = 2", "m[\"a\"] = 1"},
+		failing: []int{0},
+		prog:    "package main\n\nfunc main() {\n\tm[\"a\"] = 1\n}\n",
+		errName: "CompileError", errValue: "cell2.go:1:1: undefined: m",
+	},
+	{
+		name:    "a func of a cell that failed to compile is undefined",
+		cells:   []string{"func f() int { return undefinedX }", "f()"},
+		failing: []int{0},
+		prog:    "package main\n\nfunc main() {\n\tf()\n}\n",
+		errName: "CompileError", errValue: "cell2.go:1:1: undefined: f",
+	},
+	{
+		name:    "a cell that failed to compile changes no const or func",
+		cells:   []string{"import \"fmt\"\nconst c = 1\nfunc g() int { return 10 }", "const c = 2\nvar x = nope()", "func g() int { return nope2 }", "fmt.Println(c, g())"},
+		failing: []int{1, 2},
+		prog:    "package main\n\nimport \"fmt\"\n\nconst c = 1\n\nfunc g() int { return 10 }\n\nfunc main() { fmt.Println(c, g()) }\n",
+		stdout:  "1 10\n",
+	},
 }
 
 func TestGoCases(t *testing.T) {
 	for _, c := range goCases {
 		t.Run(c.name, func(t *testing.T) {
 			s := newSup(t)
-			for _, code := range c.cells[:len(c.cells)-1] {
-				mustOK(t, s, code)
+			for i, code := range c.cells[:len(c.cells)-1] {
+				if slices.Contains(c.failing, i) {
+					mustErr(t, s, code)
+				} else {
+					mustOK(t, s, code)
+				}
 			}
 			r, out := run(t, s, c.cells[len(c.cells)-1])
 			checkCase(t, c, r, out)
@@ -298,5 +326,24 @@ func TestGoCasesAgreeWithGoRun(t *testing.T) {
 					code, stdout.String(), stderr.String(), c.exit, c.stdout, c.stderr)
 			}
 		})
+	}
+}
+
+// TestCompileErrorWarnings: where a cell that fails to compile has changed the session in a
+// way Go would not (yaegi v0.16.1 cannot undo it), the user is told.
+func TestCompileErrorWarnings(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "import \"fmt\"\nk := 1")
+	_, out := mustErr(t, s, "k := 2\nnope()\nz := 0")
+	if !strings.Contains(out.Stderr(), "k may no longer hold the value") {
+		t.Errorf("redeclared variable: stderr %q", out.Stderr())
+	}
+	e, out := mustErr(t, s, "fmt.Println(\"ran\")\nundefinedY")
+	if tb := strings.Join(e.Traceback, "\n"); out.Stdout() != "ran\n" || !strings.Contains(tb, "statements before line 2 ran") {
+		t.Errorf("partly run cell: stdout %q, traceback %q", out.Stdout(), tb)
+	}
+	e, _ = mustErr(t, s, "undefinedY")
+	if strings.Contains(strings.Join(e.Traceback, "\n"), "Note:") {
+		t.Errorf("nothing ran, yet: %q", e.Traceback)
 	}
 }

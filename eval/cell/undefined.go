@@ -27,15 +27,21 @@ var universe = map[string]bool{
 // returns nil when every name resolves, when the cell does not parse, and when a dot import
 // could declare any name.
 func Undefined(cellName, src string, known Known) *Error {
+	return UndefinedOf(cellName, src, known, nil)
+}
+
+// UndefinedOf is Undefined reporting only the names in only (all names if only is nil): the
+// session asks it about names the interpreter holds but Go would not (see Undefined's caller).
+func UndefinedOf(cellName, src string, known Known, only map[string]bool) *Error {
 	var found *Error
 	func() {
 		defer func() { _ = recover() }() // a bug here must not hide the interpreter's error
-		found = undefined(cellName, src, known)
+		found = undefined(cellName, src, known, only)
 	}()
 	return found
 }
 
-func undefined(cellName, src string, known Known) *Error {
+func undefined(cellName, src string, known Known, only map[string]bool) *Error {
 	b := &builder{
 		file:    FileName(cellName),
 		src:     []byte(strings.TrimPrefix(src, "\uFEFF")),
@@ -146,7 +152,7 @@ func undefined(cellName, src string, known Known) *Error {
 	var hits []hit
 	for _, p := range files {
 		for _, id := range p.file.Unresolved {
-			if !known1(id.Name) {
+			if !known1(id.Name) && (only == nil || only[id.Name]) {
 				l, c := p.pos(id.Pos())
 				hits = append(hits, hit{l, c, id.Name})
 			}
