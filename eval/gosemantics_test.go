@@ -218,6 +218,26 @@ func main() {
 		prog:    "package main\n\nimport \"fmt\"\n\nconst c = 1\n\nfunc g() int { return 10 }\n\nfunc main() { fmt.Println(c, g()) }\n",
 		stdout:  "1 10\n",
 	},
+	{
+		name: "a func uses a type declared later in the cell",
+		cells: []string{`import "fmt"
+func newT() T { return T{A: 1} }
+func (t T) Twice() int { return 2 * t.A }
+type T struct{ A int }
+fmt.Println(newT().Twice())`},
+		prog: `package main
+
+import "fmt"
+
+func newT() T { return T{A: 1} }
+func (t T) Twice() int { return 2 * t.A }
+
+type T struct{ A int }
+
+func main() { fmt.Println(newT().Twice()) }
+`,
+		stdout: "2\n",
+	},
 }
 
 func TestGoCases(t *testing.T) {
