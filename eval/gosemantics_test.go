@@ -238,6 +238,106 @@ func main() { fmt.Println(newT().Twice()) }
 `,
 		stdout: "2\n",
 	},
+	{
+		name: "log.New returns a *log.Logger with all its methods",
+		cells: []string{`import ("log"; "os")
+l := log.New(os.Stdout, "app: ", 0)
+l.SetPrefix("pre: ")
+var l2 *log.Logger = l
+l2.Printf("x %d", 1)
+l.Println("hello", l.Prefix())`},
+		prog: `package main
+
+import (
+	"log"
+	"os"
+)
+
+func main() {
+	l := log.New(os.Stdout, "app: ", 0)
+	l.SetPrefix("pre: ")
+	var l2 *log.Logger = l
+	l2.Printf("x %d", 1)
+	l.Println("hello", l.Prefix())
+}
+`,
+		stdout: "pre: x 1\npre: hello pre: \n",
+	},
+	{
+		name: "slog's default handler writes to stderr and follows log.SetOutput",
+		cells: []string{`import ("bytes"; "fmt"; "log"; "log/slog")
+log.SetFlags(0)
+slog.Info("hi", "k", 1)
+var buf bytes.Buffer
+log.SetOutput(&buf)
+slog.Warn("to buf", "k", 2)
+log.Print("plain")
+fmt.Print(buf.String())`},
+		prog: `package main
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+	"log/slog"
+)
+
+func main() {
+	log.SetFlags(0)
+	slog.Info("hi", "k", 1)
+	var buf bytes.Buffer
+	log.SetOutput(&buf)
+	slog.Warn("to buf", "k", 2)
+	log.Print("plain")
+	fmt.Print(buf.String())
+}
+`,
+		stdout: "WARN to buf k=2\nplain\n",
+		stderr: "INFO hi k=1\n",
+	},
+	{
+		name: "a Logger's Fatal runs no defers",
+		cells: []string{`import ("fmt"; "log"; "os")
+l := log.New(os.Stderr, "L ", 0)
+func() { defer fmt.Println("deferred"); l.Fatalf("fatal %d", 4) }()`},
+		prog: `package main
+
+import (
+	"fmt"
+	"log"
+	"os"
+)
+
+func main() {
+	l := log.New(os.Stderr, "L ", 0)
+	func() { defer fmt.Println("deferred"); l.Fatalf("fatal %d", 4) }()
+}
+`,
+		stderr: "L fatal 4\n",
+		exit:   1,
+	},
+	{
+		name: "the standard logger's Fatal after log.SetOutput",
+		cells: []string{`import ("log"; "os")
+log.SetFlags(0)
+log.SetOutput(os.Stdout)
+log.Default().Fatal("std fatal")`},
+		prog: `package main
+
+import (
+	"log"
+	"os"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetOutput(os.Stdout)
+	log.Default().Fatal("std fatal")
+}
+`,
+		stdout: "std fatal\n",
+		exit:   1,
+	},
 }
 
 func TestGoCases(t *testing.T) {
@@ -365,5 +465,15 @@ func TestCompileErrorWarnings(t *testing.T) {
 	e, _ = mustErr(t, s, "undefinedY")
 	if strings.Contains(strings.Join(e.Traceback, "\n"), "Note:") {
 		t.Errorf("nothing ran, yet: %q", e.Traceback)
+	}
+}
+
+// TestLogFileFlagsWarn: log.Lshortfile cannot name the cell's line in the interpreter; the
+// user is told instead of reading a wrong file name silently.
+func TestLogFileFlagsWarn(t *testing.T) {
+	s := newSup(t)
+	_, out := mustOK(t, s, "import \"log\"\nlog.SetFlags(log.Lshortfile)\nlog.Print(\"x\")")
+	if !strings.HasPrefix(out.Stderr(), "quire: log.Lshortfile and log.Llongfile show a source file of the interpreter") {
+		t.Errorf("stderr %q", out.Stderr())
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"reflect"
@@ -153,6 +154,7 @@ func newWorker() (*Worker, error) {
 	// internal pipes; the runtime's crash reports still go to fd 2.
 	os.Stdout, os.Stderr = w.stdout.pw, w.stderr.pw
 	w.outW, w.errW = w.stdout, w.stderr
+	log.SetOutput(stdLog{w}) // cells' log and log/slog (see logs.go)
 	limits()
 	if err := w.newInterp(); err != nil {
 		return nil, err
@@ -198,6 +200,10 @@ func (w *Worker) newInterp() error {
 	if err := i.Use(w.overrides(i)); err != nil {
 		return fmt.Errorf("loading overrides: %w", err)
 	}
+	logExp, logTypes := w.logSymbols()
+	if err := i.Use(logExp); err != nil {
+		return fmt.Errorf("loading the log package: %w", err)
+	}
 	// The overridden fmt functions need the same interface wrapping (Stringer, Formatter,
 	// error) as the originals.
 	// fmt.Fprint*(os.Stdout, ...) goes through the same buffer as fmt.Print*, keeping order.
@@ -218,7 +224,7 @@ func (w *Worker) newInterp() error {
 	fmtSyms["Fprint"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprint(route(wr), a...) })
 	fmtSyms["Fprintf"] = reflect.ValueOf(func(wr io.Writer, f string, a ...any) (int, error) { return fmt.Fprintf(route(wr), f, a...) })
 	fmtSyms["Fprintln"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprintln(route(wr), a...) })
-	mt := map[reflect.Value][]reflect.Type{}
+	mt := logTypes
 	for _, name := range []string{"Fprint", "Fprintf", "Fprintln"} {
 		if ts := stdlib.MapTypes[stdlib.Symbols["fmt/fmt"][name]]; ts != nil {
 			mt[fmtSyms[name]] = ts
@@ -246,24 +252,11 @@ func (w *Worker) newInterp() error {
 
 // overrides replaces process-level escapes (findings §7) with panics that end the cell.
 func (w *Worker) overrides(i *interp.Interpreter) interp.Exports {
-	logSyms := i.Symbols("log")["log"]
-	output, _ := logSyms["Output"].Interface().(func(int, string) error)
-	fatal := func(s string) {
-		if output != nil {
-			_ = output(3, s)
-		}
-		w.osExit(1)
-	}
 	stdinFile := stdinShared(w)
 	return interp.Exports{
 		"os/os": {
 			"Exit":  reflect.ValueOf(w.osExit),
 			"Stdin": reflect.ValueOf(&stdinFile).Elem(),
-		},
-		"log/log": {
-			"Fatal":   reflect.ValueOf(func(v ...any) { fatal(fmt.Sprint(v...)) }),
-			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal(fmt.Sprintf(f, v...)) }),
-			"Fatalln": reflect.ValueOf(func(v ...any) { fatal(fmt.Sprintln(v...)) }),
 		},
 		"runtime/runtime": {
 			"Goexit":     reflect.ValueOf(func() { panic(goexitRequest{}) }),
