@@ -480,7 +480,7 @@ func traceLines(traces []string, file string) []string {
 		if !ok {
 			pos, fn, _ = strings.Cut(t, ": panic")
 		}
-		if strings.Count(pos, ":") == 1 { // "2:1": a position in the trailing expression
+		if l, _, ok := strings.Cut(pos, ":"); ok && strings.Count(pos, ":") == 1 && isDigits(l) { // "2:1": a position in the trailing expression
 			pos = file + ":" + pos
 		}
 		if fn == "" || fn == "main(...)" {
@@ -489,6 +489,15 @@ func traceLines(traces []string, file string) []string {
 		out = append(out, "    "+fn+"\n        "+pos)
 	}
 	return out
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func firstPos(traces []string) string {

@@ -409,17 +409,19 @@ func isTraceLine(s string) bool {
 		return false
 	}
 	pos := s[:i]
-	// pos is file:line:col or line:col.
+	// pos is file:line:col, line:col or file:line (after a //line directive without column).
 	parts := strings.Split(pos, ":")
-	if len(parts) < 2 {
+	n := len(parts)
+	if n < 2 {
 		return false
 	}
-	for _, p := range parts[len(parts)-2:] {
-		if _, err := strconv.Atoi(p); err != nil {
-			return false
-		}
+	if _, err := strconv.Atoi(parts[n-1]); err != nil {
+		return false
 	}
-	return true
+	if _, err := strconv.Atoi(parts[n-2]); err == nil {
+		return true
+	}
+	return strings.HasSuffix(parts[n-2], ".go")
 }
 
 // exit runs the cleanups and ends the process.
