@@ -338,6 +338,98 @@ func main() {
 		stdout: "std fatal\n",
 		exit:   1,
 	},
+	{
+		name: "closures made in a loop and handed to compiled code",
+		cells: []string{`import ("fmt"; "sort"; "sync")
+var wg sync.WaitGroup
+var mu sync.Mutex
+got := []int{}
+for i := 0; i < 3; i++ {
+	wg.Go(func() { mu.Lock(); got = append(got, i); mu.Unlock() })
+}
+wg.Wait()
+sort.Ints(got)
+fmt.Println(got)
+var fs []func()
+for i := range 3 {
+	fs = append(fs, sync.OnceFunc(func() { fmt.Print(i, " ") }))
+}
+for _, f := range fs { f() }
+fmt.Println()`},
+		prog: `package main
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+func main() {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := []int{}
+	for i := 0; i < 3; i++ {
+		wg.Go(func() { mu.Lock(); got = append(got, i); mu.Unlock() })
+	}
+	wg.Wait()
+	sort.Ints(got)
+	fmt.Println(got)
+	var fs []func()
+	for i := range 3 {
+		fs = append(fs, sync.OnceFunc(func() { fmt.Print(i, " ") }))
+	}
+	for _, f := range fs {
+		f()
+	}
+	fmt.Println()
+}
+`,
+		stdout: "[0 1 2]\n0 1 2 \n",
+	},
+	{
+		name: "closures made in a loop in a func and handed to compiled code",
+		cells: []string{`import ("fmt"; "sync")`, `func onces() []func() {
+	var out []func()
+	for _, s := range []string{"a", "b", "c"} {
+		v := s + s
+		out = append(out, sync.OnceFunc(func() { fmt.Print(v, " ") }))
+	}
+	return out
+}
+for _, f := range onces() { f() }
+fmt.Println()`},
+		prog: `package main
+
+import (
+	"fmt"
+	"sync"
+)
+
+func onces() []func() {
+	var out []func()
+	for _, s := range []string{"a", "b", "c"} {
+		v := s + s
+		out = append(out, sync.OnceFunc(func() { fmt.Print(v, " ") }))
+	}
+	return out
+}
+
+func main() {
+	for _, f := range onces() {
+		f()
+	}
+	fmt.Println()
+}
+`,
+		stdout: "aa bb cc \n",
+	},
+	{
+		name:     "a panic in a func literal in a loop: no stray trace lines",
+		cells:    []string{"for i := 0; i < 1; i++ {\n\tfunc() {\n\t\tpanic(\"p\")\n\t}()\n}"},
+		prog:     "package main\n\nfunc main() {\n\tfor i := 0; i < 1; i++ {\n\t\tfunc() {\n\t\t\tpanic(\"p\")\n\t\t}()\n\t}\n}\n",
+		errName:  "panic",
+		errValue: "p",
+	},
 }
 
 func TestGoCases(t *testing.T) {
