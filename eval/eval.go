@@ -30,8 +30,8 @@
 // print and log go straight into that buffer; other writes to the os.Stdout/os.Stderr *os.File
 // (os.Stdout.Write, compiled packages such as executors, child processes) pass through a pipe
 // that is drained into the buffer before interpreter writes, so their order is kept (the one
-// exception: the first such write after a second without any, landing between two interpreter
-// writes less than 50 µs apart, may come out after the second).
+// exception: the first such write after a second without any, landing in a run of more than 32
+// interpreter writes less than 50 µs apart, may come out after the next one).
 //
 // stdin: os.Stdin in cells is a reader (type *worker.Stdin, not *os.File) and fmt.Scan* read
 // from it; each read with an empty buffer sends an input_request through backend.Output.Input,

@@ -569,3 +569,18 @@ func TestLogFileFlagsWarn(t *testing.T) {
 		t.Errorf("stderr %q", out.Stderr())
 	}
 }
+
+// TestOutputOrderCompiledWrites: a func that prints, has compiled code write to the os.Stdout
+// file and prints again keeps that order, also as the first write to the file after a pause
+// (go run prints "a\nb\nc\n" for each call).
+func TestOutputOrderCompiledWrites(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import ("fmt"; "io"; "os"; "time")
+func f() { fmt.Println("a"); io.WriteString(os.Stdout, "b\n"); fmt.Println("c") }`)
+	for i := 0; i < 3; i++ {
+		_, out := mustOK(t, s, "time.Sleep(1100 * time.Millisecond)\nf()")
+		if got := out.Stdout(); got != "a\nb\nc\n" {
+			t.Fatalf("call %d: stdout %q", i, got)
+		}
+	}
+}
