@@ -239,7 +239,10 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	for _, f := range ev.Failed {
 		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, cleanPositions(f.Err)))
 	}
-	var partial []string
+	var traces, partial []string
+	if ev.Error != nil {
+		traces = p.takeTraces()
+	}
 	if ev.Error != nil && (ev.Error.Name == "CompileError" || ev.Error.Name == "InternalError") {
 		if ev.Steps < len(segOf) && segOf[ev.Steps] >= 0 {
 			s.afterCompileError(p, plan.Segments[segOf[ev.Steps]])
@@ -253,7 +256,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 				ev.Error.Value = u.Error()
 			}
 		}
-		tb := append(traceLines(p.takeTraces(), name), ev.Error.Traceback...)
+		tb := append(traceLines(traces, name), ev.Error.Traceback...)
 		tb = append(tb, hintLines(plan, ev.Error)...)
 		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, partial...)...)
 	}
@@ -319,8 +322,12 @@ func (s *Supervisor) afterCompileError(p *proc, seg cell.Segment) {
 	}
 	if len(vars) > 0 {
 		sort.Strings(vars)
-		s.stream("stderr", "quire: the interpreter (yaegi) declares a cell's variables before it reports a compile error: "+
-			strings.Join(vars, ", ")+" may no longer hold the value they had before this cell; run the cells that set them again.\n")
+		what, it := "variable "+vars[0]+" may no longer hold the value it", "it"
+		if len(vars) > 1 {
+			what, it = "variables "+strings.Join(vars, ", ")+" may no longer hold the values they", "them"
+		}
+		s.stream("stderr", "quire: the interpreter (yaegi) redeclares a cell's variables before it finds a compile error: "+
+			what+" had before this cell (Go would keep "+it+"); run the cells that set "+it+" again.\n")
 	}
 }
 

@@ -547,7 +547,7 @@ func TestCompileErrorWarnings(t *testing.T) {
 	s := newSup(t)
 	mustOK(t, s, "import \"fmt\"\nk := 1")
 	_, out := mustErr(t, s, "k := 2\nnope()\nz := 0")
-	if !strings.Contains(out.Stderr(), "k may no longer hold the value") {
+	if !strings.Contains(out.Stderr(), "variable k may no longer hold the value it had before this cell") {
 		t.Errorf("redeclared variable: stderr %q", out.Stderr())
 	}
 	e, out := mustErr(t, s, "fmt.Println(\"ran\")\nundefinedY")

@@ -197,7 +197,7 @@ func (w *Worker) newInterp() error {
 			return fmt.Errorf("loading symbols: %w", err)
 		}
 	}
-	if err := i.Use(w.overrides(i)); err != nil {
+	if err := i.Use(w.overrides()); err != nil {
 		return fmt.Errorf("loading overrides: %w", err)
 	}
 	logExp, logTypes := w.logSymbols()
@@ -250,8 +250,9 @@ func (w *Worker) newInterp() error {
 	return nil
 }
 
-// overrides replaces process-level escapes (findings §7) with panics that end the cell.
-func (w *Worker) overrides(i *interp.Interpreter) interp.Exports {
+// overrides replaces process-level escapes (findings §7): os.Exit ends the cell without
+// unwinding (see osExit), runtime.Goexit and runtime.Breakpoint panic with errors that end it.
+func (w *Worker) overrides() interp.Exports {
 	stdinFile := stdinShared(w)
 	return interp.Exports{
 		"os/os": {
