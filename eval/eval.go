@@ -38,17 +38,19 @@
 // print and log go straight into that buffer; other writes to the os.Stdout/os.Stderr *os.File
 // (os.Stdout.Write, compiled packages such as executors, child processes) pass through a pipe
 // that is drained into the buffer before interpreter writes, so their order is kept (the one
-// exception: the first such write after a second without any, landing between two interpreter
-// writes less than 50 µs apart, may come out after the second).
+// exception: the first such write after a second without any, landing in a run of more than 32
+// interpreter writes less than 50 µs apart, may come out after the next one).
 //
 // stdin: os.Stdin in cells is a reader (type *worker.Stdin, not *os.File) and fmt.Scan* read
 // from it; each read with an empty buffer sends an input_request through backend.Output.Input,
 // or fails at once with "allow_stdin is false". Package "quire" offers Input(prompt) and
 // Password(prompt).
 //
-// Process-level escapes: os.Exit, log.Fatal*, runtime.Goexit and runtime.Breakpoint end the
-// cell with an error (ename "Exit", "Goexit", "panic"); in a goroutine they end the worker like
-// a goroutine panic does.
+// Process-level escapes: os.Exit and log.Fatal* end the cell as they end a Go program, without
+// running deferred calls or being stopped by recover: "Exit: exit status N" for N != 0, no error
+// for 0; the worker and its state live on. In a goroutine the cell started they end the worker
+// (and so the session's variables) like a goroutine panic does. runtime.Goexit and
+// runtime.Breakpoint end the cell with an error (ename "Goexit", "panic").
 //
 // Magics: cells whose first non-blank line starts with % or ! go to Options.Magics first (see
 // Magics and MagicEnv); MagicEnv.GoGet implements `%go get`.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strconv"
@@ -88,7 +89,7 @@ func (s *Supervisor) flushNotes() {
 	s.notes = nil
 	s.mu.Unlock()
 	for _, n := range notes {
-		s.stream("stderr", n+"\n")
+		s.stream("stderr", cleanPositions(n)+"\n")
 	}
 }
 
@@ -103,8 +104,10 @@ func isMagic(code string) bool {
 	return false
 }
 
+// errorResult is an error reply. The value does not repeat the name ("panic" and "boom", not
+// "panic: boom"): frontends show "name: value".
 func errorResult(name, value string, tb ...string) backend.ExecuteResult {
-	value = cleanPositions(value)
+	value = strings.TrimPrefix(cleanPositions(value), name+": ")
 	for i := range tb {
 		tb[i] = cleanPositions(tb[i])
 	}
@@ -112,9 +115,6 @@ func errorResult(name, value string, tb ...string) backend.ExecuteResult {
 		tb = append(tb, "Third-party packages load from source: run `%go get module@version` first (pure-Go modules only).")
 	}
 	first := "\x1b[0;31m" + name + "\x1b[0m: " + value
-	if strings.HasPrefix(value, name+": ") {
-		first = "\x1b[0;31m" + name + "\x1b[0m: " + strings.TrimPrefix(value, name+": ")
-	}
 	lines := append([]string{first}, tb...)
 	return backend.ExecuteResult{Status: backend.StatusError, Error: &backend.Error{Name: name, Value: value, Traceback: lines}}
 }
@@ -124,6 +124,7 @@ var yaegiFile = regexp.MustCompile(`\b([A-Za-z0-9_.-]+)/_\.go\b`)
 
 // yaegi's own wording of some runtime errors, and Go's.
 var yaegiMessages = strings.NewReplacer(
+	cell.MainName, "main",
 	"reflect: slice index out of range", "runtime error: index out of range",
 	"reflect: array index out of range", "runtime error: index out of range",
 	"reflect: string index out of range", "runtime error: index out of range",
@@ -157,6 +158,14 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			return errorResult("CompileError", ce.Error())
 		}
 		return errorResult("CompileError", err.Error())
+	}
+	s.mu.Lock()
+	zombies := maps.Clone(s.sess.zombies)
+	s.mu.Unlock()
+	if len(zombies) > 0 {
+		if u := cell.UndefinedOf(name, code, known, zombies); u != nil {
+			return errorResult("CompileError", u.Error())
+		}
 	}
 	plan = s.wrapExecutorFuncs(plan, known)
 	plan = s.wrapDisplayArgs(plan, known)
@@ -250,11 +259,28 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.sess.history = append(s.sess.history, code)
 	s.mu.Unlock()
 	for _, f := range ev.Failed {
-		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, f.Err))
+		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, cleanPositions(f.Err)))
+	}
+	var traces, partial []string
+	if ev.Error != nil {
+		traces = p.takeTraces()
+	}
+	if ev.Error != nil && (ev.Error.Name == "CompileError" || ev.Error.Name == "InternalError") {
+		if ev.Steps < len(segOf) && segOf[ev.Steps] >= 0 {
+			s.afterCompileError(p, plan.Segments[segOf[ev.Steps]])
+		}
+		partial = partialNote(plan, segOf, ev.Steps)
 	}
 	if ev.Error != nil {
-		tb := append(traceLines(p.takeTraces(), name), ev.Error.Traceback...)
-		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, hintLines(plan, ev.Error)...)...)
+		if ev.Error.Name == "CompileError" && strings.Contains(ev.Error.Value, "definition loop") {
+			// yaegi's word for a top-level := or var using an undefined name: say what Go says.
+			if u := cell.Undefined(name, code, known); u != nil {
+				ev.Error.Value = u.Error()
+			}
+		}
+		tb := append(traceLines(traces, name), ev.Error.Traceback...)
+		tb = append(tb, hintLines(plan, ev.Error)...)
+		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, partial...)...)
 	}
 	s.mu.Lock()
 	s.lastDuration = time.Duration(ev.Duration)
@@ -264,6 +290,67 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
 	}
 	return res
+}
+
+// partialNote warns, as a traceback line, that statements of the cell ran before its step
+// failed (done steps were done): Go compiles a whole program before running any of it, quire
+// runs a cell's parts one after the other.
+func partialNote(plan *cell.Plan, segOf []int, done int) []string {
+	ran := false
+	for k := 0; k < done && k < len(segOf); k++ {
+		ran = ran || segOf[k] >= 0 && plan.Segments[segOf[k]].Kind == cell.Stmts
+	}
+	if !ran {
+		return nil
+	}
+	line := plan.TrailingLine
+	if done < len(segOf) && segOf[done] >= 0 {
+		line = plan.Segments[segOf[done]].Line
+	}
+	return []string{fmt.Sprintf("Note: the cell's statements before line %d ran before this error was found (quire runs a cell in parts; Go would run none of it).", line)}
+}
+
+// afterCompileError cleans up after a segment that failed to compile. yaegi v0.16.1 declares
+// the segment's names before it finds the error, and keeps them: a new name stays declared
+// (with a zero or partial value), and a name the session had is replaced. As in Go, nothing
+// of a cell that does not compile should exist: new names become zombies (later cells that use
+// them fail with "undefined"), funcs, methods and consts the session had are evaluated again
+// from their recorded source, and the user is told about variables whose value may be lost.
+func (s *Supervisor) afterCompileError(p *proc, seg cell.Segment) {
+	var restore []wire.Step
+	var vars []string
+	s.mu.Lock()
+	for _, d := range seg.Defines {
+		old, had := s.sess.decls[declKey(d)]
+		switch {
+		case d.Kind == cell.DeclImport || d.Kind == cell.DeclMethod && !had:
+		case !had:
+			s.sess.zombies[d.Name] = true
+		case old.Kind == cell.DeclFunc || old.Kind == cell.DeclMethod || old.Kind == cell.DeclConst:
+			restore = append(restore, wire.Step{Kind: wire.StepEval, Src: old.Src, Name: string(old.Kind) + " " + old.Name, Tolerant: true})
+		case old.Kind == cell.DeclVar:
+			vars = append(vars, d.Name)
+		}
+	}
+	s.mu.Unlock()
+	if len(restore) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: restore}); ok {
+			for _, f := range ev.Failed {
+				s.stream("stderr", fmt.Sprintf("quire: could not restore %s after the compile error: %s\n", f.Name, cleanPositions(f.Err)))
+			}
+		}
+	}
+	if len(vars) > 0 {
+		sort.Strings(vars)
+		what, it := "variable "+vars[0]+" may no longer hold the value it", "it"
+		if len(vars) > 1 {
+			what, it = "variables "+strings.Join(vars, ", ")+" may no longer hold the values they", "them"
+		}
+		s.stream("stderr", "quire: the interpreter (yaegi) redeclares a cell's variables before it finds a compile error: "+
+			what+" had before this cell (Go would keep "+it+"); run the cells that set "+it+" again.\n")
+	}
 }
 
 // hintLines returns the plan's hints that apply to an error of the interpreter (not to a panic
@@ -422,7 +509,7 @@ func traceLines(traces []string, file string) []string {
 		if !ok {
 			pos, fn, _ = strings.Cut(t, ": panic")
 		}
-		if strings.Count(pos, ":") == 1 { // "2:1": a position in the trailing expression
+		if l, _, ok := strings.Cut(pos, ":"); ok && strings.Count(pos, ":") == 1 && isDigits(l) { // "2:1": a position in the trailing expression
 			pos = file + ":" + pos
 		}
 		if fn == "" || fn == "main(...)" {
@@ -431,6 +518,15 @@ func traceLines(traces []string, file string) []string {
 		out = append(out, "    "+fn+"\n        "+pos)
 	}
 	return out
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func firstPos(traces []string) string {

@@ -24,10 +24,13 @@ type session struct {
 	cellOf  map[string]string // decl key -> cell source it came from (for doc comments)
 	vars    map[string]bool   // variables that live only in the worker (lost on restart)
 	history []string          // executed cell sources
+	// zombies are names that only a cell which failed to compile declared: yaegi v0.16.1
+	// keeps them (declared before the error was found), Go would not have them.
+	zombies map[string]bool
 }
 
 func newSession() *session {
-	return &session{decls: map[string]cell.Decl{}, cellOf: map[string]string{}, vars: map[string]bool{}}
+	return &session{decls: map[string]cell.Decl{}, cellOf: map[string]string{}, vars: map[string]bool{}, zombies: map[string]bool{}}
 }
 
 func declKey(d cell.Decl) string {
@@ -112,6 +115,7 @@ func (s *session) record(ds []cell.Decl, src string) {
 			continue
 		}
 		key := declKey(d)
+		delete(s.zombies, d.Name)
 		if _, ok := s.decls[key]; !ok {
 			s.order = append(s.order, key)
 		}

@@ -289,7 +289,7 @@ func (s *Supervisor) watch(p *proc) {
 	s.mu.Unlock()
 	e := p.crashError()
 	msg := "\n" + e.Value + "\n" + crashNote(p.takeTraces(), note) + "\n"
-	s.stream("stderr", msg)
+	s.stream("stderr", cleanPositions(msg))
 	s.restartIf(p)
 }
 

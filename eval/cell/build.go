@@ -86,6 +86,7 @@ type builder struct {
 	tmp       int               // counter for generated names
 	importSeg *Segment
 	stmtNames map[string]bool // names declared by the cell's top-level statements
+	resolve   bool            // parse with object resolution (Undefined)
 
 	whole    bool // the cell has a package clause: a whole program
 	mainLine int  // position of a whole program's func main (0: none)
@@ -135,6 +136,9 @@ func (b *builder) run() error {
 			}
 			continue
 		}
+		if it.kind == itemStmts && startsTypeOrConst(b.src[tf.Offset(it.first):]) {
+			it.kind = itemTypes
+		}
 		rest = append(rest, it)
 	}
 	// Merge adjacent items of one kind and parse each group.
@@ -162,6 +166,7 @@ func (b *builder) run() error {
 		kinds = append(kinds, g.kind)
 		i = j
 	}
+	b.renameMain(groups, kinds)
 	// Learn the cell's own funcs, consts and integer names before rewriting, so rewrites know
 	// which builtins are shadowed, which calls are generic and which ranges are over ints.
 	for i, p := range groups {
@@ -173,16 +178,24 @@ func (b *builder) run() error {
 	}
 	// Funcs are visible in the whole cell, as in a Go file: func groups that reference nothing
 	// the cell's statements declare are evaluated first, so statements may call funcs declared
-	// below them.
+	// below them. When funcs use types or consts the cell declares, all type and const
+	// declarations go first (they cannot refer to variables), so a func may use a type declared
+	// below it.
+	early := b.earlyTypes(groups, kinds)
 	hoist := b.hoistable(groups, kinds)
 	order := make([]int, 0, len(groups))
+	for i := range groups {
+		if early[i] {
+			order = append(order, i)
+		}
+	}
 	for i := range groups {
 		if hoist[i] {
 			order = append(order, i)
 		}
 	}
 	for i := range groups {
-		if !hoist[i] {
+		if !hoist[i] && !early[i] {
 			order = append(order, i)
 		}
 	}
@@ -198,6 +211,7 @@ func (b *builder) run() error {
 		}
 	}
 	b.mergeSegments()
+	b.unrenameMain()
 	if b.mainLine > 0 {
 		// A whole program: its main runs once, as go run runs it, after every declaration.
 		b.plan.Segments = append(b.plan.Segments, Segment{
@@ -209,6 +223,76 @@ func (b *builder) run() error {
 		b.plan.Segments = append([]Segment{*b.importSeg}, b.plan.Segments...)
 	}
 	return nil
+}
+
+// startsTypeOrConst reports whether src starts with the keyword type or const.
+func startsTypeOrConst(src []byte) bool {
+	for _, kw := range []string{"type", "const"} {
+		if bytes.HasPrefix(src, []byte(kw)) && (len(src) == len(kw) || !isIdentByte(src[len(kw)])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// earlyTypes reports the type and const groups to evaluate before everything else: all of
+// them when a func of the cell uses a name they declare (none otherwise, keeping source
+// order). Their names then no longer stop funcs from being hoisted (see hoistable).
+func (b *builder) earlyTypes(groups []*parsed, kinds []itemKind) []bool {
+	early := make([]bool, len(groups))
+	names := map[string]bool{}
+	for i, p := range groups {
+		if kinds[i] != itemTypes {
+			continue
+		}
+		for _, s := range stmtsOf(p) {
+			ds, ok := s.(*ast.DeclStmt)
+			if !ok {
+				continue
+			}
+			gd, ok := ds.Decl.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				switch sp := sp.(type) {
+				case *ast.TypeSpec:
+					names[sp.Name.Name] = true
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						names[n.Name] = true
+					}
+				}
+			}
+		}
+	}
+	used := false
+	for i, p := range groups {
+		if kinds[i] != itemFunc {
+			continue
+		}
+		for _, d := range p.file.Decls {
+			for _, u := range uses(d) {
+				used = used || names[u]
+			}
+		}
+	}
+	if !used {
+		return early
+	}
+	for i := range groups {
+		if kinds[i] == itemTypes {
+			early[i] = true
+		}
+	}
+	for n := range names {
+		delete(b.stmtNames, n)
+	}
+	return early
 }
 
 // WholeMain is the name func main of a whole program gets in the session: the cell calls it
@@ -331,7 +415,11 @@ func (b *builder) parse(it item, prefix, suffix string) (*parsed, error) {
 	buf.Write(text[it.start:it.end])
 	buf.WriteString(suffix)
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, b.file, buf.String(), parser.SkipObjectResolution)
+	mode := parser.SkipObjectResolution
+	if b.resolve {
+		mode = 0
+	}
+	f, err := parser.ParseFile(fset, b.file, buf.String(), mode)
 	if err != nil {
 		return nil, b.convertErr(err, line, col, pcol)
 	}

@@ -18,7 +18,10 @@
 //     below the call, as in a Go file.
 //   - Stmts: everything else, including var/const/type declarations, in source order
 //     (statement mode, yaegi's global scope). They start with ";" so that a leading func
-//     literal is never taken as a file (yaegi would then re-run it after every cell).
+//     literal is never taken as a file (yaegi would then re-run it after every cell). When a
+//     func of the cell uses a type or const the cell declares, the cell's type and const
+//     declarations go first of all (they cannot refer to variables), so a func may use a type
+//     declared below it.
 //
 // A trailing expression statement is not part of the segments: it is Plan.Trailing, to display
 // (Plan.ShowSrc) or to run (Plan.StmtSrc).
@@ -50,7 +53,16 @@
 //   - at the top level, if/for/switch/select/blocks/labeled statements run inside
 //     func(){...}() (they can still assign globals; their := variables stay local);
 //     v, ok := m[k] and v, ok := x.(T) are split into forms yaegi's global scope accepts, and
-//     min/max in a top-level := or var are computed into temporaries first.
+//     min/max in a top-level := or var are computed into temporaries first;
+//   - in loop bodies, a func literal passed to a call (other than of a builtin or a func of
+//     the session) is parenthesised, so yaegi hands compiled code a closure that keeps its
+//     iteration's variables (wg.Go, sync.OnceFunc, time.AfterFunc in a loop);
+//   - a variable, const or type named main is MainName in the interpreter (yaegi calls a
+//     global main after every evaluation); Decl names and the session keep main.
+//
+// Undefined and UndefinedOf find names a cell uses that nothing declares, for errors yaegi
+// words otherwise ("constant definition loop") and for names only a cell that failed to
+// compile declared.
 //
 // # Not supported (Build returns an *Error saying what to write instead)
 //

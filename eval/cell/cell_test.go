@@ -39,8 +39,9 @@ strings.Repeat("ab", m["a"]+a1())`
 			t.Errorf("segment without //line directive: %q", seg.Src)
 		}
 	}
-	// f, a1 and b1 are hoisted into one segment; Twice uses the cell's type P and stays put.
-	want := []Kind{Import, Func, Stmts, Func, Stmts}
+	// The type P goes first because a method uses it; then f, Twice, a1 and b1 are hoisted
+	// into one segment.
+	want := []Kind{Import, Stmts, Func, Stmts}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("segment kinds %v, want %v", kinds, want)
 	}
@@ -65,6 +66,20 @@ func helper() int { return 7 }
 y`)
 	if r.shown != "21" {
 		t.Errorf("shown %s, want 21", r.shown)
+	}
+}
+
+// A func may use a type or const declared below it in the cell, as in a Go file.
+func TestTypesVisibleInWholeCell(t *testing.T) {
+	s := newSession(t)
+	r := s.mustRun(`x := 1
+func f() T { return T{A: x + N} }
+func (t T) Twice() int { return 2 * t.A }
+type T struct{ A int }
+const N = 2
+f().Twice()`)
+	if r.shown != "6" {
+		t.Errorf("shown %s, want 6", r.shown)
 	}
 }
 

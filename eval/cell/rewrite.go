@@ -25,6 +25,7 @@ type rewriter struct {
 	helpers bool              // uses Prelude helpers
 	err     *Error
 	p       *parsed
+	loops   int // depth of for and range bodies being rewritten
 }
 
 func newRewriter(b *builder) *rewriter {
@@ -317,6 +318,13 @@ func (r *rewriter) expr(e ast.Expr) ast.Expr {
 		r.funcBody(nil, e.Type, e.Body)
 	case *ast.CallExpr:
 		r.exprs(e.Args)
+		if r.loops > 0 && !r.interpretedCallee(e.Fun) {
+			for i, a := range e.Args {
+				if fl, ok := a.(*ast.FuncLit); ok {
+					e.Args[i] = r.closureValue(fl)
+				}
+			}
+		}
 		if id, ok := e.Fun.(*ast.Ident); ok && r.isBuiltin(id.Name) {
 			switch id.Name {
 			case "min", "max":
@@ -361,6 +369,21 @@ func (r *rewriter) expr(e ast.Expr) ast.Expr {
 		r.exprs(e.Elts)
 	}
 	return e
+}
+
+// interpretedCallee reports a callee known to be interpreted: a builtin or a func of the session.
+func (r *rewriter) interpretedCallee(fun ast.Expr) bool {
+	id, ok := ast.Unparen(fun).(*ast.Ident)
+	return ok && (r.isBuiltin(id.Name) || r.b.userFns[id.Name] || r.b.known.Funcs[id.Name])
+}
+
+// closureValue returns (fl): the func literal fl as a closure value. yaegi v0.16.1 turns a
+// func literal passed straight to a compiled function into a Go func that reads the variables
+// of the frame it was made in when it is called, not when it was made: in a loop, every
+// iteration's closure then sees the last iteration's variables (wg.Go(func() { use(i) }) in a
+// loop printed "2 2 2"). In parentheses it is first made into a closure, which keeps its own.
+func (r *rewriter) closureValue(fl *ast.FuncLit) ast.Expr {
+	return &ast.ParenExpr{Lparen: fl.Pos(), X: fl, Rparen: fl.End()}
 }
 
 // isBuiltin reports whether name refers to the predeclared func: not declared by the user.
@@ -770,7 +793,9 @@ func (r *rewriter) forStmt(s *ast.ForStmt, label *ast.LabeledStmt) ast.Stmt {
 	s.Init = r.stmt(s.Init)
 	s.Cond = r.expr(s.Cond)
 	s.Post = r.stmt(s.Post)
+	r.loops++
 	s.Body.List = r.stmts(s.Body.List)
+	r.loops--
 	r.pop()
 
 	if len(vars) == 0 || !captured {
@@ -950,7 +975,9 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 	for _, v := range vars {
 		r.declare(v.Name, isInt && v == s.Key)
 	}
+	r.loops++
 	s.Body.List = r.stmts(s.Body.List)
+	r.loops--
 	r.pop()
 
 	if isInt {

@@ -14,6 +14,7 @@ const (
 	itemFunc
 	itemStmts
 	itemPackage
+	itemTypes // a type or const declaration (Build only; split says itemStmts)
 )
 
 // item is one top-level item: the cell text from the end of the previous item up to (not

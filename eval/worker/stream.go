@@ -23,11 +23,12 @@ import (
 // Every Write first moves whatever is waiting in the internal pipe into the buffer (FIONREAD
 // tells how much), so text written to the pipe before the Write stays before it. A syscall
 // costs over a microsecond here, so while nothing has come through the pipe for busyFor, a
-// Write within checkEvery of the previous check skips it (unless the watcher has seen the pipe
-// readable): only the first *os.File write of a burst, landing between two interpreter writes
-// less than 50 µs apart, can come out after the second one; from then on every Write checks. A watcher
-// goroutine does the same when the pipe becomes readable while nobody calls Write. The buffer
-// goes out after flushDelay, when it is large, and at every sync marker.
+// Write within checkEvery of the previous check skips it, once burstChecked Writes in a row
+// came less than checkEvery apart (unless the watcher has seen the pipe readable): only the
+// first *os.File write after such a run of interpreter writes can come out after the next
+// interpreter write; from then on every Write checks. A watcher goroutine does the same when
+// the pipe becomes readable while nobody calls Write. The buffer goes out after flushDelay,
+// when it is large, and at every sync marker.
 //
 // The buffer and the internal pipe are shared with the supervisor (newSharedOutStream): when
 // the process dies without flushing (a fatal runtime error, syscall.Exit), the supervisor
@@ -44,6 +45,8 @@ type outStream struct {
 	checked time.Time       // last FIONREAD check by Write
 	ready   atomic.Bool     // the watcher saw the internal pipe readable
 	seen    time.Time       // last time the internal pipe had data
+	last    time.Time       // last Write
+	burst   int             // Writes in a row less than checkEvery apart
 	dirty   bool            // bytes went out since the last marker
 	mark    uint64          // last marker written
 	lazy    uint64          // marker to write before the next bytes (an event passed while clean)
@@ -57,6 +60,9 @@ const (
 	flushSize  = 32 << 10
 	checkEvery = 50 * time.Microsecond
 	busyFor    = time.Second // after the pipe had data, check on every Write for this long
+	// The first Writes of a burst always check, so a func that prints, calls compiled code
+	// writing to os.Stdout and prints again keeps its order.
+	burstChecked = 32
 )
 
 // newOutStream returns a stream to out with its own internal pipe and an unshared buffer
@@ -181,7 +187,14 @@ func (s *outStream) scheduleLocked() {
 func (s *outStream) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now := time.Now(); s.ready.Load() || now.Sub(s.checked) > checkEvery || now.Sub(s.seen) < busyFor {
+	now := time.Now()
+	if now.Sub(s.last) <= checkEvery {
+		s.burst++
+	} else {
+		s.burst = 0
+	}
+	s.last = now
+	if s.ready.Load() || s.burst < burstChecked || now.Sub(s.checked) > checkEvery || now.Sub(s.seen) < busyFor {
 		s.checked = now
 		s.drainLocked()
 	}

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"reflect"
@@ -84,15 +85,16 @@ type Worker struct {
 	inputMu sync.Mutex
 	inputCh chan wire.Request
 
-	own owners // which request a goroutine works for (output of goroutines outliving a cell)
+	own       owners       // which request a goroutine works for (output of goroutines outliving a cell)
+	cell      *cellRun     // the running request (nil between requests); see osExit
+	stepsDone atomic.Int64 // steps of the running request done so far
 
-	logFatal func(v ...any)
-	log      *slog.Logger
+	log *slog.Logger
 }
 
 var origStdout, origStderr *os.File
 
-// exitRequest is the panic value of os.Exit and log.Fatal in cells.
+// exitRequest is the panic value of os.Exit and log.Fatal in executors' child processes.
 type exitRequest struct{ Code int }
 
 func (e exitRequest) Error() string { return "os.Exit(" + strconv.Itoa(e.Code) + ")" }
@@ -167,6 +169,7 @@ func newWorker() (*Worker, error) {
 	// internal pipes; the runtime's crash reports still go to fd 2.
 	os.Stdout, os.Stderr = w.stdout.pw, w.stderr.pw
 	w.outW, w.errW = w.stdout, w.stderr
+	log.SetOutput(stdLog{w}) // cells' log and log/slog (see logs.go)
 	limits(w.memoryExceeded)
 	if err := w.newInterp(); err != nil {
 		return nil, err
@@ -195,8 +198,12 @@ func (w *Worker) newInterp() error {
 			return fmt.Errorf("loading symbols: %w", err)
 		}
 	}
-	if err := i.Use(w.overrides(i)); err != nil {
+	if err := i.Use(w.overrides()); err != nil {
 		return fmt.Errorf("loading overrides: %w", err)
+	}
+	logExp, logTypes := w.logSymbols()
+	if err := i.Use(logExp); err != nil {
+		return fmt.Errorf("loading the log package: %w", err)
 	}
 	// The overridden fmt functions need the same interface wrapping (Stringer, Formatter,
 	// error) as the originals.
@@ -218,7 +225,7 @@ func (w *Worker) newInterp() error {
 	fmtSyms["Fprint"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprint(route(wr), a...) })
 	fmtSyms["Fprintf"] = reflect.ValueOf(func(wr io.Writer, f string, a ...any) (int, error) { return fmt.Fprintf(route(wr), f, a...) })
 	fmtSyms["Fprintln"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprintln(route(wr), a...) })
-	mt := map[reflect.Value][]reflect.Type{}
+	mt := logTypes
 	for _, name := range []string{"Fprint", "Fprintf", "Fprintln"} {
 		if ts := stdlib.MapTypes[stdlib.Symbols["fmt/fmt"][name]]; ts != nil {
 			mt[fmtSyms[name]] = ts
@@ -244,27 +251,14 @@ func (w *Worker) newInterp() error {
 	return nil
 }
 
-// overrides replaces process-level escapes (findings §7) with panics that end the cell.
-func (w *Worker) overrides(i *interp.Interpreter) interp.Exports {
-	logSyms := i.Symbols("log")["log"]
-	output, _ := logSyms["Output"].Interface().(func(int, string) error)
-	fatal := func(s string) {
-		if output != nil {
-			_ = output(3, s)
-		}
-		panic(exitRequest{1})
-	}
-	w.logFatal = func(v ...any) { fatal(fmt.Sprint(v...)) }
+// overrides replaces process-level escapes (findings §7): os.Exit ends the cell without
+// unwinding (see osExit), runtime.Goexit and runtime.Breakpoint panic with errors that end it.
+func (w *Worker) overrides() interp.Exports {
 	stdinFile := stdinShared(w)
 	return interp.Exports{
 		"os/os": {
-			"Exit":  reflect.ValueOf(func(code int) { panic(exitRequest{code}) }),
+			"Exit":  reflect.ValueOf(w.osExit),
 			"Stdin": reflect.ValueOf(&stdinFile).Elem(),
-		},
-		"log/log": {
-			"Fatal":   reflect.ValueOf(func(v ...any) { fatal(fmt.Sprint(v...)) }),
-			"Fatalf":  reflect.ValueOf(func(f string, v ...any) { fatal(fmt.Sprintf(f, v...)) }),
-			"Fatalln": reflect.ValueOf(func(v ...any) { fatal(fmt.Sprintln(v...)) }),
 		},
 		"runtime/runtime": {
 			"Goexit":     reflect.ValueOf(func() { panic(goexitRequest{}) }),
@@ -450,17 +444,19 @@ func isTraceLine(s string) bool {
 		return false
 	}
 	pos := s[:i]
-	// pos is file:line:col or line:col.
+	// pos is file:line:col, line:col or file:line (after a //line directive without column).
 	parts := strings.Split(pos, ":")
-	if len(parts) < 2 {
+	n := len(parts)
+	if n < 2 {
 		return false
 	}
-	for _, p := range parts[len(parts)-2:] {
-		if _, err := strconv.Atoi(p); err != nil {
-			return false
-		}
+	if _, err := strconv.Atoi(parts[n-1]); err != nil {
+		return false
 	}
-	return true
+	if _, err := strconv.Atoi(parts[n-2]); err == nil {
+		return true
+	}
+	return strings.HasSuffix(parts[n-2], ".go")
 }
 
 // exit runs the cleanups and ends the process.
@@ -510,24 +506,35 @@ func (w *Worker) run(r wire.Request) {
 	w.reqID, w.stdin, w.result, w.shown = r.ID, r.AllowStdin, nil, false
 	w.mu.Unlock()
 	done := make(chan wire.Event, 1)
+	cr := &cellRun{exitC: make(chan wire.Event, 1)}
+	w.stepsDone.Store(0)
+	start := time.Now()
 	go func() {
 		w.own.enter(r.ID)
+		w.mu.Lock()
+		cr.g = goid()
+		w.cell = cr
+		w.mu.Unlock()
 		finished := false
 		defer func() {
 			if !finished {
 				done <- wire.Event{Error: &wire.Error{Name: "Goexit", Value: "the cell called runtime.Goexit"}}
 			}
 		}()
-		start := time.Now()
 		ev := w.steps(r.Steps)
 		w.runDeferred(&ev)
-		ev.Duration = int64(time.Since(start))
 		finished = true
 		done <- ev
 	}()
-	ev := <-done
+	var ev wire.Event
+	select {
+	case ev = <-done:
+	case ev = <-cr.exitC: // os.Exit: that goroutine is parked
+	}
+	ev.Duration = int64(time.Since(start))
 	ev.Ev, ev.ID = wire.EvDone, r.ID
 	w.mu.Lock()
+	w.cell = nil
 	if ev.Error == nil && w.shown {
 		ev.Result = w.result
 	}
@@ -543,6 +550,7 @@ func (w *Worker) steps(steps []wire.Step) wire.Event {
 	var ev wire.Event
 	var retry []wire.Step
 	for k, s := range steps {
+		w.stepsDone.Store(int64(ev.Steps))
 		err := w.step(s)
 		if err == nil {
 			ev.Steps = k + 1
