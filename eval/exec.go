@@ -257,7 +257,22 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 	}
 	s.sess.history = append(s.sess.history, code)
+	var notes []string
+	for i := range recorded {
+		for _, d := range plan.Segments[i].Defines {
+			if n := methodNote(d); n != "" && !s.methodNoted[d.Name] {
+				if s.methodNoted == nil {
+					s.methodNoted = map[string]bool{}
+				}
+				s.methodNoted[d.Name] = true
+				notes = append(notes, n)
+			}
+		}
+	}
 	s.mu.Unlock()
+	for _, n := range notes {
+		s.stream("stderr", n+"\n")
+	}
 	for _, f := range ev.Failed {
 		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, cleanPositions(f.Err)))
 	}

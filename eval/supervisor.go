@@ -71,6 +71,7 @@ type Supervisor struct {
 	cell         *cellRun // the Execute in progress, if any (Interrupt cancels it)
 	inputCancel  context.CancelFunc
 	lastDuration time.Duration
+	methodNoted  map[string]bool // methods whose limits in the interpreter were explained (methodNote)
 	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
 	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
 	notes        []string        // messages for the next cell (replay failures after a background restart)

@@ -53,3 +53,24 @@ func TestTopLevelDefer(t *testing.T) {
 		t.Errorf("panic with a defer: %+v, stdout %q", e, out.Stdout())
 	}
 }
+
+// Methods that the compiled standard library would call in Go but does not see on interpreted
+// types are explained when declared, once: the output then differs with a word, not silently.
+func TestMethodLimitsNoted(t *testing.T) {
+	s := newSup(t)
+	_, out := mustOK(t, s, "import (\n\t\"errors\"\n\t\"os\"\n)\ntype notFound struct{}\nfunc (notFound) Error() string { return \"not found\" }\nfunc (notFound) Is(target error) bool { return target == os.ErrNotExist }")
+	if !strings.Contains(out.Stderr(), "notFound.Is is a method of a type interpreted by yaegi") || !strings.Contains(out.Stderr(), "errors.Is does not call it") || !strings.Contains(out.Stderr(), "%%go") {
+		t.Errorf("no note for notFound.Is: stderr %q", out.Stderr())
+	}
+	if strings.Contains(out.Stderr(), "notFound.Error") {
+		t.Errorf("Error is honoured where it matters most and gets no note: %q", out.Stderr())
+	}
+	// What the note is about (if yaegi learns it, drop the note).
+	if got, _ := mustOK(t, s, "errors.Is(notFound{}, os.ErrNotExist)"); got != "false" {
+		t.Errorf("errors.Is now sees Is (%s): drop its note in eval/hints.go", got)
+	}
+	// Once per method.
+	if _, out := mustOK(t, s, "func (notFound) Is(target error) bool { return false }"); strings.Contains(out.Stderr(), "interpreted by yaegi") {
+		t.Errorf("noted twice: %q", out.Stderr())
+	}
+}
