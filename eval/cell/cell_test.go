@@ -617,7 +617,12 @@ fmt.Println("alive", c.n)`)
 	if !strings.HasSuffix(r.out, "alive 2\n") {
 		t.Errorf("out %q", r.out)
 	}
+	// The goroutines' deferred wg.Done runs before their guard's recover (see below): wait
+	// for both panics to be recorded.
 	got := s.panics()
+	for wait := time.Now().Add(5 * time.Second); len(got) < 2 && time.Now().Before(wait); got = s.panics() {
+		time.Sleep(5 * time.Millisecond)
+	}
 	slices.Sort(got)
 	if want := []string{"boom", "worker 1 failed"}; !slices.Equal(got, want) {
 		t.Errorf("goroutine panics %q, want %q", got, want)
