@@ -255,10 +255,12 @@ func (k *Kernel) execLoop() {
 	}
 }
 
-// abortQueued answers every queued execute_request with status "aborted", as ipykernel does
-// after an error when stop_on_error is set.
-func (k *Kernel) abortQueued() {
-	for _, r := range k.queue.drain() {
+// abortRequests answers execute_requests with status "aborted", as ipykernel does with the
+// queued ones after an error when stop_on_error is set. The caller drains the queue when the
+// error is known, before its reply goes out, and answers them after it: a request a client
+// sends once it has the error reply (nbclient, quire run) is not aborted.
+func (k *Kernel) abortRequests(queued []*request) {
+	for _, r := range queued {
 		k.log.Info("aborting queued request", "msg_id", r.msg.Header.MsgID)
 		k.iopub.status("busy", r.msg)
 		k.reply(r.ch, r.msg, replyType(r.msg.Type()), map[string]any{"status": backend.StatusAborted},
@@ -339,7 +341,7 @@ func (k *Kernel) execute(ctx context.Context, r *request) any {
 			then := r.after
 			r.after = func() {
 				if then != nil {
-					then() // abortQueued first: it must not wait for the file
+					then() // abortRequests first: it must not wait for the file
 				}
 				if err := k.history.Persist(); err != nil {
 					k.log.Warn("history", "err", err)
@@ -370,7 +372,8 @@ func (k *Kernel) execute(ctx context.Context, r *request) any {
 		reply["user_expressions"] = ue
 		reply["payload"] = payload
 		if req.StopOnError && !c.Silent {
-			r.after = k.abortQueued
+			queued := k.queue.drain()
+			r.after = func() { k.abortRequests(queued) }
 		}
 		return reply
 	}

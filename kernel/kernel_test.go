@@ -1081,3 +1081,21 @@ func TestIOPubHeldForFirstSubscriber(t *testing.T) {
 		t.Errorf("iopub for the early request: %q, want %q", got, want)
 	}
 }
+
+// A request sent once the error reply has arrived is not aborted: only what was queued when
+// the cell failed is (a sequential client such as nbclient or quire run must never see its
+// next cell aborted because the kernel drained its queue after replying).
+func TestStopOnErrorSparesLaterRequests(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	for i := 0; i < 40; i++ {
+		r, err := h.c.Execute(ctx, "sleepfail 0ms", nil)
+		if err != nil || r.Status() != "error" {
+			t.Fatalf("failing cell: %v %v", err, r)
+		}
+		r, err = h.c.Execute(ctx, "print next", nil)
+		if err != nil || r.Status() != "ok" {
+			t.Fatalf("round %d: the request sent after the error reply was %v (%v)", i, r.Status(), err)
+		}
+	}
+}
