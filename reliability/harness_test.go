@@ -44,10 +44,17 @@ type kern struct {
 // outlives it) when the test ends.
 func startKernel(t *testing.T, flags ...string) *kern {
 	t.Helper()
+	return startKernelIn(t, t.TempDir(), flags...)
+}
+
+// startKernelIn starts a kernel as startKernel does, with JUPYTER_DATA_DIR set to dataDir (so
+// that a second kernel reads the first one's history file).
+func startKernelIn(t *testing.T, dataDir string, flags ...string) *kern {
+	t.Helper()
 	quireBinary(t)
-	k := &kern{t: t, dataDir: t.TempDir()}
+	k := &kern{t: t, dataDir: dataDir}
 	k.log = filepath.Join(t.TempDir(), "kernel.log")
-	t.Setenv("JUPYTER_DATA_DIR", k.dataDir)
+	t.Setenv("JUPYTER_DATA_DIR", dataDir)
 	t.Setenv("QUIRE_LOG_LEVEL", "debug")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

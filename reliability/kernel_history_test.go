@@ -9,37 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quire-go/quire/internal/testbin"
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
 )
-
-// startKernelIn starts a kernel as startKernel does, with JUPYTER_DATA_DIR set to dataDir (so
-// that a second kernel reads the first one's history file).
-func startKernelIn(t *testing.T, dataDir string) *kern {
-	t.Helper()
-	quireBinary(t)
-	k := &kern{t: t, dataDir: dataDir}
-	k.log = filepath.Join(t.TempDir(), "kernel.log")
-	t.Setenv("JUPYTER_DATA_DIR", dataDir)
-	t.Setenv("QUIRE_LOG_LEVEL", "debug")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, err := client.Start(ctx, append(testbin.KernelArgv(t), "--log", k.log, "{connection_file}"))
-	if err != nil {
-		t.Fatalf("starting the kernel: %v", err)
-	}
-	k.Client = c
-	t.Cleanup(func() {
-		k.stop()
-		if t.Failed() {
-			if b, err := os.ReadFile(k.log); err == nil {
-				t.Logf("kernel log (tail):\n%s", tail(string(b), 4000))
-			}
-		}
-	})
-	return k
-}
 
 // historyEntries returns the [session, line, source] triples of a history_reply.
 func historyEntries(t *testing.T, r *client.Reply) [][3]any {
