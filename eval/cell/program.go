@@ -195,19 +195,12 @@ func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Pr
 			}
 		}
 	}
+	// A method the cell declares on an earlier type names that type in its uses, so the type
+	// (and its other methods) come along.
 	want(cur.stmtUses)
 	want(cur.trailUse)
 	for _, d := range cur.decls {
 		want(d.uses)
-		if d.kind == DeclType {
-			for _, n := range d.names {
-				for _, i := range methods[n] {
-					if !own[all[i].names[0]] {
-						want(all[i].uses)
-					}
-				}
-			}
-		}
 	}
 	included := map[int]bool{}
 	for len(queue) > 0 {
@@ -231,34 +224,6 @@ func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Pr
 					}
 				}
 			}
-		}
-	}
-	// Methods the cell declares on earlier types bring their types along.
-	for _, d := range cur.decls {
-		if d.kind == DeclMethod && !own[d.recv] {
-			if i, ok := byName[d.recv]; ok && !included[i] {
-				included[i] = true
-				want(all[i].uses)
-				// (its other methods come with it)
-				for _, mi := range methods[d.recv] {
-					if !own[all[mi].names[0]] {
-						included[mi] = true
-						want(all[mi].uses)
-					}
-				}
-			}
-		}
-	}
-	// Drain again for what those brought in.
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		if own[n] {
-			continue
-		}
-		if i, ok := byName[n]; ok && !included[i] {
-			included[i] = true
-			want(all[i].uses)
 		}
 	}
 

@@ -1,0 +1,34 @@
+package cell
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBuildProgramCarriesWhatIsUsed(t *testing.T) {
+	history := []ProgramCell{{File: "earlier1.go", Src: "import \"strings\"\ntype P struct{ X int }\nfunc (p P) String() string { return strings.Repeat(\"*\", p.X) }\nfunc unused() {}\nn := 3"}}
+	opts := ProgramOptions{Runtime: "rt", Executors: "ex"}
+	// A method on an earlier type brings the type, its other methods and their imports.
+	p, err := BuildProgram(history, ProgramCell{File: "cell2.go", Src: "func (p P) Twice() int { return 2 * p.X }\nP{2}.Twice()"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := p.Files["main.go"]
+	for _, want := range []string{"type P struct", "func (p P) String()", `strings "strings"`, "__quire_rt.Show(/*line cell2.go:2:1*/P{2}.Twice())"} {
+		if !strings.Contains(src, want) {
+			t.Errorf("program lacks %q:\n%s", want, src)
+		}
+	}
+	if strings.Contains(src, "unused") || strings.Join(p.Locals, ",") != "n" {
+		t.Errorf("unused carried or locals %v:\n%s", p.Locals, src)
+	}
+	// A cell that declares P again gets neither the old P's methods nor their imports (an
+	// unused import would not compile).
+	p, err = BuildProgram(history, ProgramCell{File: "cell3.go", Src: "type P struct{ Y int }\nP{1}"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src := p.Files["main.go"]; strings.Contains(src, "String()") || strings.Contains(src, `"strings"`) {
+		t.Errorf("old methods or their imports carried:\n%s", src)
+	}
+}
