@@ -12,10 +12,10 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval/compiled/frame"
+	"github.com/quire-go/quire/eval/internal/group"
 	"github.com/quire-go/quire/eval/internal/lines"
 )
 
@@ -39,18 +39,13 @@ type Outcome struct {
 // Run runs bin until it exits or ctx ends (which kills its process group), sending its output
 // to out: standard output as text and display frames, standard error line by line.
 func Run(ctx context.Context, bin string, opt RunOptions, out backend.Output) Outcome {
-	cmd := exec.CommandContext(ctx, bin, opt.Args...)
+	cmd := group.Command(ctx, bin, opt.Args...)
 	cmd.Dir = opt.Dir
 	env := opt.Env
 	if env == nil {
 		env = os.Environ()
 	}
 	cmd.Env = append(env[:len(env):len(env)], frame.EnvFrames+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	cmd.WaitDelay = 2 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return Outcome{Err: &backend.Error{Name: "OSError", Value: err.Error()}}

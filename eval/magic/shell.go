@@ -9,9 +9,9 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/eval/internal/group"
 	"github.com/quire-go/quire/eval/internal/lines"
 )
 
@@ -62,15 +62,9 @@ func (m *Magics) python(c *call) backend.ExecuteResult {
 func (m *Magics) runCommand(c *call, shown, name string, args ...string) backend.ExecuteResult {
 	ctx, done := m.interruptible(c.ctx)
 	defer done()
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := group.Command(ctx, name, args...) // the shell and what it started
 	cmd.Dir = m.dir
 	cmd.Env = os.Environ()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		// The whole process group: the shell and what it started.
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
-	cmd.WaitDelay = 2 * time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return errResult("OSError", fmt.Sprintf("running %s: %v", name, err))
