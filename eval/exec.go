@@ -258,8 +258,11 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	}
 	s.sess.history = append(s.sess.history, code)
 	var notes []string
-	for i := range recorded {
-		for _, d := range plan.Segments[i].Defines {
+	for i, seg := range plan.Segments {
+		if !recorded[i] {
+			continue
+		}
+		for _, d := range seg.Defines {
 			if n := methodNote(d); n != "" && !s.methodNoted[d.Name] {
 				if s.methodNoted == nil {
 					s.methodNoted = map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -191,11 +192,12 @@ func withTraceback(e *backend.Error) *backend.Error {
 	return e
 }
 
-// noValueAt reports the compiler's "(no value) used as value" at the given line of file.
+// noValueAt reports the compiler's "... used as value" (as in "f() (no value) used as value")
+// at the given line of file.
 func noValueAt(be *compiled.BuildError, file string, line int) bool {
 	prefix := fmt.Sprintf("%s:%d:", file, line)
 	for _, l := range be.Lines {
-		if strings.HasPrefix(l, prefix) && (strings.Contains(l, "(no value) used as value") || strings.Contains(l, "used as value")) {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, "used as value") {
 			return true
 		}
 	}
@@ -229,12 +231,11 @@ func sortedFiles(m map[string]string) []string {
 		out = append(out, k)
 	}
 	// main.go first, generated files after.
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] == "main.go" || (out[i] != "main.go" && out[j] < out[i]) {
-				out[i], out[j] = out[j], out[i]
-			}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i] == "main.go") != (out[j] == "main.go") {
+			return out[i] == "main.go"
 		}
-	}
+		return out[i] < out[j]
+	})
 	return out
 }
