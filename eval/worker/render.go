@@ -1,3 +1,5 @@
+//go:generate go run ./internal/genwrappers -o wrappers_gen.go
+
 package worker
 
 import (
