@@ -405,10 +405,10 @@ func (s *Supervisor) display(owner uint64, d *wire.Display) {
 		return
 	}
 	switch d.Kind {
-	case 2: // display.KindClear
+	case wire.DisplayClear:
 		out.ClearOutput(d.Wait)
 	default:
-		out.Display(backend.Display{Data: d.Data, Metadata: d.Metadata, ID: d.ID, Update: d.Kind == 1})
+		out.Display(backend.Display{Data: d.Data, Metadata: d.Metadata, ID: d.ID, Update: d.Kind == wire.DisplayUpdate})
 	}
 }
 

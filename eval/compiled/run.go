@@ -76,11 +76,11 @@ func Run(ctx context.Context, bin string, opt RunOptions, out backend.Output) Ou
 				mu.Lock()
 				defer mu.Unlock()
 				switch f.Kind {
-				case "result":
+				case frame.KindResult:
 					result = &backend.Display{Data: f.Data, Metadata: f.Metadata}
-				case "clear":
+				case frame.KindClear:
 					out.ClearOutput(f.Wait)
-				case "update":
+				case frame.KindUpdate:
 					out.Display(backend.Display{Data: f.Data, Metadata: f.Metadata, ID: f.ID, Update: true})
 				default:
 					out.Display(backend.Display{Data: f.Data, Metadata: f.Metadata, ID: f.ID})

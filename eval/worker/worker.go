@@ -413,8 +413,15 @@ func (w *Worker) send(e wire.Event) {
 type publisher struct{ w *Worker }
 
 func (p publisher) Publish(m display.Message) {
+	kind := wire.DisplayShow
+	switch m.Kind {
+	case display.KindUpdate:
+		kind = wire.DisplayUpdate
+	case display.KindClear:
+		kind = wire.DisplayClear
+	}
 	p.w.syncSend(wire.Event{Ev: wire.EvDisplay, Owner: p.w.own.current(), Display: &wire.Display{
-		Kind: int(m.Kind), Data: m.Data, Metadata: m.Metadata, ID: m.ID, Wait: m.Wait,
+		Kind: kind, Data: m.Data, Metadata: m.Metadata, ID: m.ID, Wait: m.Wait,
 	}})
 }
 

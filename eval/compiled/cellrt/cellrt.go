@@ -51,11 +51,11 @@ func (publisher) Publish(m display.Message) {
 	f := Frame{Data: m.Data, Metadata: m.Metadata, ID: m.ID, Wait: m.Wait}
 	switch m.Kind {
 	case display.KindUpdate:
-		f.Kind = "update"
+		f.Kind = frame.KindUpdate
 	case display.KindClear:
-		f.Kind = "clear"
+		f.Kind = frame.KindClear
 	default:
-		f.Kind = "display"
+		f.Kind = frame.KindDisplay
 	}
 	write(f)
 }
@@ -81,7 +81,7 @@ func Show(vs ...any) {
 		os.Stdout.WriteString(s + "\n")
 		return
 	}
-	write(Frame{Kind: "result", Data: data})
+	write(Frame{Kind: frame.KindResult, Data: data})
 }
 
 func write(f Frame) {

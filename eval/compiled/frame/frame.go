@@ -9,9 +9,17 @@ const Prefix = "\x00quire:"
 // EnvFrames is set (to "1") by the kernel when it reads frames from the program's stdout.
 const EnvFrames = "QUIRE_CELL_FRAMES"
 
+// Frame kinds.
+const (
+	KindDisplay = "display" // display_data
+	KindUpdate  = "update"  // update_display_data for Frame.ID
+	KindClear   = "clear"   // clear_output (Frame.Wait)
+	KindResult  = "result"  // the cell's Out
+)
+
 // Frame is one display action or the cell's result.
 type Frame struct {
-	Kind     string         `json:"kind"` // "display", "update", "clear" or "result"
+	Kind     string         `json:"kind"` // one of the Kind constants
 	Data     map[string]any `json:"data,omitempty"`
 	Metadata map[string]any `json:"metadata,omitempty"`
 	ID       string         `json:"id,omitempty"`

@@ -15,6 +15,8 @@ package wire
 import (
 	"bytes"
 	"strconv"
+
+	"github.com/quire-go/quire/eval/compiled/frame"
 )
 
 // Request ops.
@@ -76,14 +78,21 @@ const (
 	EvFatal   = "fatal"   // the worker is about to exit (Error): a goroutine panicked
 )
 
-// Display mirrors display.Message.
+// Display mirrors display.Message. Kind is DisplayShow, DisplayUpdate or DisplayClear.
 type Display struct {
-	Kind     int            `json:"kind"`
+	Kind     string         `json:"kind"`
 	Data     map[string]any `json:"data,omitempty"`
 	Metadata map[string]any `json:"md,omitempty"`
 	ID       string         `json:"id,omitempty"`
 	Wait     bool           `json:"wait,omitempty"`
 }
+
+// Display kinds, the same words as compiled cells' frames (eval/compiled/frame).
+const (
+	DisplayShow   = frame.KindDisplay // display_data
+	DisplayUpdate = frame.KindUpdate  // update_display_data for Display.ID
+	DisplayClear  = frame.KindClear   // clear_output (Display.Wait)
+)
 
 // Error is a failed step, shaped like a Jupyter error.
 type Error struct {
@@ -128,7 +137,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 3
+const Protocol = 4
 
 // Environment variables the supervisor passes to the worker.
 const (
