@@ -307,3 +307,22 @@ func TestWorkerProtocolMismatch(t *testing.T) {
 		t.Fatalf("Ready() = %v, want the protocol mismatch explained", err)
 	}
 }
+
+// TestHostPlumbingRefused: the setters the worker relies on are refused with an error that says
+// why, and output still works afterwards.
+func TestHostPlumbingRefused(t *testing.T) {
+	s := newSup(t)
+	for _, c := range []struct{ code, name string }{
+		{`import "github.com/quire-go/quire/display"` + "\ndisplay.SetPublisher(nil)", "display.SetPublisher"},
+		{`import "github.com/quire-go/quire/executors"` + "\nexecutors.SetProcessHost(nil)", "executors.SetProcessHost"},
+		{`import ("context"; "github.com/quire-go/quire/executors")` + "\nexecutors.SetBaseContext(context.Background())", "executors.SetBaseContext"},
+	} {
+		e, _ := mustErr(t, s, c.code)
+		if !strings.Contains(e.Value, c.name+" is the notebook's own plumbing") {
+			t.Errorf("%s: got %s %q", c.name, e.Name, e.Value)
+		}
+	}
+	if _, out := mustOK(t, s, "import \"fmt\"\nfmt.Println(\"still here\")"); !strings.Contains(out.Stdout(), "still here") {
+		t.Fatalf("output after the refused calls: %q", out.Stdout())
+	}
+}

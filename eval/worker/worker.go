@@ -21,6 +21,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,7 @@ import (
 	"github.com/quire-go/quire/display"
 	"github.com/quire-go/quire/eval/exports"
 	"github.com/quire-go/quire/eval/internal/wire"
+	"github.com/quire-go/quire/executors"
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
@@ -264,11 +266,21 @@ func (w *Worker) overrides() interp.Exports {
 			"Goexit":     reflect.ValueOf(func() { panic(goexitRequest{}) }),
 			"Breakpoint": reflect.ValueOf(func() { panic("runtime.Breakpoint() is not supported in a notebook") }),
 		},
+		// The worker's plumbing stays in place: a cell that tries to replace it gets an error
+		// naming why, instead of output or interrupts that silently stop working.
 		"github.com/quire-go/quire/display/display": {
-			// The worker's publisher must stay in place.
-			"SetPublisher": reflect.ValueOf(func(display.Publisher) {}),
+			"SetPublisher": reflect.ValueOf(func(display.Publisher) { panic(plumbing("display.SetPublisher")) }),
+		},
+		"github.com/quire-go/quire/executors/executors": {
+			"SetProcessHost": reflect.ValueOf(func(executors.ProcessHost) { panic(plumbing("executors.SetProcessHost")) }),
+			"SetBaseContext": reflect.ValueOf(func(context.Context) { panic(plumbing("executors.SetBaseContext")) }),
 		},
 	}
+}
+
+// plumbing is the error of a cell calling one of the worker's host-only setters.
+func plumbing(name string) error {
+	return fmt.Errorf("%s is the notebook's own plumbing and cannot be called from a cell (interrupts, output and process tasks depend on it)", name)
 }
 
 // hostSymbols is the host package imported as __quire, plus the user-facing package "quire".
