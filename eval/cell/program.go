@@ -350,6 +350,7 @@ func parseProgramCell(c ProgramCell, current bool) (*parsedCell, error) {
 			return parseWhole(c, current)
 		}
 	}
+	items = mergeStmts(items)
 	localSet := map[string]bool{}
 	for n, it := range items {
 		last := n == len(items)-1
@@ -436,6 +437,21 @@ func parseProgramCell(c ProgramCell, current bool) (*parsedCell, error) {
 		}
 	}
 	return p, nil
+}
+
+// mergeStmts joins runs of statement items into one: split cuts at every semicolon of bracket
+// depth 0, which includes those of a header such as `for i := 0; i < n; i++ {` or
+// `switch x := f(); x {`, and a statement list parses only whole.
+func mergeStmts(items []item) []item {
+	var out []item
+	for _, it := range items {
+		if n := len(out); n > 0 && it.kind == itemStmts && out[n-1].kind == itemStmts {
+			out[n-1].end = it.end
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 // parseWhole handles a cell that is a whole program (starts with a package clause).

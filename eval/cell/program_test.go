@@ -1,6 +1,8 @@
 package cell
 
 import (
+	"go/parser"
+	"go/token"
 	"strings"
 	"testing"
 )
@@ -30,5 +32,24 @@ func TestBuildProgramCarriesWhatIsUsed(t *testing.T) {
 	}
 	if src := p.Files["main.go"]; strings.Contains(src, "String()") || strings.Contains(src, `"strings"`) {
 		t.Errorf("old methods or their imports carried:\n%s", src)
+	}
+}
+
+// TestBuildProgramHeaderSemicolons: the semicolons of a for, if or switch header at the top of a
+// cell do not cut the statement (the program parses and keeps the statements whole).
+func TestBuildProgramHeaderSemicolons(t *testing.T) {
+	src := "import \"fmt\"\nsum := 0\nfor i := 0; i < 3; i++ {\n\tsum += i\n}\nswitch x := sum; x {\ncase 3:\n\tfmt.Println(\"three\")\n}\nif y := sum * 2; y > 5 { fmt.Println(y) }\nsum"
+	p, err := BuildProgram(nil, ProgramCell{File: "cell1.go", Src: src}, ProgramOptions{Runtime: "rt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := p.Files["main.go"]
+	if _, err := parser.ParseFile(token.NewFileSet(), "main.go", main, 0); err != nil {
+		t.Fatalf("program does not parse: %v\n%s", err, main)
+	}
+	for _, want := range []string{"for i := 0; i < 3; i++ {", "switch x := sum; x {", "if y := sum * 2; y > 5", "rt.Show(/*line cell1.go:11:1*/sum)"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("program lacks %q:\n%s", want, main)
+		}
 	}
 }
