@@ -164,6 +164,9 @@ type Kernel struct {
 	history *History
 	comms   *commRegistry
 	inputs  inputWaiters
+	// The comm lane (comm_backend.go), started on first use.
+	commOnce sync.Once
+	commQ    chan func()
 
 	mu    sync.Mutex
 	count int // execution count
@@ -230,6 +233,7 @@ func New(cfg Config) (*Kernel, error) {
 		concurSem: make(chan struct{}, 32),
 	}
 	k.inputs.init()
+	k.backendTargets()
 	for name, t := range cfg.CommTargets {
 		k.comms.register(name, t)
 	}
