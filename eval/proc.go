@@ -57,6 +57,8 @@ type proc struct {
 	killed bool   // set by kill (interrupt, shutdown)
 	nonce  string // of its sync markers
 
+	widgets widgetSet // comms of the widgets it opened (widgets.go)
+
 	sessionSent []wire.Step // replay steps last sent for task children
 	reported    bool        // its death is reported by the cell that ran (guarded by Supervisor.mu)
 }
@@ -380,6 +382,10 @@ func (p *proc) readEvents(r io.Reader) {
 			p.markMu.Lock()
 			p.fatal = ev.Error
 			p.markMu.Unlock()
+			p.setHandled(ev.Sync)
+		case wire.EvComm:
+			p.waitMarks(ev)
+			p.s.commEvent(p, ev)
 			p.setHandled(ev.Sync)
 		case wire.EvLog:
 			p.s.log.Info("worker", "msg", ev.Text)

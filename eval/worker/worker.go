@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/display"
+	"github.com/quire-go/quire/display/widget"
 	"github.com/quire-go/quire/eval/exports"
 	"github.com/quire-go/quire/eval/internal/wire"
 	"github.com/traefik/yaegi/interp"
@@ -175,6 +176,7 @@ func newWorker() (*Worker, error) {
 		return nil, err
 	}
 	display.SetPublisher(publisher{w})
+	widget.SetTransport(commTransport{w})
 	installProcessHost(w)
 	return w, nil
 }
@@ -267,6 +269,9 @@ func (w *Worker) overrides() interp.Exports {
 		"github.com/quire-go/quire/display/display": {
 			// The worker's publisher must stay in place.
 			"SetPublisher": reflect.ValueOf(func(display.Publisher) {}),
+		},
+		"github.com/quire-go/quire/display/widget/widget": {
+			"SetTransport": reflect.ValueOf(func(widget.Transport) {}),
 		},
 	}
 }
@@ -499,6 +504,10 @@ func (w *Worker) serve() {
 // run executes one request in its own goroutine, so a runtime.Goexit reached through some
 // path the overrides miss still produces a reply.
 func (w *Worker) run(r wire.Request) {
+	if r.Op == wire.OpComm {
+		w.runComm(r)
+		return
+	}
 	w.mu.Lock()
 	if r.Session != nil {
 		w.session = r.Session

@@ -22,6 +22,7 @@ const (
 	OpExec  = "exec"  // run Steps
 	OpInput = "input" // reply to an EvInput event
 	OpExit  = "exit"  // end the worker
+	OpComm  = "comm"  // deliver a frontend comm message (Comm) to the worker's widgets
 )
 
 // Step kinds.
@@ -63,6 +64,18 @@ type Request struct {
 	// For OpInput.
 	Text string `json:"text,omitempty"`
 	Err  string `json:"err,omitempty"`
+	// For OpComm.
+	Comm *Comm `json:"comm,omitempty"`
+}
+
+// Comm is a comm message, from the frontend (OpComm) or to it (EvComm).
+type Comm struct {
+	Type     string         `json:"type"` // comm_open, comm_msg, comm_close
+	ID       string         `json:"id"`
+	Target   string         `json:"target,omitempty"`
+	Data     map[string]any `json:"data,omitempty"`
+	Metadata map[string]any `json:"md,omitempty"`
+	Buffers  [][]byte       `json:"buf,omitempty"`
 }
 
 // Event kinds.
@@ -74,6 +87,7 @@ const (
 	EvDone    = "done"    // the request ID is finished
 	EvLog     = "log"     // a diagnostic for the kernel log (Text)
 	EvFatal   = "fatal"   // the worker is about to exit (Error): a goroutine panicked
+	EvComm    = "comm"    // a comm message for the frontend (Comm), for request Owner
 )
 
 // Display mirrors display.Message.
@@ -109,13 +123,15 @@ type Event struct {
 	Text     string    `json:"text,omitempty"`
 	Password bool      `json:"pw,omitempty"`
 	Display  *Display  `json:"display,omitempty"`
+	Comm     *Comm     `json:"comm,omitempty"`
 	// For EvDone: the shown value (a MIME bundle), or the error that ended the request.
 	Result   map[string]any `json:"result,omitempty"`
 	Error    *Error         `json:"error,omitempty"`
 	Failed   []Failure      `json:"failed,omitempty"`
 	Duration int64          `json:"dur,omitempty"`   // nanoseconds spent evaluating
 	Steps    int            `json:"steps,omitempty"` // EvDone: steps that completed without error
-	// Owner is, for EvDisplay, the request the display was made for (see OwnerMarker).
+	// Owner is, for EvDisplay and EvComm, the request the message was made for (see
+	// OwnerMarker).
 	Owner uint64 `json:"own,omitempty"`
 	PID   int    `json:"pid,omitempty"`
 	Proto int    `json:"proto,omitempty"` // ready: the worker's Protocol
@@ -128,7 +144,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 3
+const Protocol = 4
 
 // Environment variables the supervisor passes to the worker.
 const (
