@@ -146,6 +146,9 @@ func (k *Kernel) commOpen(ctx context.Context, r *request) any {
 		return nil
 	}
 	t := k.comms.target(c.TargetName)
+	if t == nil {
+		t = k.backendTarget(c.TargetName)
+	}
 	comm := &Comm{ID: c.CommID, Target: c.TargetName, k: k, parent: r.msg}
 	var h CommHandler
 	var err error

@@ -19,17 +19,20 @@ type backendComm struct{}
 func (backendComm) Msg(*Comm, map[string]any, [][]byte) {}
 func (backendComm) Close(*Comm, map[string]any)         {}
 
-// backendTargets registers the targets a Commer backend serves.
-func (k *Kernel) backendTargets() {
+// backendTarget returns a CommTarget for name when the backend serves that target. It asks
+// the backend when a frontend opens a comm (not when the kernel is made: a backend may not be
+// ready then).
+func (k *Kernel) backendTarget(name string) CommTarget {
 	cb, ok := k.be.(backend.Commer)
 	if !ok {
-		return
+		return nil
 	}
-	for _, name := range cb.CommTargets() {
-		k.comms.register(name, func(*Comm, map[string]any, [][]byte) (CommHandler, error) {
-			return backendComm{}, nil
-		})
+	for _, t := range cb.CommTargets() {
+		if t == name {
+			return func(*Comm, map[string]any, [][]byte) (CommHandler, error) { return backendComm{}, nil }
+		}
 	}
+	return nil
 }
 
 // deliverBackend hands a frontend comm message for a backend comm to the backend, with an

@@ -233,7 +233,6 @@ func New(cfg Config) (*Kernel, error) {
 		concurSem: make(chan struct{}, 32),
 	}
 	k.inputs.init()
-	k.backendTargets()
 	for name, t := range cfg.CommTargets {
 		k.comms.register(name, t)
 	}
