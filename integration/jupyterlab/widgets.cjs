@@ -29,7 +29,7 @@ async function widget_slider(page, h) {
   await page.waitForSelector('.jp-OutputArea .widget-output svg', { visible: true, timeout: h.sec(30) });
   const state = () => page.evaluate(() => ({
     readout: (document.querySelector('.jp-OutputArea .widget-readout') || {}).textContent,
-    caption: (document.querySelector('.jp-OutputArea .widget-label') || {}).textContent,
+    caption: [...document.querySelectorAll('.jp-OutputArea .widget-label')].map(e => e.textContent).find(t => / workers: /.test(t)),
     svg: (document.querySelector('.jp-OutputArea .widget-output svg') || {}).outerHTML || ''
   }));
   const before = await state();
@@ -43,7 +43,6 @@ async function widget_slider(page, h) {
   const x0 = hb.x + hb.width / 2;
   const y = hb.y + hb.height / 2;
   const x1 = tb.x + tb.width * (6 - 1) / (8 - 1);
-  const t0 = Date.now();
   await page.mouse.move(x0, y);
   await page.mouse.down();
   for (let i = 1; i <= 10; i++) {
@@ -51,11 +50,12 @@ async function widget_slider(page, h) {
     await h.sleep(30);
   }
   await page.mouse.up();
+  const t0 = Date.now();
   const moved = await page.waitForFunction(() => {
     const r = document.querySelector('.jp-OutputArea .widget-readout');
-    const c = document.querySelector('.jp-OutputArea .widget-label');
     const n = r && r.textContent.trim();
-    return n && n !== '2' && c && c.textContent.startsWith(n + ' workers: ') && n;
+    const c = [...document.querySelectorAll('.jp-OutputArea .widget-label')].some(e => e.textContent.startsWith(n + ' workers: '));
+    return n && n !== '2' && c && n;
   }, { timeout: h.sec(30), polling: 50 });
   const n = await moved.jsonValue();
   await page.waitForFunction(old => {
@@ -64,6 +64,8 @@ async function widget_slider(page, h) {
   }, { timeout: h.sec(30), polling: 50 }, before.svg);
   const redrawMs = Date.now() - t0;
   const after = await state();
+  await page.evaluate(() => document.querySelector('.jp-OutputArea .widget-output svg').scrollIntoView({ block: 'end' }));
+  await h.sleep(200);
   await h.shot(page, 'widget-slider-moved');
 
   // A later cell reads the value the callback saw.
@@ -84,7 +86,7 @@ async function widget_slider(page, h) {
   const back = await restored.jsonValue();
   await h.shot(page, 'widget-slider-reloaded');
   if (back !== n) throw new Error(`after a reload the slider shows ${back}, want ${n}`);
-  return `slider dragged 2 -> ${n}: caption ${JSON.stringify(after.caption)}, timeline redrawn ${redrawMs} ms after the drag began; ` +
+  return `slider dragged 2 -> ${n}: caption ${JSON.stringify(after.caption)}, caption and timeline redrawn ${redrawMs} ms after the mouse was released; ` +
     `workers.Value() = ${got}; after save and reload the widgets came back from the kernel at ${back}`;
 }
 
