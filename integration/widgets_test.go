@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,77 @@ func TestWidgetsDemoNotebook(t *testing.T) {
 	}
 	if value != "4" {
 		t.Errorf("workers.Value() after the move = %q, want 4", value)
+	}
+}
+
+// TestWidgetCallbackLatencyAndInterrupt measures the round trip of a slider update whose
+// callback changes a label, then interrupts a callback stuck in a loop: the comm message ends
+// with the interruption reported, the worker is replaced, and its widgets are closed.
+func TestWidgetCallbackLatencyAndInterrupt(t *testing.T) {
+	c := startKernel(t)
+	r := execute(t, c, `import (
+	"fmt"
+	"github.com/quire-go/quire/display"
+	"github.com/quire-go/quire/display/widget"
+)
+s := widget.NewIntSlider("n", 0, 1000, 0)
+l := widget.NewLabel("")
+s.OnChange(func(n int) { l.SetValue(fmt.Sprint(n)) })
+stuck := widget.NewButton("loop")
+stuck.OnClick(func() { for {} })
+display.Show(widget.NewHBox(s, l, stuck))`)
+	if r.Status() != "ok" {
+		t.Fatalf("widget cell: %v", r.Content)
+	}
+	ids := map[string]string{}
+	for _, m := range r.IOPub {
+		if m.Type() == "comm_open" {
+			cm := m.ContentMap()
+			ids[cm["data"].(map[string]any)["state"].(map[string]any)["_model_name"].(string)] = cm["comm_id"].(string)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 50
+	var times []time.Duration
+	for i := 1; i <= n; i++ {
+		t0 := time.Now()
+		r, err := c.Request(ctx, client.Shell, "comm_msg", map[string]any{"comm_id": ids["IntSliderModel"],
+			"data": map[string]any{"method": "update", "state": map[string]any{"value": i}, "buffer_paths": []any{}}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		times = append(times, time.Since(t0))
+		if got := r.Types(); len(got) != 4 { // busy, echo_update, label update, idle
+			t.Fatalf("update %d: iopub %v", i, got)
+		}
+	}
+	slices.Sort(times)
+	t.Logf("slider update -> echo_update + callback + label update + idle: median %v, max %v over %d updates",
+		times[n/2].Round(10*time.Microsecond), times[n-1].Round(10*time.Microsecond), n)
+
+	done := make(chan *client.Reply, 1)
+	go func() {
+		r, _ := c.Request(ctx, client.Shell, "comm_msg", map[string]any{"comm_id": ids["ButtonModel"],
+			"data": map[string]any{"method": "custom", "content": map[string]any{"event": "click"}}}, false)
+		done <- r
+	}()
+	time.Sleep(500 * time.Millisecond)
+	t0 := time.Now()
+	if _, err := c.Interrupt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var stuckReply *client.Reply
+	select {
+	case stuckReply = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the stuck callback's comm_msg never went idle after the interrupt")
+	}
+	t.Logf("interrupt of a stuck callback: idle after %v", time.Since(t0).Round(time.Millisecond))
+	if e := stuckReply.Stream("stderr"); !strings.Contains(e, "interrupted") {
+		t.Errorf("stderr of the interrupted callback: %q", e)
+	}
+	if r := execute(t, c, "1 + 1"); r.Status() != "ok" {
+		t.Errorf("after the interrupt: %v", r.Content)
 	}
 }
