@@ -433,8 +433,8 @@ func DeliverControl(commID string, data map[string]any) error {
 	return nil
 }
 
-// Open returns the ids of the open widgets, oldest first.
-func Open() []string {
+// IDs returns the model ids of the open widgets (layouts and styles included), oldest first.
+func IDs() []string {
 	registry.Lock()
 	defer registry.Unlock()
 	return append([]string(nil), registry.order...)
