@@ -133,7 +133,7 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 	s.running = p
 	s.mu.Unlock()
 	ev, ok := p.run(ctx, wire.Request{Op: wire.OpComm, ID: id, Comm: &wire.Comm{
-		Type: m.Type, ID: m.CommID, Target: m.TargetName, Data: m.Data, Metadata: m.Metadata, Buffers: m.Buffers,
+		Type: m.Type, ID: m.CommID, Target: m.TargetName, Data: m.Data, Metadata: m.Metadata, Buffers: m.Buffers, MsgID: m.MsgID,
 	}})
 	s.mu.Lock()
 	s.running = nil

@@ -485,6 +485,21 @@ func (o *Output) Print(a ...any) {
 // Clear empties the area.
 func (o *Output) Clear() { o.Set("outputs", []any{}) }
 
+// Capture runs f with the output of the frontend message being handled (a callback's prints
+// and displays) going into the area instead, as ipywidgets' "with out:" does: it sets the
+// model's msg_id to that message's id, which the frontend's Output model watches. Outside a
+// callback (in a cell, which already shows its own output) it just runs f.
+func (o *Output) Capture(f func()) {
+	id := MessageID()
+	if id == "" {
+		f()
+		return
+	}
+	o.Set("msg_id", id)
+	defer o.Set("msg_id", "")
+	f()
+}
+
 // ---- Boxes ----
 
 // Box lays out child widgets in a row (HBox) or a column (VBox).

@@ -31,13 +31,16 @@
 // a cell runs: a message that arrives during a cell waits until it ends, as ipykernel handles
 // comm messages between executions. A cell therefore never sees a value change under its feet,
 // and a callback may use the session's variables without locks; but a cell that waits for a
-// widget to change (a loop polling Value) waits for ever: end the cell and use OnChange. What a
-// callback prints, and what it displays, goes to the frontend as output of the comm message
-// that caused it: JupyterLab shows it in the log console, classic Notebook under the cell of
-// the widget. To show results next to a widget, give it an Output (Output.Show replaces the
-// area's content through the widget state, which every frontend draws) or update a
-// display.Handle. A panic in a callback is reported on stderr and ends neither the worker nor
-// the other callbacks.
+// widget to change (a loop polling Value) waits for ever: end the cell and use OnChange.
+//
+// What a callback prints or displays goes to the frontend as output of the comm message that
+// caused it, as in ipykernel: JupyterLab shows it in its log console (View > Show Log Console),
+// not under a cell. To show results next to a widget, either give it an Output and call
+// Output.Show, Print or Clear (they replace the area's content through the widget's state), or
+// wrap the printing code in Output.Capture(func() { ... }) (ipywidgets' "with out:"), or update
+// a display.Handle shown by a cell (update_display_data; JupyterLab 4 redraws the cell's
+// output). A panic in a callback is reported on stderr (the log console) and ends neither the
+// worker nor the other callbacks.
 //
 // Widgets live as long as the worker: they survive from cell to cell. When the worker
 // restarts (a crash, an interrupt, a type redefinition, %restart), its widgets are closed and

@@ -433,6 +433,20 @@ func DeliverControl(commID string, data map[string]any) error {
 	return nil
 }
 
+var messageID atomic.Pointer[string]
+
+// SetMessageID records the msg_id of the frontend message whose callbacks run now ("" when
+// none): the host calls it around Deliver, for Output.Capture.
+func SetMessageID(id string) { messageID.Store(&id) }
+
+// MessageID returns what SetMessageID recorded.
+func MessageID() string {
+	if p := messageID.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
 // IDs returns the model ids of the open widgets (layouts and styles included), oldest first.
 func IDs() []string {
 	registry.Lock()

@@ -241,3 +241,24 @@ func TestOutputAndBuffers(t *testing.T) {
 		t.Errorf("putBuffers: %v", state)
 	}
 }
+
+func TestOutputCapture(t *testing.T) {
+	r := install(t)
+	o := NewOutput()
+	r.take()
+	ran := 0
+	o.Capture(func() { ran++ }) // no message being handled: just runs
+	if msgs := r.take(); ran != 1 || len(msgs) != 0 {
+		t.Fatalf("Capture outside a callback: ran %d, messages %+v", ran, msgs)
+	}
+	SetMessageID("m-1")
+	defer SetMessageID("")
+	o.Capture(func() { ran++ })
+	msgs := r.take()
+	if ran != 2 || len(msgs) != 2 {
+		t.Fatalf("Capture in a callback: ran %d, messages %+v", ran, msgs)
+	}
+	if msgs[0].Data["state"].(map[string]any)["msg_id"] != "m-1" || msgs[1].Data["state"].(map[string]any)["msg_id"] != "" {
+		t.Errorf("msg_id set then cleared: %+v", msgs)
+	}
+}

@@ -57,7 +57,12 @@ func (w *Worker) runComm(r wire.Request) {
 			}
 		}()
 		var ev wire.Event
-		if err := deliverComm(r.Comm); err != nil {
+		if r.Comm != nil {
+			widget.SetMessageID(r.Comm.MsgID)
+		}
+		err := deliverComm(r.Comm)
+		widget.SetMessageID("")
+		if err != nil {
 			ev.Error = commError(err)
 		}
 		finished = true

@@ -272,6 +272,7 @@ func (w *Worker) overrides() interp.Exports {
 		},
 		"github.com/quire-go/quire/display/widget/widget": {
 			"SetTransport": reflect.ValueOf(func(widget.Transport) {}),
+			"SetMessageID": reflect.ValueOf(func(string) {}),
 		},
 	}
 }

@@ -76,6 +76,8 @@ type Comm struct {
 	Data     map[string]any `json:"data,omitempty"`
 	Metadata map[string]any `json:"md,omitempty"`
 	Buffers  [][]byte       `json:"buf,omitempty"`
+	// MsgID is, for OpComm, the msg_id of the frontend's message (its output's parent).
+	MsgID string `json:"msg,omitempty"`
 }
 
 // Event kinds.
