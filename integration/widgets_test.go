@@ -148,6 +148,9 @@ display.Show(widget.NewHBox(s, l, stuck))`)
 			ids[cm["data"].(map[string]any)["state"].(map[string]any)["_model_name"].(string)] = cm["comm_id"].(string)
 		}
 	}
+	if r := execute(t, c, "widget.SetTransport(nil)"); r.Status() != "error" || !strings.Contains(fmt.Sprint(r.Content["evalue"]), "plumbing") {
+		t.Errorf("a cell replacing the widgets' transport: %v", r.Content)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	const n = 50

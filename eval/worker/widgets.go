@@ -2,12 +2,29 @@ package worker
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/quire-go/quire/display/widget"
 	"github.com/quire-go/quire/eval/internal/wire"
+	"github.com/traefik/yaegi/interp"
 )
+
+// widgetOverrides keep the worker's widget plumbing in place: a cell calling the host's
+// setters gets an error saying why.
+func widgetOverrides() interp.Exports {
+	refuse := func(name string) error {
+		return fmt.Errorf("widget.%s is the notebook's own plumbing and cannot be called from a cell (widgets talk to the notebook through it)", name)
+	}
+	return interp.Exports{
+		"github.com/quire-go/quire/display/widget/widget": {
+			"SetTransport": reflect.ValueOf(func(widget.Transport) { panic(refuse("SetTransport")) }),
+			"SetMessageID": reflect.ValueOf(func(string) { panic(refuse("SetMessageID")) }),
+		},
+	}
+}
 
 // Widgets (package display/widget) live in the worker. Their comm messages to the frontend
 // go to the supervisor as EvComm events, tagged with the request the sending goroutine works

@@ -203,6 +203,9 @@ func (w *Worker) newInterp() error {
 	if err := i.Use(w.overrides()); err != nil {
 		return fmt.Errorf("loading overrides: %w", err)
 	}
+	if err := i.Use(widgetOverrides()); err != nil {
+		return fmt.Errorf("loading the widget overrides: %w", err)
+	}
 	logExp, logTypes := w.logSymbols()
 	if err := i.Use(logExp); err != nil {
 		return fmt.Errorf("loading the log package: %w", err)

@@ -22,7 +22,6 @@ const (
 	OpExec  = "exec"  // run Steps
 	OpInput = "input" // reply to an EvInput event
 	OpExit  = "exit"  // end the worker
-	OpComm  = "comm"  // deliver a frontend comm message (Comm) to the worker's widgets
 )
 
 // Step kinds.
@@ -68,18 +67,6 @@ type Request struct {
 	Comm *Comm `json:"comm,omitempty"`
 }
 
-// Comm is a comm message, from the frontend (OpComm) or to it (EvComm).
-type Comm struct {
-	Type     string         `json:"type"` // comm_open, comm_msg, comm_close
-	ID       string         `json:"id"`
-	Target   string         `json:"target,omitempty"`
-	Data     map[string]any `json:"data,omitempty"`
-	Metadata map[string]any `json:"md,omitempty"`
-	Buffers  [][]byte       `json:"buf,omitempty"`
-	// MsgID is, for OpComm, the msg_id of the frontend's message (its output's parent).
-	MsgID string `json:"msg,omitempty"`
-}
-
 // Event kinds.
 const (
 	EvReady   = "ready"   // the worker is initialised
@@ -89,7 +76,6 @@ const (
 	EvDone    = "done"    // the request ID is finished
 	EvLog     = "log"     // a diagnostic for the kernel log (Text)
 	EvFatal   = "fatal"   // the worker is about to exit (Error): a goroutine panicked
-	EvComm    = "comm"    // a comm message for the frontend (Comm), for request Owner
 )
 
 // Display mirrors display.Message.
@@ -146,7 +132,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 4
+const Protocol = 5
 
 // Environment variables the supervisor passes to the worker.
 const (
