@@ -52,7 +52,7 @@ var handlers = map[string]handler{
 	"inspect_request":     {fn: (*Kernel).inspect, lane: laneConcurrent},
 	"is_complete_request": {fn: (*Kernel).isComplete, lane: laneConcurrent},
 	// history_request runs on its own goroutine: a search over a long history must not hold
-	// up kernel_info and the comm messages of the ordered lane.
+	// up kernel_info and comm_info on the ordered lane.
 	"history_request":   {fn: (*Kernel).historyRequest, lane: laneConcurrent},
 	"comm_info_request": {fn: (*Kernel).commInfo, lane: laneOrdered},
 	"comm_open":         {fn: (*Kernel).commOpen, lane: laneComm},
