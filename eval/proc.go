@@ -234,6 +234,7 @@ func (p *proc) kill() {
 	p.markMu.Unlock()
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	_ = p.cmd.Process.Kill()
+	p.s.closeWidgets(p)
 }
 
 func (p *proc) wasKilled() bool {
@@ -425,6 +426,7 @@ func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
 			p.setHandled(ev.Sync)
 			return ev, true
 		case <-p.dead:
+			p.s.closeWidgets(p)
 			return wire.Event{}, false
 		case <-ctx.Done():
 			p.kill()

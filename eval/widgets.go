@@ -73,10 +73,16 @@ func (s *Supervisor) commEvent(p *proc, ev wire.Event) {
 	out.Comm(backend.CommMessage{Type: c.Type, CommID: c.ID, TargetName: c.Target, Data: c.Data, Metadata: c.Metadata, Buffers: c.Buffers})
 }
 
-// closeWidgetsAtDeath closes the comms of p's widgets once p is gone, so that the frontend
-// removes views whose model no longer exists, and tells the user.
+// closeWidgetsAtDeath closes the widgets of p once p is gone (a crash no request saw).
 func (s *Supervisor) closeWidgetsAtDeath(p *proc) {
 	<-p.dead
+	s.closeWidgets(p)
+}
+
+// closeWidgets closes the comms of p's widgets, so that the frontend removes views whose model
+// no longer exists, and tells the user. It runs when p is killed (interrupt, restart), when a
+// request sees p die, and when p dies unseen; only the first call does anything.
+func (s *Supervisor) closeWidgets(p *proc) {
 	p.widgets.mu.Lock()
 	open := p.widgets.open
 	p.widgets.open = nil

@@ -196,3 +196,19 @@ display.Show(widget.NewHBox(s, l, stuck))`)
 		t.Errorf("after the interrupt: %v", r.Content)
 	}
 }
+
+// TestWidgetsClosedOnRestart redefines a type, which restarts the worker: the widgets it held
+// are closed, and the cell that caused the restart says so.
+func TestWidgetsClosedOnRestart(t *testing.T) {
+	c := startKernel(t)
+	if r := execute(t, c, "import \"github.com/quire-go/quire/display/widget\"\ntype T struct{ A int }\ns := widget.NewIntSlider(\"n\", 0, 9, 1)\ns"); r.Status() != "ok" {
+		t.Fatalf("widget cell: %v", r.Content)
+	}
+	r := execute(t, c, "type T struct{ A, B int }\nT{1, 2}")
+	if r.Status() != "ok" {
+		t.Fatalf("redefinition: %v", r.Content)
+	}
+	if e := r.Stream("stderr"); !strings.Contains(e, "widgets it held are closed") {
+		t.Errorf("stderr of the restarting cell: %q", e)
+	}
+}
