@@ -189,18 +189,35 @@ func (s *FloatSlider) SetRange(min, max float64) { s.set(map[string]any{"min": m
 // OnChange adds a callback run with the new value each time the user changes it.
 func (s *FloatSlider) OnChange(f func(float64)) { s.changes.add(f) }
 
-// ---- Dropdown ----
+// ---- Selections: Dropdown, RadioButtons, ToggleButtons, Select ----
 
-// Dropdown chooses one of a list of strings (DropdownModel; the frontend syncs the index).
-type Dropdown struct {
+// selection is what the single-choice widgets share: options as labels, the frontend syncing
+// the selected index.
+type selection struct {
 	dom
 	changes callbacks[func(string)]
 }
 
-// NewDropdown returns a dropdown of options with value selected (the first option when value
-// is not one of them).
-func NewDropdown(description string, options []string, value string) *Dropdown {
-	d := &Dropdown{}
+func (d *selection) init(name, description string, options []string, value, styleModel string, styleState, extra map[string]any) {
+	labels, index := optionState(options, value)
+	state := described(description, map[string]any{"_options_labels": labels, "index": index})
+	for k, v := range extra {
+		state[k] = v
+	}
+	d.dom = newDOM(name, name+"Model", name+"View", styleModel, styleState, state)
+	d.repr = func() string { return kv("value", d.Value(), "description", d.get("description")) }
+	d.onUpdate = func(changed map[string]any) error {
+		if _, ok := changed["index"]; !ok {
+			return nil
+		}
+		v := d.Value()
+		return d.changes.run(name+" OnChange", func(f func(string)) { f(v) })
+	}
+}
+
+// optionState returns the labels and the index of value (the first option when value is not
+// one of them, nil without options).
+func optionState(options []string, value string) ([]any, any) {
 	labels := make([]any, len(options))
 	index := any(nil)
 	for i, o := range options {
@@ -212,22 +229,11 @@ func NewDropdown(description string, options []string, value string) *Dropdown {
 	if index == nil && len(options) > 0 {
 		index = 0
 	}
-	d.dom = newDOM("Dropdown", "DropdownModel", "DropdownView", "DescriptionStyleModel",
-		map[string]any{"description_width": ""},
-		described(description, map[string]any{"_options_labels": labels, "index": index}))
-	d.repr = func() string { return kv("value", d.Value(), "description", d.get("description")) }
-	d.onUpdate = func(changed map[string]any) error {
-		if _, ok := changed["index"]; !ok {
-			return nil
-		}
-		v := d.Value()
-		return d.changes.run("Dropdown OnChange", func(f func(string)) { f(v) })
-	}
-	return d
+	return labels, index
 }
 
 // Index returns the selected option's index, -1 when none is.
-func (d *Dropdown) Index() int {
+func (d *selection) Index() int {
 	if d.get("index") == nil {
 		return -1
 	}
@@ -235,7 +241,7 @@ func (d *Dropdown) Index() int {
 }
 
 // Options returns the options.
-func (d *Dropdown) Options() []string {
+func (d *selection) Options() []string {
 	labels, _ := d.get("_options_labels").([]any)
 	out := make([]string, len(labels))
 	for i, l := range labels {
@@ -245,7 +251,7 @@ func (d *Dropdown) Options() []string {
 }
 
 // Value returns the selected option ("" when none is).
-func (d *Dropdown) Value() string {
+func (d *selection) Value() string {
 	i, opts := d.Index(), d.Options()
 	if i < 0 || i >= len(opts) {
 		return ""
@@ -254,7 +260,7 @@ func (d *Dropdown) Value() string {
 }
 
 // SetValue selects option v (nothing happens if v is not an option).
-func (d *Dropdown) SetValue(v string) {
+func (d *selection) SetValue(v string) {
 	for i, o := range d.Options() {
 		if o == v {
 			d.Set("index", i)
@@ -264,24 +270,58 @@ func (d *Dropdown) SetValue(v string) {
 }
 
 // SetOptions replaces the options, keeping the selected value when it is still one of them.
-func (d *Dropdown) SetOptions(options []string) {
-	cur := d.Value()
-	labels := make([]any, len(options))
-	index := any(nil)
-	for i, o := range options {
-		labels[i] = o
-		if o == cur && index == nil {
-			index = i
-		}
-	}
-	if index == nil && len(options) > 0 {
-		index = 0
-	}
+func (d *selection) SetOptions(options []string) {
+	labels, index := optionState(options, d.Value())
 	d.set(map[string]any{"_options_labels": labels, "index": index})
 }
 
 // OnChange adds a callback run with the newly selected option.
-func (d *Dropdown) OnChange(f func(string)) { d.changes.add(f) }
+func (d *selection) OnChange(f func(string)) { d.changes.add(f) }
+
+// Dropdown chooses one of a list of strings (DropdownModel).
+type Dropdown struct{ selection }
+
+// NewDropdown returns a dropdown of options with value selected (the first option when value
+// is not one of them).
+func NewDropdown(description string, options []string, value string) *Dropdown {
+	d := &Dropdown{}
+	d.init("Dropdown", description, options, value, "DescriptionStyleModel", map[string]any{"description_width": ""}, nil)
+	return d
+}
+
+// RadioButtons chooses one of a list of strings, all shown (RadioButtonsModel).
+type RadioButtons struct{ selection }
+
+// NewRadioButtons returns radio buttons for options with value selected.
+func NewRadioButtons(description string, options []string, value string) *RadioButtons {
+	d := &RadioButtons{}
+	d.init("RadioButtons", description, options, value, "DescriptionStyleModel", map[string]any{"description_width": ""}, nil)
+	return d
+}
+
+// ToggleButtons chooses one of a list of strings shown as a row of buttons
+// (ToggleButtonsModel).
+type ToggleButtons struct{ selection }
+
+// NewToggleButtons returns a row of buttons for options with value selected.
+func NewToggleButtons(description string, options []string, value string) *ToggleButtons {
+	d := &ToggleButtons{}
+	d.init("ToggleButtons", description, options, value, "ToggleButtonsStyleModel",
+		map[string]any{"button_width": "", "description_width": "", "font_weight": ""},
+		map[string]any{"button_style": "", "icons": []any{}, "tooltips": []any{}})
+	return d
+}
+
+// Select chooses one of a list of strings in a list box (SelectModel).
+type Select struct{ selection }
+
+// NewSelect returns a list box of options with value selected, rows lines high.
+func NewSelect(description string, options []string, value string, rows int) *Select {
+	d := &Select{}
+	d.init("Select", description, options, value, "DescriptionStyleModel", map[string]any{"description_width": ""},
+		map[string]any{"rows": rows})
+	return d
+}
 
 // ---- Button ----
 
@@ -395,6 +435,97 @@ func (t *Text) OnChange(f func(string)) { t.changes.add(f) }
 
 // OnSubmit adds a callback run with the text when the user presses Enter.
 func (t *Text) OnSubmit(f func(string)) { t.submits.add(f) }
+
+// ---- ToggleButton, Textarea, IntProgress ----
+
+// ToggleButton is a button that stays pressed (ToggleButtonModel): a boolean.
+type ToggleButton struct {
+	dom
+	changes callbacks[func(bool)]
+}
+
+// NewToggleButton returns a toggle button labelled description.
+func NewToggleButton(description string, value bool) *ToggleButton {
+	b := &ToggleButton{}
+	b.dom = newDOM("ToggleButton", "ToggleButtonModel", "ToggleButtonView", "ToggleButtonStyleModel",
+		map[string]any{"description_width": "", "font_family": nil, "font_size": nil, "font_style": nil,
+			"font_variant": nil, "font_weight": nil, "text_color": nil, "text_decoration": nil},
+		described(description, map[string]any{"value": value, "button_style": "", "icon": ""}))
+	b.repr = func() string { return kv("value", b.Value(), "description", b.get("description")) }
+	b.onUpdate = func(changed map[string]any) error {
+		if _, ok := changed["value"]; !ok {
+			return nil
+		}
+		v := b.Value()
+		return b.changes.run("ToggleButton OnChange", func(f func(bool)) { f(v) })
+	}
+	return b
+}
+
+// Value reports whether the button is pressed.
+func (b *ToggleButton) Value() bool { v, _ := b.get("value").(bool); return v }
+
+// SetValue presses or releases the button.
+func (b *ToggleButton) SetValue(v bool) { b.Set("value", v) }
+
+// OnChange adds a callback run with the new value.
+func (b *ToggleButton) OnChange(f func(bool)) { b.changes.add(f) }
+
+// Textarea is a multi-line text box (TextareaModel).
+type Textarea struct {
+	dom
+	changes callbacks[func(string)]
+}
+
+// NewTextarea returns a text area labelled description holding value.
+func NewTextarea(description, value string) *Textarea {
+	t := &Textarea{}
+	t.dom = newDOM("Textarea", "TextareaModel", "TextareaView", "TextStyleModel",
+		map[string]any{"description_width": "", "background": nil, "font_size": nil, "text_color": nil},
+		described(description, map[string]any{"value": value, "placeholder": "\u200b", "continuous_update": true, "rows": nil}))
+	t.repr = func() string { return kv("value", t.Value(), "description", t.get("description")) }
+	t.onUpdate = func(changed map[string]any) error {
+		if _, ok := changed["value"]; !ok {
+			return nil
+		}
+		v := t.Value()
+		return t.changes.run("Textarea OnChange", func(f func(string)) { f(v) })
+	}
+	return t
+}
+
+// Value returns the text.
+func (t *Textarea) Value() string { v, _ := t.get("value").(string); return v }
+
+// SetValue replaces the text.
+func (t *Textarea) SetValue(v string) { t.Set("value", v) }
+
+// OnChange adds a callback run with the text after each change.
+func (t *Textarea) OnChange(f func(string)) { t.changes.add(f) }
+
+// IntProgress is a progress bar from min to max (IntProgressModel).
+type IntProgress struct{ dom }
+
+// NewIntProgress returns a bar from min to max at value, labelled description.
+func NewIntProgress(description string, min, max, value int) *IntProgress {
+	p := &IntProgress{}
+	p.dom = newDOM("IntProgress", "IntProgressModel", "ProgressView", "ProgressStyleModel",
+		map[string]any{"bar_color": nil, "description_width": ""},
+		described(description, map[string]any{"min": min, "max": max, "value": value, "bar_style": "", "orientation": "horizontal"}))
+	p.repr = func() string {
+		return kv("value", p.Value(), "max", toInt(p.get("max")), "description", p.get("description"))
+	}
+	return p
+}
+
+// Value returns the bar's value.
+func (p *IntProgress) Value() int { return toInt(p.get("value")) }
+
+// SetValue moves the bar.
+func (p *IntProgress) SetValue(v int) { p.Set("value", v) }
+
+// SetBarStyle sets one of "success", "info", "warning", "danger" or "".
+func (p *IntProgress) SetBarStyle(s string) { p.Set("bar_style", s) }
 
 // ---- Label and HTML ----
 

@@ -262,3 +262,54 @@ func TestOutputCapture(t *testing.T) {
 		t.Errorf("msg_id set then cleared: %+v", msgs)
 	}
 }
+
+// TestModelNames checks the class names every constructor sends (a wrong one shows as "Error
+// displaying widget" in JupyterLab; all of these were seen drawn by JupyterLab 4.6 with
+// @jupyter-widgets/jupyterlab-manager 5).
+func TestModelNames(t *testing.T) {
+	r := install(t)
+	cases := []struct {
+		make             func() Widget
+		model, view, sty string
+	}{
+		{func() Widget { return NewIntSlider("", 0, 1, 0) }, "IntSliderModel", "IntSliderView", "SliderStyleModel"},
+		{func() Widget { return NewFloatSlider("", 0, 1, 0.1, 0) }, "FloatSliderModel", "FloatSliderView", "SliderStyleModel"},
+		{func() Widget { return NewDropdown("", []string{"a"}, "a") }, "DropdownModel", "DropdownView", "DescriptionStyleModel"},
+		{func() Widget { return NewRadioButtons("", []string{"a"}, "a") }, "RadioButtonsModel", "RadioButtonsView", "DescriptionStyleModel"},
+		{func() Widget { return NewToggleButtons("", []string{"a"}, "a") }, "ToggleButtonsModel", "ToggleButtonsView", "ToggleButtonsStyleModel"},
+		{func() Widget { return NewSelect("", []string{"a"}, "a", 3) }, "SelectModel", "SelectView", "DescriptionStyleModel"},
+		{func() Widget { return NewButton("") }, "ButtonModel", "ButtonView", "ButtonStyleModel"},
+		{func() Widget { return NewToggleButton("", false) }, "ToggleButtonModel", "ToggleButtonView", "ToggleButtonStyleModel"},
+		{func() Widget { return NewCheckbox("", false) }, "CheckboxModel", "CheckboxView", "CheckboxStyleModel"},
+		{func() Widget { return NewText("", "") }, "TextModel", "TextView", "TextStyleModel"},
+		{func() Widget { return NewTextarea("", "") }, "TextareaModel", "TextareaView", "TextStyleModel"},
+		{func() Widget { return NewLabel("") }, "LabelModel", "LabelView", "LabelStyleModel"},
+		{func() Widget { return NewHTML("") }, "HTMLModel", "HTMLView", "HTMLStyleModel"},
+		{func() Widget { return NewIntProgress("", 0, 1, 0) }, "IntProgressModel", "ProgressView", "ProgressStyleModel"},
+		{func() Widget { return NewOutput() }, "OutputModel", "OutputView", ""},
+		{func() Widget { return NewHBox() }, "HBoxModel", "HBoxView", ""},
+		{func() Widget { return NewVBox() }, "VBoxModel", "VBoxView", ""},
+	}
+	for _, c := range cases {
+		r.take()
+		w := c.make()
+		byID := map[string]map[string]any{}
+		for _, m := range r.take() {
+			byID[m.ID] = m.Data["state"].(map[string]any)
+		}
+		st := byID[w.ModelID()]
+		if st["_model_name"] != c.model || st["_view_name"] != c.view {
+			t.Errorf("%s: model %v view %v", c.model, st["_model_name"], st["_view_name"])
+		}
+		styleRef, _ := st["style"].(string)
+		if c.sty == "" {
+			if styleRef != "" {
+				t.Errorf("%s has a style %s", c.model, styleRef)
+			}
+			continue
+		}
+		if s := byID[strings.TrimPrefix(styleRef, "IPY_MODEL_")]; s["_model_name"] != c.sty || s["_view_name"] != "StyleView" {
+			t.Errorf("%s: style %v", c.model, s)
+		}
+	}
+}
