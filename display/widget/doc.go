@@ -1,6 +1,9 @@
-// Package widget gives notebook cells interactive controls (sliders, dropdowns, buttons, text
-// boxes, output areas, boxes) that JupyterLab and Notebook draw with @jupyter-widgets, the
-// frontend library of ipywidgets 8.
+// Package widget gives notebook cells interactive controls that JupyterLab and Notebook draw
+// with @jupyter-widgets, the frontend library of ipywidgets 8: IntSlider, FloatSlider,
+// Dropdown, RadioButtons, ToggleButtons, Select, Button, ToggleButton, Checkbox, Text,
+// Textarea, Label, HTML, IntProgress, an Output area, and HBox/VBox to lay them out. Every
+// widget also has Set(key, value) for the ipywidgets attributes the typed methods leave out,
+// and Layout() (and most Style()) for CSS.
 //
 // # The model
 //
