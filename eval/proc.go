@@ -57,6 +57,8 @@ type proc struct {
 	killed bool   // set by kill (interrupt, shutdown)
 	nonce  string // of its sync markers
 
+	widgets widgetSet // comms of the widgets it opened (widgets.go)
+
 	sessionSent []wire.Step // replay steps last sent for task children
 	reported    bool        // its death is reported by the cell that ran (guarded by Supervisor.mu)
 }
@@ -232,6 +234,7 @@ func (p *proc) kill() {
 	p.markMu.Unlock()
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	_ = p.cmd.Process.Kill()
+	p.s.closeWidgets(p)
 }
 
 func (p *proc) wasKilled() bool {
@@ -381,6 +384,10 @@ func (p *proc) readEvents(r io.Reader) {
 			p.fatal = ev.Error
 			p.markMu.Unlock()
 			p.setHandled(ev.Sync)
+		case wire.EvComm:
+			p.waitMarks(ev)
+			p.s.commEvent(p, ev)
+			p.setHandled(ev.Sync)
 		case wire.EvLog:
 			p.s.log.Info("worker", "msg", ev.Text)
 		default:
@@ -419,6 +426,7 @@ func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
 			p.setHandled(ev.Sync)
 			return ev, true
 		case <-p.dead:
+			p.s.closeWidgets(p)
 			return wire.Event{}, false
 		case <-ctx.Done():
 			p.kill()

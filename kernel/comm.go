@@ -8,7 +8,7 @@ import (
 )
 
 // CommHandler receives the frontend's messages for one open comm. Its methods run on the
-// kernel's ordered shell goroutine, one at a time; they must not block for long.
+// kernel's comm goroutine, one at a time, in arrival order; they must not block for long.
 type CommHandler interface {
 	// Msg receives the data (and binary buffers) of a comm_msg.
 	Msg(c *Comm, data map[string]any, buffers [][]byte)
@@ -139,13 +139,16 @@ func (k *Kernel) commInfo(_ context.Context, r *request) any {
 	return map[string]any{"status": backend.StatusOK, "comms": comms}
 }
 
-func (k *Kernel) commOpen(_ context.Context, r *request) any {
+func (k *Kernel) commOpen(ctx context.Context, r *request) any {
 	var c commContent
 	if err := r.msg.DecodeContent(&c); err != nil || c.CommID == "" {
 		k.log.Warn("bad comm_open", "err", err)
 		return nil
 	}
 	t := k.comms.target(c.TargetName)
+	if t == nil {
+		t = k.backendTarget(c.TargetName)
+	}
 	comm := &Comm{ID: c.CommID, Target: c.TargetName, k: k, parent: r.msg}
 	var h CommHandler
 	var err error
@@ -159,10 +162,13 @@ func (k *Kernel) commOpen(_ context.Context, r *request) any {
 	}
 	comm.handler = h
 	k.comms.add(comm)
+	if _, ok := h.(backendComm); ok {
+		k.deliverBackend(ctx, r, backendCommOpen, c)
+	}
 	return nil
 }
 
-func (k *Kernel) commMsg(_ context.Context, r *request) any {
+func (k *Kernel) commMsg(ctx context.Context, r *request) any {
 	var c commContent
 	if err := r.msg.DecodeContent(&c); err != nil {
 		k.log.Warn("bad comm_msg", "err", err)
@@ -174,11 +180,15 @@ func (k *Kernel) commMsg(_ context.Context, r *request) any {
 		return nil
 	}
 	comm.setParent(r.msg)
+	if _, ok := comm.handler.(backendComm); ok {
+		k.deliverBackend(ctx, r, backendCommMsg, c)
+		return nil
+	}
 	comm.handler.Msg(comm, c.Data, r.msg.Buffers)
 	return nil
 }
 
-func (k *Kernel) commClose(_ context.Context, r *request) any {
+func (k *Kernel) commClose(ctx context.Context, r *request) any {
 	var c commContent
 	if err := r.msg.DecodeContent(&c); err != nil {
 		k.log.Warn("bad comm_close", "err", err)
@@ -191,6 +201,10 @@ func (k *Kernel) commClose(_ context.Context, r *request) any {
 	}
 	k.comms.remove(c.CommID)
 	comm.setParent(r.msg)
+	if _, ok := comm.handler.(backendComm); ok {
+		k.deliverBackend(ctx, r, backendCommClose, c)
+		return nil
+	}
 	comm.handler.Close(comm, c.Data)
 	return nil
 }

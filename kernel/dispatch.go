@@ -22,6 +22,9 @@ const (
 	// laneConcurrent: on a goroutine of its own (calls into the backend, history searches:
 	// work that may take time).
 	laneConcurrent
+	// laneComm: comm_open, comm_msg, comm_close in arrival order on a goroutine of their own
+	// (a backend's widget callbacks may wait for the running cell; see comm_backend.go).
+	laneComm
 )
 
 // request is a message being handled, with the channel its reply goes to.
@@ -49,12 +52,12 @@ var handlers = map[string]handler{
 	"inspect_request":     {fn: (*Kernel).inspect, lane: laneConcurrent},
 	"is_complete_request": {fn: (*Kernel).isComplete, lane: laneConcurrent},
 	// history_request runs on its own goroutine: a search over a long history must not hold
-	// up kernel_info and the comm messages of the ordered lane.
+	// up kernel_info and comm_info on the ordered lane.
 	"history_request":   {fn: (*Kernel).historyRequest, lane: laneConcurrent},
 	"comm_info_request": {fn: (*Kernel).commInfo, lane: laneOrdered},
-	"comm_open":         {fn: (*Kernel).commOpen, lane: laneOrdered},
-	"comm_msg":          {fn: (*Kernel).commMsg, lane: laneOrdered},
-	"comm_close":        {fn: (*Kernel).commClose, lane: laneOrdered},
+	"comm_open":         {fn: (*Kernel).commOpen, lane: laneComm},
+	"comm_msg":          {fn: (*Kernel).commMsg, lane: laneComm},
+	"comm_close":        {fn: (*Kernel).commClose, lane: laneComm},
 	"shutdown_request":  {fn: (*Kernel).shutdownRequest, lane: laneOrdered, control: true},
 	"interrupt_request": {fn: (*Kernel).interruptRequest, lane: laneOrdered, control: true},
 }
@@ -112,6 +115,8 @@ func (k *Kernel) dispatch(ch *channel, m *Message) {
 		k.queue.push(r)
 	case h.lane == laneConcurrent:
 		k.goConcurrent(r, h)
+	case h.lane == laneComm:
+		k.enqueueComm(r, h)
 	default:
 		k.enqueueOrdered(r, h)
 	}

@@ -8,10 +8,11 @@
 //
 //   - shell (ROUTER): requests from frontends. execute_request goes on the execution queue and
 //     runs on one execution goroutine, one request at a time, in arrival order. The other shell
-//     requests never wait for a running cell: kernel_info, comm_* and shutdown are handled in
-//     order on a second goroutine; complete, inspect and is_complete (which call the backend)
-//     and history (a search may take time; its glob matching is linear in the text) each run
-//     on their own goroutine.
+//     requests never wait for a running cell: kernel_info, comm_info and shutdown are handled
+//     in order on a second goroutine; comm_open, comm_msg and comm_close in order on a third
+//     (a backend's widget callbacks may wait for the running cell: see backend.Commer);
+//     complete, inspect and is_complete (which call the backend) and history (a search may
+//     take time; its glob matching is linear in the text) each run on their own goroutine.
 //   - control (ROUTER): served on its own goroutine, so shutdown_request and interrupt_request
 //     are answered while a cell runs.
 //   - stdin (ROUTER): input_request to the identity of the frontend that sent the running

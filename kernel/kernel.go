@@ -164,6 +164,9 @@ type Kernel struct {
 	history *History
 	comms   *commRegistry
 	inputs  inputWaiters
+	// The comm lane (comm_backend.go), started on first use.
+	commOnce sync.Once
+	commQ    chan func()
 
 	mu    sync.Mutex
 	count int // execution count

@@ -341,6 +341,9 @@ type Build struct {
 // Build compiles files (file name -> Go source of package main) with flags. progress, when not
 // nil, receives lines worth showing while a build is slow ("go: downloading ...").
 func (b *Builder) Build(ctx context.Context, files map[string]string, flags Flags, progress func(string)) (*Build, error) {
+	if err := refuseWidgets(files); err != nil {
+		return nil, err
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	t0 := time.Now()

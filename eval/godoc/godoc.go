@@ -4,7 +4,7 @@
 //
 // The index is built at go generate time by internal/gen from $(go env GOROOT)/src (every
 // importable, non-internal package, files selected for linux/amd64) plus
-// github.com/quire-go/quire/executors and .../display when they exist, and embedded as
+// github.com/quire-go/quire/executors, .../display and .../display/widget when they exist, and embedded as
 // index.gz. Regenerate it after changing Go versions, the generator, or those packages:
 //
 //	go generate ./eval/godoc

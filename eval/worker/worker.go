@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/display"
+	"github.com/quire-go/quire/display/widget"
 	"github.com/quire-go/quire/eval/exports"
 	"github.com/quire-go/quire/eval/internal/wire"
 	"github.com/quire-go/quire/executors"
@@ -177,6 +178,7 @@ func newWorker() (*Worker, error) {
 		return nil, err
 	}
 	display.SetPublisher(publisher{w})
+	widget.SetTransport(commTransport{w})
 	installProcessHost(w)
 	return w, nil
 }
@@ -202,6 +204,9 @@ func (w *Worker) newInterp() error {
 	}
 	if err := i.Use(w.overrides()); err != nil {
 		return fmt.Errorf("loading overrides: %w", err)
+	}
+	if err := i.Use(widgetOverrides()); err != nil {
+		return fmt.Errorf("loading the widget overrides: %w", err)
 	}
 	logExp, logTypes := w.logSymbols()
 	if err := i.Use(logExp); err != nil {
@@ -274,6 +279,10 @@ func (w *Worker) overrides() interp.Exports {
 		"github.com/quire-go/quire/executors/executors": {
 			"SetProcessHost": reflect.ValueOf(func(executors.ProcessHost) { panic(plumbing("executors.SetProcessHost")) }),
 			"SetBaseContext": reflect.ValueOf(func(context.Context) { panic(plumbing("executors.SetBaseContext")) }),
+		},
+		"github.com/quire-go/quire/display/widget/widget": {
+			"SetTransport": reflect.ValueOf(func(widget.Transport) {}),
+			"SetMessageID": reflect.ValueOf(func(string) {}),
 		},
 	}
 }
@@ -518,6 +527,10 @@ func (w *Worker) serve() {
 // run executes one request in its own goroutine, so a runtime.Goexit reached through some
 // path the overrides miss still produces a reply.
 func (w *Worker) run(r wire.Request) {
+	if r.Op == wire.OpComm {
+		w.runComm(r)
+		return
+	}
 	w.mu.Lock()
 	if r.Session != nil {
 		w.session = r.Session

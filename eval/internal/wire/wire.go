@@ -65,6 +65,8 @@ type Request struct {
 	// For OpInput.
 	Text string `json:"text,omitempty"`
 	Err  string `json:"err,omitempty"`
+	// For OpComm.
+	Comm *Comm `json:"comm,omitempty"`
 }
 
 // Event kinds.
@@ -118,13 +120,15 @@ type Event struct {
 	Text     string    `json:"text,omitempty"`
 	Password bool      `json:"pw,omitempty"`
 	Display  *Display  `json:"display,omitempty"`
+	Comm     *Comm     `json:"comm,omitempty"`
 	// For EvDone: the shown value (a MIME bundle), or the error that ended the request.
 	Result   map[string]any `json:"result,omitempty"`
 	Error    *Error         `json:"error,omitempty"`
 	Failed   []Failure      `json:"failed,omitempty"`
 	Duration int64          `json:"dur,omitempty"`   // nanoseconds spent evaluating
 	Steps    int            `json:"steps,omitempty"` // EvDone: steps that completed without error
-	// Owner is, for EvDisplay, the request the display was made for (see OwnerMarker).
+	// Owner is, for EvDisplay and EvComm, the request the message was made for (see
+	// OwnerMarker).
 	Owner uint64 `json:"own,omitempty"`
 	PID   int    `json:"pid,omitempty"`
 	Proto int    `json:"proto,omitempty"` // ready: the worker's Protocol
@@ -137,7 +141,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 4
+const Protocol = 5
 
 // Environment variables the supervisor passes to the worker.
 const (

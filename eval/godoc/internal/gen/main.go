@@ -3,7 +3,7 @@
 // It walks $(go env GOROOT)/src for every importable standard library package (no internal,
 // vendor, testdata or cmd trees, no package main), selects files for linux/amd64 with go/build,
 // extracts exported documentation with go/doc, records when each symbol was added from
-// GOROOT/api/go1*.txt, and also indexes a few of quire's own packages (executors, display)
+// GOROOT/api/go1*.txt, and also indexes a few of quire's own packages (executors, display, display/widget)
 // when they exist. The pseudo-package "builtin" is indexed too, with its lower-case identifiers.
 //
 // Run it through go generate in eval/godoc:
@@ -49,7 +49,7 @@ const (
 
 func main() {
 	out := flag.String("o", "index.gz", "output file")
-	extra := flag.String("quire", "executors,display", "comma-separated quire packages (module-relative) to index when present")
+	extra := flag.String("quire", "executors,display,display/widget", "comma-separated quire packages (module-relative) to index when present")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err := run(*out, strings.Split(*extra, ",")); err != nil {
