@@ -3540,7 +3540,7 @@ func recv(n *node) {
 				// Fast: channel read doesn't block
 				ch := value(f)
 				if r, ok := ch.TryRecv(); ok {
-					getFrame(f, l).data[i] = r
+					setRecv(&getFrame(f, l).data[i], r)
 					if r.Bool() {
 						return tnext
 					}
@@ -3555,6 +3555,7 @@ func recv(n *node) {
 				if chosen == 0 {
 					return nil
 				}
+				setRecv(&getFrame(f, l).data[i], v)
 				if v.Bool() {
 					return tnext
 				}
@@ -3565,7 +3566,7 @@ func recv(n *node) {
 				// Fast: channel read doesn't block
 				ch := value(f)
 				if r, ok := ch.TryRecv(); ok {
-					getFrame(f, l).data[i] = r
+					setRecv(&getFrame(f, l).data[i], r)
 					return tnext
 				}
 				// Slow: channel is blocked, allow cancel
@@ -3573,11 +3574,11 @@ func recv(n *node) {
 				done := f.done
 				f.mutex.RUnlock()
 
-				var chosen int
-				chosen, getFrame(f, l).data[i], _ = reflect.Select([]reflect.SelectCase{done, {Dir: reflect.SelectRecv, Chan: ch}})
+				chosen, v, _ := reflect.Select([]reflect.SelectCase{done, {Dir: reflect.SelectRecv, Chan: ch}})
 				if chosen == 0 {
 					return nil
 				}
+				setRecv(&getFrame(f, l).data[i], v)
 				return tnext
 			}
 		}
@@ -3587,7 +3588,7 @@ func recv(n *node) {
 			fnext := getExec(n.fnext)
 			n.exec = func(f *frame) bltn {
 				if r, _ := value(f).Recv(); r.Bool() {
-					getFrame(f, l).data[i] = r
+					setRecv(&getFrame(f, l).data[i], r)
 					return tnext
 				}
 				return fnext
@@ -3595,11 +3596,24 @@ func recv(n *node) {
 		} else {
 			i := n.findex
 			n.exec = func(f *frame) bltn {
-				getFrame(f, l).data[i], _ = value(f).Recv()
+				r, _ := value(f).Recv()
+				setRecv(&getFrame(f, l).data[i], r)
 				return tnext
 			}
 		}
 	}
+}
+
+// setRecv stores a received value in its frame slot. The slot may be a function's result
+// (return <-ch), which the caller reads through its address: replacing the slot with the
+// unaddressable value Recv returns made that read panic (quire patch 5), so the value is copied
+// in when the slot can be set.
+func setRecv(slot *reflect.Value, v reflect.Value) {
+	if slot.CanSet() && v.IsValid() && v.Type().AssignableTo(slot.Type()) {
+		slot.Set(v)
+		return
+	}
+	*slot = v
 }
 
 func recv2(n *node) {
