@@ -241,7 +241,9 @@ func GradeNotebook(ctx context.Context, nb *notebook.Notebook, name string, k no
 		case notGraded[g.GradeID] != "":
 			s.Points, s.Passed, s.Reason = 0, false, "not graded: "+notGraded[g.GradeID]
 		case notTried[g.GradeID] != "":
-			s.Points, s.Passed, s.Reason = 0, false, "not attempted: "+notTried[g.GradeID]
+			s.Reason = fmt.Sprintf("not attempted: %s (the check alone gave %s/%s: %s)",
+				notTried[g.GradeID], num(round2(s.Points)), num(s.Max), s.Reason)
+			s.Points, s.Passed = 0, false
 		}
 		res.Exercises = append(res.Exercises, s)
 	}

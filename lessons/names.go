@@ -52,7 +52,7 @@ func cellNames(src string) (declares []cell.Decl, free map[string]bool, err erro
 		collectNames(f, used, local)
 	}
 	for n := range used {
-		if !local[n] && !predeclared[n] && !strings.HasPrefix(n, "__q_") && n != "_" {
+		if !local[n] && !predeclared[n] && !strings.HasPrefix(n, "__q") && n != "_" {
 			free[n] = true
 		}
 	}
