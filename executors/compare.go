@@ -157,7 +157,7 @@ func (c *Comparison) SVG() string {
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y+barH-4, esc(clip(r.Model, laneLabelMax)))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="%s"/>`, left, y, math.Max(w, 1), barH, color)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s (%.2fx)</text>`, left+math.Max(w, 1)+6, y+barH-4, secs(r.Wall), r.Speedup)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s (%s)</text>`, left+math.Max(w, 1)+6, y+barH-4, secs(r.Wall), fmtX(r.Speedup))
 	}
 	axisY := top + float64(len(c.Reports))*rowH
 	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333333"/>`, left, axisY, left+plotW, axisY)

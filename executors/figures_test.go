@@ -180,3 +180,27 @@ func TestSVGLabelsFit(t *testing.T) {
 		}
 	}
 }
+
+// TestManyWaitsBasis: 1,000 one-second waits done in 1.127 s: the figure is rounded and its
+// basis says it counts overlapping waits (issue 14: "88740x" for 100,000 tasks in lesson 04).
+func TestManyWaitsBasis(t *testing.T) {
+	r := &Report{Model: "Gather", Wall: 1127 * time.Millisecond, CPU: 20 * time.Millisecond}
+	for i := range 1000 {
+		r.Records = append(r.Records, TaskRecord{ID: i, End: time.Second})
+	}
+	r.finish(0, 0)
+	if s := r.Summary(); !strings.Contains(s, "speedup 887x,") {
+		t.Errorf("summary %q", s)
+	}
+	if !strings.Contains(r.Basis, "overlapping waits") || !strings.Contains(r.String(), "overlapping waits") {
+		t.Errorf("basis %q", r.Basis)
+	}
+	busy := &Report{Model: "Threads", Wall: time.Second, CPU: 2 * time.Second}
+	for i := range 2 {
+		busy.Records = append(busy.Records, TaskRecord{ID: i, End: time.Second})
+	}
+	busy.finish(0, 0)
+	if busy.Basis != "sum of task durations / wall" || !strings.Contains(busy.Summary(), "speedup 2.00x") {
+		t.Errorf("CPU-bound: %q, %q", busy.Basis, busy.Summary())
+	}
+}
