@@ -332,3 +332,24 @@ func assignment(t *testing.T, mode author.Mode) (string, *notebook.Notebook) {
 	}
 	return p, nb
 }
+
+func TestExportSolutions(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := ExportSolutions(dir, false)
+	if err != nil || len(paths) != len(List()) {
+		t.Fatalf("%v %v", paths, err)
+	}
+	nb, err := notebook.ReadFile(filepath.Join(dir, "00-welcome.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range nb.Cells {
+		if c.ID == "welcome-answer" {
+			found = strings.Contains(c.Source, "return 2") && !strings.Contains(c.Source, "replace with your answer")
+		}
+	}
+	if !found {
+		t.Error("the exported welcome lesson is not the solved one")
+	}
+}
