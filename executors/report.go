@@ -49,8 +49,8 @@ type TaskRecord struct {
 	// Turn is the part of Waited spent waiting for a turn the task's own code asked for with
 	// Task.WaitTurn (a semaphore slot, a lock): not the task's work, but not the model's
 	// overhead either, so the ideal wall time counts it.
-	Turn time.Duration
-	Spans  []Span        // when the task actually ran (GIL held / coroutine on the loop); empty = all the time
+	Turn   time.Duration
+	Spans  []Span // when the task actually ran (GIL held / coroutine on the loop); empty = all the time
 	Result any
 	Err    error
 }
