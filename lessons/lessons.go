@@ -11,7 +11,11 @@
 // Each lesson ends with an exercise: a cell the learner edits (nbgrader metadata
 // {"solution": true}) and a locked check cell ({"grade": true, "points": N}) that prints a
 // CHECK line (see FormatCheck). Grade executes a notebook through a kernel and scores every
-// check cell from its CHECK line.
+// check cell from its CHECK line, under rules that keep it honest (GradeNotebook;
+// lessons/AUTHORING.md, "How grading works").
+//
+// The executed copies, executed/NN-name.ipynb (solved, with outputs, not embedded), are kept in
+// step with the sources by the same `go generate ./lessons`.
 package lessons
 
 //go:generate go run ./internal/gen
