@@ -21,7 +21,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,8 +208,12 @@ func executeAll(ls []lesson, timeout time.Duration) error {
 	var errs []error
 	for _, l := range ls {
 		start := time.Now()
+		load := loadNote()
+		if load != "" {
+			fmt.Fprintf(os.Stderr, "lessons gen: warning: %s: %s's timings will show a busy machine (regenerate when it is quiet)\n", load, l.name)
+		}
 		fmt.Printf("executing %s ...", l.name)
-		if err := executeOne(l, factory, timeout); err != nil {
+		if err := executeOne(l, factory, timeout, load); err != nil {
 			fmt.Println(" failed")
 			errs = append(errs, fmt.Errorf("%s: %w", l.name, err))
 			continue
@@ -217,7 +223,25 @@ func executeAll(ls []lesson, timeout time.Duration) error {
 	return errors.Join(errs...)
 }
 
-func executeOne(l lesson, factory notebook.KernelFactory, timeout time.Duration) error {
+// loadNote describes the machine's load when other programs keep more than half of its cores
+// busy (the 1-minute load average, Linux), else "".
+func loadNote() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	avg, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || avg <= float64(runtime.NumCPU())/2 {
+		return ""
+	}
+	return fmt.Sprintf("load average %.1f on %d cores", avg, runtime.NumCPU())
+}
+
+func executeOne(l lesson, factory notebook.KernelFactory, timeout time.Duration, load string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	k, err := factory(ctx)
@@ -234,6 +258,9 @@ func executeOne(l lesson, factory notebook.KernelFactory, timeout time.Duration)
 	q, _ := nb.Metadata["quire"].(map[string]any)
 	if q != nil {
 		q["executed"] = "solved lesson, full scale, by go generate ./lessons"
+		if load != "" {
+			q["executed"] = q["executed"].(string) + "; " + load + " when it started"
+		}
 	}
 	return notebook.WriteFile(executedPath(l.name), nb)
 }
