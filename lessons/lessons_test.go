@@ -141,6 +141,8 @@ func TestNBFormatValidatesLessons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	executed, _ := filepath.Glob("executed/*.ipynb") // the executed copies too
+	paths = append(paths, executed...)
 	script := "import nbformat, sys\nfor p in sys.argv[1:]:\n    nbformat.validate(nbformat.read(p, as_version=nbformat.NO_CONVERT))\n"
 	if out, err := exec.Command(py, append([]string{"-c", script}, paths...)...).CombinedOutput(); err != nil {
 		t.Fatalf("nbformat: %v\n%s", err, out)
