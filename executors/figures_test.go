@@ -189,7 +189,7 @@ func TestManyWaitsBasis(t *testing.T) {
 		r.Records = append(r.Records, TaskRecord{ID: i, End: time.Second})
 	}
 	r.finish(0, 0)
-	if s := r.Summary(); !strings.Contains(s, "speedup 887x,") {
+	if s := r.Summary(); !strings.Contains(s, "speedup 887x (overlapping waits),") {
 		t.Errorf("summary %q", s)
 	}
 	if !strings.Contains(r.Basis, "overlapping waits") || !strings.Contains(r.String(), "overlapping waits") {

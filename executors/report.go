@@ -112,8 +112,20 @@ func (r *Report) finish(held time.Duration, parallel int) {
 	if r.Speedup > 10 && r.CPU < r.Work/20 {
 		// 100,000 tasks that each wait 1 s, done in 1.1 s: "88740x" is how many waits overlapped,
 		// which is not what "speedup" makes a reader think of.
-		r.Basis += ": the tasks were waiting, so this counts overlapping waits, not faster computing"
+		r.Basis += waitsBasis
 	}
+}
+
+// waitsBasis ends the basis of a run whose tasks mostly waited.
+const waitsBasis = ": the tasks were waiting, so this counts overlapping waits, not faster computing"
+
+// speedupText is the speedup as the one-line summaries show it, saying "overlapping waits"
+// when that is what it counts.
+func (r *Report) speedupText() string {
+	if strings.HasSuffix(r.Basis, waitsBasis) {
+		return fmtX(r.Speedup) + " (overlapping waits)"
+	}
+	return fmtX(r.Speedup)
 }
 
 // fmtX formats a speedup: two decimals, none from 100x up (88740x, not 88740.00x).
@@ -209,7 +221,7 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
 // Summary is the one-line description of the run.
 func (r *Report) Summary() string {
 	return fmt.Sprintf("%s: %d task(s), %d worker(s), wall %s, CPU %s (%.2f cores busy), speedup %s, ideal %s, overhead %s",
-		r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.CoresBusy(), fmtX(r.Speedup), secs(r.Ideal), fmtOverhead(r.Overhead))
+		r.Model, r.Tasks, r.Workers, secs(r.Wall), secs(r.CPU), r.CoresBusy(), r.speedupText(), secs(r.Ideal), fmtOverhead(r.Overhead))
 }
 
 // queueNote says that tasks waited behind the process limit, or is empty.
@@ -380,7 +392,7 @@ func (r *Report) SVG() string {
 		width, height, width, height)
 	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" fill="#ffffff"/>`, width, height)
 	fmt.Fprintf(&b, `<text x="8" y="20" font-size="13" font-weight="bold">%s</text>`,
-		esc(fmt.Sprintf("%s: %d task(s), wall %s, speedup %s", r.Model, r.Tasks, secs(r.Wall), fmtX(r.Speedup))))
+		esc(fmt.Sprintf("%s: %d task(s), wall %s, speedup %s", r.Model, r.Tasks, secs(r.Wall), r.speedupText())))
 	for _, rec := range r.Records {
 		if len(rec.Spans) > 0 {
 			fmt.Fprintf(&b, `<text x="%.0f" y="20" text-anchor="end" fill="#555555">pale: waiting, dark: running</text>`, width-right)
