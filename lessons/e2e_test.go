@@ -146,8 +146,8 @@ for p in sys.argv[1:]:
 
 // TestE2EGradeCannotBeFooled grades, through the real kernel, every lesson as released (it
 // must score 0), every lesson with a cell that shadows fmt (0), and the tampering issue 14
-// found: 04's blocking stub with near redefined to say yes, 05's sequential "pool" likewise, and
-// a graded function that prints a forged CHECK line.
+// found: 04's blocking stub with near redefined to say yes, 05's "pool" that never runs task
+// likewise, 09's made-up report, and a graded function that prints a forged CHECK line.
 func TestE2EGradeCannotBeFooled(t *testing.T) {
 	t.Setenv(executors.ScaleEnv, "0.1")
 	factory := jupytertest.Factory(t)
@@ -228,6 +228,18 @@ func near(got, ideal, slack time.Duration) bool { return true }`)
 func near(got, ideal, slack time.Duration) bool { return true }`)
 	if r := grade("05 no pool, near redefined", nb); r.Points != 0 {
 		t.Errorf("05 tampered scores %v, want 0", r.Points)
+	}
+
+	_, nb, _ = Get("09")
+	edit(nb, "pipeline", `func pipeline() *executors.Report {
+	r := &executors.Report{Model: "Threads", Wall: time.Second, Speedup: 5}
+	for i := 0; i < 8; i++ {
+		r.Records = append(r.Records, executors.TaskRecord{ID: i, End: time.Second})
+	}
+	return r
+}`)
+	if r := grade("09 fabricated report", nb); r.Points != 0 {
+		t.Errorf("09 with a made-up report scores %v, want 0", r.Points)
 	}
 
 	_, nb, _ = Get("00")
