@@ -188,8 +188,15 @@ var fmt fakeFmt`}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := grade(l.Name+" untouched", nb); r.Points != 0 {
+		r := grade(l.Name+" untouched", nb)
+		if r.Points != 0 {
 			t.Errorf("%s as released scores %v, want 0", l.Name, r.Points)
+		}
+		// Rule 5 of AUTHORING.md: the stub earns nothing from the check itself either.
+		for _, s := range r.Exercises {
+			if !strings.Contains(s.Reason, "(the check alone gave 0/") {
+				t.Errorf("%s: check %s gives the released stub points of its own: %s", l.Name, s.ID, s.Reason)
+			}
 		}
 		_, nb, _ = Solution(l.Name)
 		// The shadowing cell goes just before the first check cell.
