@@ -122,8 +122,7 @@ func (c *Comparison) HTML() string {
 // SVG renders a bar chart of the wall times, labelled with the speedups.
 func (c *Comparison) SVG() string {
 	const (
-		width = 640.0
-		left  = 130.0
+		plotW = 360.0
 		right = 150.0
 		top   = 30.0
 		rowH  = 28.0
@@ -137,7 +136,13 @@ func (c *Comparison) SVG() string {
 	if longest <= 0 {
 		longest = time.Millisecond
 	}
-	plotW := width - left - right
+	// Model names are right-aligned against the bars: the margin fits the longest.
+	chars := 0
+	for _, r := range c.Reports {
+		chars = max(chars, len([]rune(clip(r.Model, laneLabelMax))))
+	}
+	left := max(130, labelLeft(chars, 12))
+	width := left + plotW + right
 	esc := html.EscapeString
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`, width, height, width, height)
@@ -150,9 +155,9 @@ func (c *Comparison) SVG() string {
 		if r.Err != nil {
 			color = "#d62728"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y+barH-4, esc(clip(r.Model, 18)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y+barH-4, esc(clip(r.Model, laneLabelMax)))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="%s"/>`, left, y, math.Max(w, 1), barH, color)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s (%.2fx)</text>`, left+math.Max(w, 1)+6, y+barH-4, secs(r.Wall), r.Speedup)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s (%s)</text>`, left+math.Max(w, 1)+6, y+barH-4, secs(r.Wall), fmtX(r.Speedup))
 	}
 	axisY := top + float64(len(c.Reports))*rowH
 	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333333"/>`, left, axisY, left+plotW, axisY)

@@ -107,13 +107,19 @@
 //
 // # Measures
 //
-// Wall time is from the start of the run to the end of the last job; CPU time is user+system of
-// this process and its waited-for children (getrusage). A job's own duration is its end minus
-// start minus the time it spent ready but waiting for the GIL or the loop; Work is their sum
-// and Speedup is Work/Wall (after Compare with Sequential: Sequential's wall / wall). Ideal is
-// the longest-first schedule of the jobs' own durations on the workers (the longest job when
-// every job has its own worker, ceil(n/workers) x d for equal jobs), and at least the time the
-// GIL or loop was held; Overhead is Wall - Ideal. For CPU-bound jobs under plain Threads with
-// more jobs than cores, the jobs' own durations include time-slicing by the OS, so Work/Wall
-// overstates the speedup: compare with Sequential for CPU-bound work.
+// Wall time is from the start of the run to the end of the last job (for a pool: from its
+// creation to its last job's end); CPU time is user+system over that same span, of this process,
+// of its waited-for children (getrusage) and of the jobs live children (a ProcessPool's workers)
+// reported running. A job's own duration is its end minus start minus the time it spent ready
+// but waiting for the GIL or the loop, or waiting for a turn (Task.WaitTurn: a semaphore slot);
+// Work is their sum and Speedup is Work/Wall (after Compare with Sequential, or SpeedupOver:
+// the base's wall / wall); when the jobs mostly waited, the basis says that Work/Wall counts
+// overlapping waits, not faster computing. Ideal is the longest-first schedule of the jobs' own
+// durations on the workers (the longest job when every job has its own worker,
+// ceil(n/workers) x d for equal jobs), at least each job's turns plus its own duration, and,
+// on the GIL or the loop, at least the time it was held plus the shortest first wait (no job's
+// later work can start before its first wait ends); Overhead is Wall - Ideal. For CPU-bound
+// jobs under plain Threads with more jobs than cores, the jobs' own durations include
+// time-slicing by the OS, so Work/Wall overstates the speedup: compare with Sequential for
+// CPU-bound work.
 package executors

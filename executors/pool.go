@@ -199,6 +199,7 @@ type pool struct {
 	closed  bool
 	items   []*poolItem
 	lastEnd time.Duration
+	cpuEnd  time.Duration // cpuTime() when the job that ended last (lastEnd) finished
 	wg      sync.WaitGroup
 }
 
@@ -258,8 +259,13 @@ func (p *pool) nextID() int {
 }
 
 func (p *pool) finished(it *poolItem) {
+	cpu := cpuTime()
 	p.mu.Lock()
-	p.lastEnd = max(p.lastEnd, it.rec.End)
+	if it.rec.End >= p.lastEnd {
+		// The pool's run ends with its last job: its CPU time is measured up to then, not
+		// when Report is called (a cell may compute for a while before asking).
+		p.lastEnd, p.cpuEnd = it.rec.End, cpu
+	}
 	p.mu.Unlock()
 	it.f.set(it.rec.Result, it.rec.Err)
 }
@@ -291,7 +297,10 @@ func (p *pool) cancelPending() int {
 func (p *pool) report() *Report {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	rep := &Report{Model: p.model, Workers: p.workers, GOMAXPROCS: gomaxprocs(), CPU: cpuTime() - p.cpu0}
+	rep := &Report{Model: p.model, Workers: p.workers, GOMAXPROCS: gomaxprocs()}
+	if p.cpuEnd > p.cpu0 {
+		rep.CPU = p.cpuEnd - p.cpu0
+	}
 	for _, it := range p.items {
 		if it.f.Done() {
 			rec := it.rec

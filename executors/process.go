@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -186,6 +187,9 @@ type wireResult struct {
 	Stack   string            `json:"stack,omitempty"`
 	Cancel  bool              `json:"cancelled,omitempty"`
 	Ready   bool              `json:"ready,omitempty"` // the first message: the child is up
+	// CPU is the CPU time (ns, user+system) the child process used during the call, so that
+	// the parent can count the work of children that are still alive (see liveChildCPU).
+	CPU int64 `json:"cpu,omitempty"`
 }
 
 const (
@@ -246,7 +250,11 @@ func killGroupOnSIGTERM() {
 
 func serveCall(c wireCall, resolve func(string) (any, error), files map[int]*os.File) (res wireResult) {
 	res = wireResult{ID: c.ID, Pid: os.Getpid(), Start: time.Now().UnixNano()}
-	defer func() { res.End = time.Now().UnixNano() }()
+	cpu0 := selfCPU()
+	defer func() {
+		res.End = time.Now().UnixNano()
+		res.CPU = int64(selfCPU() - cpu0)
+	}()
 	fn, ok := builtins[c.Name]
 	if !ok {
 		var err error
@@ -414,6 +422,9 @@ type child struct {
 	stop    func() bool
 	ready   bool   // the child's ready message has been read
 	ident   string // what the host asked to run (see cmdIdentity)
+	// reported is the CPU time the child's results reported, counted in liveChildCPU until the
+	// child has exited and been waited for (from then on RUSAGE_CHILDREN holds it).
+	reported atomic.Int64
 }
 
 // startChild starts a child of the current host with the given extra files at fd 5 onwards.
@@ -474,6 +485,7 @@ func startChild(ctx context.Context, extra []*os.File) (*child, error) {
 	c.stop = context.AfterFunc(ctx, func() { syscall.Kill(-pid, syscall.SIGKILL) })
 	go func() {
 		c.waitErr = cmd.Wait()
+		liveChildCPU.Add(-c.reported.Swap(0))
 		// Processes the job started and left running die with the child: they may hold the
 		// output pipes open (streamLines would wait for them) and nothing would ever stop
 		// them. The group id cannot have been reused while any of them lives.
@@ -540,6 +552,14 @@ func (c *child) call(wc wireCall) (wireResult, error) {
 	var res wireResult
 	if err := c.dec.Decode(&res); err != nil {
 		return wireResult{}, c.deathError(err)
+	}
+	if res.CPU > 0 {
+		select {
+		case <-c.exited: // already waited for: RUSAGE_CHILDREN has its CPU
+		default:
+			c.reported.Add(res.CPU)
+			liveChildCPU.Add(res.CPU)
+		}
 	}
 	return res, nil
 }

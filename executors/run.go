@@ -104,14 +104,30 @@ func (r *run) reportIdeal(workers, parallel int, held time.Duration, err error) 
 
 func gomaxprocs() int { return runtime.GOMAXPROCS(0) }
 
-// cpuTime is the user+system CPU time of this process and of its terminated, waited-for children.
+// cpuTime is the user+system CPU time of this process, of its terminated, waited-for
+// children, and of the jobs that live children (a process pool's workers) have run so far: a
+// pool's workers exit only at shutdown, so without that last part a run that awaits a process
+// pool (Gather + ProcessPool) would show the children's work as idle.
 func cpuTime() time.Duration {
 	var self, kids syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &self) != nil || syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids) != nil {
 		return 0
 	}
 	tv := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
-	return tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime)
+	return tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime) + time.Duration(liveChildCPU.Load())
+}
+
+// liveChildCPU is the CPU time (ns) reported by the results of child processes that have not
+// been waited for yet.
+var liveChildCPU atomic.Int64
+
+// selfCPU is the user+system CPU time of this process alone.
+func selfCPU() time.Duration {
+	var self syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &self) != nil {
+		return 0
+	}
+	return time.Duration(self.Utime.Nano() + self.Stime.Nano())
 }
 
 // goid returns the current goroutine's id (parsed from its stack header).

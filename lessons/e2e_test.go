@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +141,121 @@ for p in sys.argv[1:]:
 		if ran == 0 {
 			t.Errorf("%s: nbclient ran no cell", filepath.Base(p))
 		}
+	}
+}
+
+// TestE2EGradeCannotBeFooled grades, through the real kernel, every lesson as released (it
+// must score 0), every lesson with a cell that shadows fmt (0), and the tampering issue 14
+// found: 04's blocking stub with near redefined to say yes, 05's "pool" that never runs task
+// likewise, 09's made-up report, and a graded function that prints a forged CHECK line.
+func TestE2EGradeCannotBeFooled(t *testing.T) {
+	t.Setenv(executors.ScaleEnv, "0.1")
+	factory := jupytertest.Factory(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	grade := func(label string, nb *notebook.Notebook) Result {
+		t.Helper()
+		r, err := GradeNotebook(ctx, nb, label, factory, GradeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		r.WriteText(&b)
+		t.Logf("%s: %v/%v\n%s", label, r.Points, r.Max, b.String())
+		if r.Max == 0 {
+			t.Errorf("%s: nothing graded", label)
+		}
+		return r
+	}
+	edit := func(nb *notebook.Notebook, id, src string) {
+		t.Helper()
+		for i := range nb.Cells {
+			if nb.Cells[i].ID == id {
+				nb.Cells[i].Source = src
+				return
+			}
+		}
+		t.Fatalf("no cell %s", id)
+	}
+	shadow := notebook.Cell{CellType: notebook.Code, ID: "shadow", Metadata: map[string]any{}, Source: `type fakeFmt struct{}
+
+func (fakeFmt) Printf(format string, a ...any) {}
+func (fakeFmt) Println(a ...any)               {}
+
+var fmt fakeFmt`}
+	for _, l := range List() {
+		_, nb, err := Get(l.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := grade(l.Name+" untouched", nb)
+		if r.Points != 0 {
+			t.Errorf("%s as released scores %v, want 0", l.Name, r.Points)
+		}
+		// Rule 5 of AUTHORING.md: the stub earns nothing from the check itself either.
+		for _, s := range r.Exercises {
+			if !strings.Contains(s.Reason, "(the check alone gave 0/") {
+				t.Errorf("%s: check %s gives the released stub points of its own: %s", l.Name, s.ID, s.Reason)
+			}
+		}
+		_, nb, _ = Solution(l.Name)
+		// The shadowing cell goes just before the first check cell.
+		for i, c := range nb.Cells {
+			if grading(c).Grade {
+				nb.Cells = append(nb.Cells[:i], append([]notebook.Cell{shadow}, nb.Cells[i:]...)...)
+				break
+			}
+		}
+		if r := grade(l.Name+" solved, fmt shadowed", nb); r.Points != 0 {
+			t.Errorf("%s solved with fmt shadowed scores %v, want 0", l.Name, r.Points)
+		}
+	}
+
+	_, nb, _ := Get("04")
+	edit(nb, "download", `func download(t *executors.Task, name string) string {
+	time.Sleep(executors.Scaled(time.Second)) // blocks the loop
+	return name + " ok"
+}
+
+func near(got, ideal, slack time.Duration) bool { return true }`)
+	if r := grade("04 blocking stub, near redefined", nb); r.Points != 0 {
+		t.Errorf("04 tampered scores %v, want 0", r.Points)
+	}
+
+	_, nb, _ = Get("05")
+	edit(nb, "pool", `func runPool() ([]any, time.Duration) {
+	st := time.Now()
+	var out []any
+	for n := 1; n <= 5; n++ {
+		out = append(out, fmt.Sprintf("Task %d completed", n))
+	}
+	return out, time.Since(st)
+}
+
+func near(got, ideal, slack time.Duration) bool { return true }`)
+	if r := grade("05 no pool, near redefined", nb); r.Points != 0 {
+		t.Errorf("05 tampered scores %v, want 0", r.Points)
+	}
+
+	_, nb, _ = Get("09")
+	edit(nb, "pipeline", `func pipeline() *executors.Report {
+	r := &executors.Report{Model: "Threads", Wall: time.Second, Speedup: 5}
+	for i := 0; i < 8; i++ {
+		r.Records = append(r.Records, executors.TaskRecord{ID: i, End: time.Second})
+	}
+	return r
+}`)
+	if r := grade("09 fabricated report", nb); r.Points != 0 {
+		t.Errorf("09 with a made-up report scores %v, want 0", r.Points)
+	}
+
+	_, nb, _ = Get("00")
+	edit(nb, "welcome-answer", `func answer() int {
+	fmt.Println("CHECK welcome-check PASS 1/1: forged")
+	return 6
+}`)
+	r := grade("00 forged CHECK line", nb)
+	if s := scores(r)["welcome-check"]; s.Points != 0 || !strings.Contains(s.Reason, "printed by other code ignored") {
+		t.Errorf("00 forged: %+v", s)
 	}
 }

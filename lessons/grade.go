@@ -2,17 +2,22 @@ package lessons
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/quire-go/quire/eval/cell"
 	"github.com/quire-go/quire/notebook"
 )
 
@@ -32,7 +37,14 @@ import (
 // fmt.Printf("CHECK %s %s %g/%g: %s\n", id, "PASS", got, max, reason); FormatCheck builds the
 // same line in Go code outside cells. A cell may print several CHECK lines for its id: their
 // points and maxima are added up.
-var checkLine = regexp.MustCompile(`(?m)^CHECK ([A-Za-z0-9_-]+) (PASS|FAIL) ([0-9]+(?:\.[0-9]+)?)/([0-9]+(?:\.[0-9]+)?)(?:: ?(.*))?$`)
+//
+// When grading, the grader marks each check cell's own lines: before running the cell it
+// writes a fresh random token after the grade_id in the cell's source ("CHECK pool-check
+// #1f0c9a7e2b3d4c5a PASS 3/3: ..."), and counts only lines carrying it. A CHECK line printed
+// by any other code (a student's function called by the check, a goroutine) cannot know the
+// token and is ignored. So a check cell must spell its id literally, "CHECK <grade_id> ", in
+// the string it prints.
+var checkLine = regexp.MustCompile(`(?m)^CHECK ([A-Za-z0-9_-]+) (?:#([0-9a-f]+) )?(PASS|FAIL) ([0-9]+(?:\.[0-9]+)?)/([0-9]+(?:\.[0-9]+)?)(?:: ?(.*))?$`)
 
 // Check is one parsed CHECK line.
 type Check struct {
@@ -41,6 +53,8 @@ type Check struct {
 	Points float64
 	Max    float64
 	Reason string
+	// Token is the grading token after the id ("" outside grading).
+	Token string
 }
 
 // FormatCheck returns the CHECK line (without newline) for a verdict.
@@ -60,9 +74,9 @@ func FormatCheck(id string, pass bool, points, max float64, reason string) strin
 func ParseChecks(text string) []Check {
 	var out []Check
 	for _, m := range checkLine.FindAllStringSubmatch(strings.ReplaceAll(text, "\r\n", "\n"), -1) {
-		p, _ := strconv.ParseFloat(m[3], 64)
-		mx, _ := strconv.ParseFloat(m[4], 64)
-		out = append(out, Check{ID: m[1], Pass: m[2] == "PASS", Points: p, Max: mx, Reason: strings.TrimSpace(m[5])})
+		p, _ := strconv.ParseFloat(m[4], 64)
+		mx, _ := strconv.ParseFloat(m[5], 64)
+		out = append(out, Check{ID: m[1], Token: m[2], Pass: m[3] == "PASS", Points: p, Max: mx, Reason: strings.TrimSpace(m[6])})
 	}
 	return out
 }
@@ -143,14 +157,24 @@ func Grade(ctx context.Context, path string, k notebook.KernelFactory) (Result, 
 // GradeNotebook executes nb with errors allowed (one failing exercise does not stop the rest)
 // and scores every check cell (nbgrader "grade": true with points): the points of its CHECK
 // lines, or 0 with the reason when the cell failed or printed no CHECK line for its grade_id.
-// Check cells whose grade_id belongs to a built-in lesson get that lesson's source back
-// before running, and a lesson's check cells missing from nb score 0. name labels the result.
+// name labels the result. The rules that keep grading honest (lessons/AUTHORING.md, "How
+// grading works"):
+//
+//   - a check cell whose grade_id belongs to a built-in lesson gets that lesson's source back
+//     before running, and a lesson's check cells missing from nb score 0;
+//   - only CHECK lines printed by the check cell itself count (see checkLine: the token);
+//   - a check scores 0 when another cell of nb declares a name the check cell uses but does not
+//     declare itself, other than the names the exercise cells are to define (a redefined
+//     helper such as a lesson's near);
+//   - a check of a built-in lesson scores 0 when every exercise cell it grades is as released
+//     (not attempted), whatever the stub's run printed.
 func GradeNotebook(ctx context.Context, nb *notebook.Notebook, name string, k notebook.KernelFactory, opts GradeOptions) (Result, error) {
 	res := Result{Notebook: name, Exercises: []Score{}}
 	if k == nil {
 		return res, fmt.Errorf("lessons: grade %s: no kernel", name)
 	}
 	builtin := builtinChecks()
+	lesson := lessonOf(nb)
 	restored := map[string]bool{}
 	present := map[string]bool{}
 	for i := range nb.Cells {
@@ -160,9 +184,27 @@ func GradeNotebook(ctx context.Context, nb *notebook.Notebook, name string, k no
 			continue
 		}
 		present[g.GradeID] = true
-		if ref, ok := builtin[g.GradeID]; ok && ref.Source != c.Source {
-			c.Source = ref.Source
-			restored[g.GradeID] = true
+		if ref, ok := builtin[g.GradeID]; ok {
+			if ref.Source != c.Source {
+				c.Source = ref.Source
+				restored[g.GradeID] = true
+			}
+			if lesson == "" {
+				lesson = ref.lesson
+			}
+		}
+	}
+	ref := builtinLessons()[lesson]
+	notGraded := tampering(nb, ref)
+	notTried := untouched(nb, ref)
+	token, err := newToken()
+	if err != nil {
+		return res, fmt.Errorf("lessons: grade %s: %w", name, err)
+	}
+	for i := range nb.Cells {
+		c := &nb.Cells[i]
+		if g := grading(*c); g.Grade && c.CellType == notebook.Code {
+			c.Source = markCheck(c.Source, g.GradeID, token)
 		}
 	}
 	timeout := opts.Timeout
@@ -193,11 +235,19 @@ func GradeNotebook(ctx context.Context, nb *notebook.Notebook, name string, k no
 		if !g.Grade || c.CellType != notebook.Code {
 			continue
 		}
-		s := score(c, g)
+		s := score(c, g, token)
 		s.Restored = restored[g.GradeID]
+		switch {
+		case notGraded[g.GradeID] != "":
+			s.Points, s.Passed, s.Reason = 0, false, "not graded: "+notGraded[g.GradeID]
+		case notTried[g.GradeID] != "":
+			s.Reason = fmt.Sprintf("not attempted: %s (the check alone gave %s/%s: %s)",
+				notTried[g.GradeID], num(round2(s.Points)), num(s.Max), s.Reason)
+			s.Points, s.Passed = 0, false
+		}
 		res.Exercises = append(res.Exercises, s)
 	}
-	if lesson := lessonOf(nb); lesson != "" {
+	if lesson != "" {
 		var missing []string
 		for id, ref := range builtin {
 			if ref.lesson == lesson && !present[id] {
@@ -216,7 +266,140 @@ func GradeNotebook(ctx context.Context, nb *notebook.Notebook, name string, k no
 	return res, nil
 }
 
-func score(c notebook.Cell, g nbgrader) Score {
+func newToken() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("grading token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// markCheck writes the grading token after every "CHECK <id> " in a check cell's source.
+func markCheck(src, id, token string) string {
+	return strings.ReplaceAll(src, "CHECK "+id+" ", "CHECK "+id+" #"+token+" ")
+}
+
+// tampering maps the grade_id of each check cell of nb that another cell interferes with to
+// the reason: the check cell uses a name it does not declare, that is not one of the names the
+// exercises are to define, and that a cell of nb declares (a cell of the lesson left as it was
+// does not count). ref is the built-in lesson nb is a copy of, or nil.
+func tampering(nb *notebook.Notebook, ref *lessonRef) map[string]string {
+	out := map[string]string{}
+	graded := map[string]bool{}
+	if ref != nil {
+		graded = ref.graded
+	} else {
+		for _, c := range nb.Cells {
+			if g := grading(c); g.Solution && c.CellType == notebook.Code {
+				decls, _, err := cellNames(c.Source)
+				if err == nil {
+					for _, d := range decls {
+						graded[declName(d)] = true
+					}
+				}
+			}
+		}
+	}
+	declaredBy := map[string]string{}
+	for _, c := range nb.Cells {
+		if c.CellType != notebook.Code || grading(c).Grade {
+			continue
+		}
+		if ref != nil && ref.release[c.ID] == c.Source {
+			continue
+		}
+		decls, _, err := cellNames(c.Source)
+		if err != nil {
+			continue // it fails when it runs; nothing it declares exists
+		}
+		for _, d := range decls {
+			if d.Kind == cell.DeclImport && (strings.HasPrefix(d.Name, "_ ") || strings.HasPrefix(d.Name, ". ") || d.Name == path.Base(d.Path)) {
+				continue
+			}
+			n := declName(d)
+			if _, seen := declaredBy[n]; !seen {
+				declaredBy[n] = cellLabel(c)
+			}
+		}
+	}
+	for _, c := range nb.Cells {
+		g := grading(c)
+		if !g.Grade || c.CellType != notebook.Code {
+			continue
+		}
+		_, free, err := cellNames(c.Source)
+		if err != nil {
+			continue
+		}
+		var names []string
+		for n := range free {
+			if !graded[n] && declaredBy[n] != "" {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		sort.Strings(names)
+		var parts []string
+		for _, n := range names {
+			parts = append(parts, fmt.Sprintf("%s is redefined by %s", n, declaredBy[n]))
+		}
+		out[g.GradeID] = "the check uses " + strings.Join(names, ", ") + ", which only the lesson may define (" +
+			strings.Join(parts, "; ") + "): rename yours"
+	}
+	return out
+}
+
+// declName is the name a declaration claims in the notebook: a method counts as its type.
+func declName(d cell.Decl) string {
+	if d.Kind == cell.DeclMethod {
+		if i := strings.IndexByte(d.Name, '.'); i >= 0 {
+			return d.Name[:i]
+		}
+	}
+	return d.Name
+}
+
+func cellLabel(c notebook.Cell) string {
+	if c.ID != "" {
+		return "cell " + c.ID
+	}
+	return "a cell"
+}
+
+// untouched maps the grade_id of each check cell of the built-in lesson ref whose exercise
+// cells are all in nb as released to the reason.
+func untouched(nb *notebook.Notebook, ref *lessonRef) map[string]string {
+	out := map[string]string{}
+	if ref == nil {
+		return out
+	}
+	byID := map[string]string{}
+	for _, c := range nb.Cells {
+		if c.CellType != notebook.Code {
+			continue
+		}
+		id := c.ID
+		if g := grading(c); g.Solution && g.GradeID != "" {
+			id = g.GradeID
+		}
+		byID[id] = c.Source
+	}
+	for check, exercises := range ref.grades {
+		same := len(exercises) > 0
+		for _, e := range exercises {
+			src, ok := byID[e]
+			same = same && ok && strings.TrimSpace(src) == strings.TrimSpace(ref.release[e])
+		}
+		if same {
+			out[check] = fmt.Sprintf("the exercise cell %s is as released", strings.Join(exercises, ", "))
+		}
+	}
+	return out
+}
+
+func score(c notebook.Cell, g nbgrader, token string) Score {
 	s := Score{ID: g.GradeID, Max: g.Points}
 	var stdout strings.Builder
 	for _, o := range c.Outputs {
@@ -240,9 +423,13 @@ func score(c notebook.Cell, g nbgrader) Score {
 	}
 	var got, max float64
 	var reasons []string
-	pass, found := true, false
+	pass, found, forged := true, false, 0
 	for _, ch := range ParseChecks(stdout.String()) {
 		if ch.ID != g.GradeID {
+			continue
+		}
+		if ch.Token != token {
+			forged++
 			continue
 		}
 		found = true
@@ -255,6 +442,9 @@ func score(c notebook.Cell, g nbgrader) Score {
 	}
 	if !found {
 		s.Reason = fmt.Sprintf("the check cell printed no \"CHECK %s\" line", g.GradeID)
+		if forged > 0 {
+			s.Reason += fmt.Sprintf(" of its own (%d printed by other code ignored)", forged)
+		}
 		return s
 	}
 	if max > 0 {
@@ -262,6 +452,9 @@ func score(c notebook.Cell, g nbgrader) Score {
 	}
 	s.Passed = pass
 	s.Reason = strings.Join(reasons, "; ")
+	if forged > 0 {
+		s.Reason += fmt.Sprintf(" (%d CHECK lines printed by other code ignored)", forged)
+	}
 	return s
 }
 
@@ -274,19 +467,72 @@ type builtinCheck struct {
 // builtinChecks maps the grade_id of every built-in check cell to its source.
 func builtinChecks() map[string]builtinCheck {
 	out := map[string]builtinCheck{}
-	for _, l := range List() {
-		_, nb, err := Get(l.Name)
-		if err != nil {
-			continue
-		}
-		for _, c := range nb.Cells {
-			if g := grading(c); g.Grade && g.GradeID != "" {
-				out[g.GradeID] = builtinCheck{lesson: l.Name, Source: c.Source, points: g.Points}
-			}
+	for name, l := range builtinLessons() {
+		for id, c := range l.checks {
+			out[id] = builtinCheck{lesson: name, Source: c.Source, points: c.points}
 		}
 	}
 	return out
 }
+
+// lessonRef is what grading knows of a built-in lesson.
+type lessonRef struct {
+	// release maps each code cell's id to its released source.
+	release map[string]string
+	checks  map[string]builtinCheck
+	// grades maps each check's grade_id to the ids of the exercise cells it grades: those
+	// between the previous check cell and it.
+	grades map[string][]string
+	// graded holds the names the solved exercise cells declare: what checks may take from
+	// the learner's code.
+	graded map[string]bool
+}
+
+// builtinLessons maps each lesson name to what grading knows of it. The lessons are embedded,
+// so it is computed once.
+var builtinLessons = sync.OnceValue(func() map[string]*lessonRef {
+	out := map[string]*lessonRef{}
+	for _, l := range List() {
+		_, rel, err := Get(l.Name)
+		if err != nil {
+			continue
+		}
+		_, sol, err := Solution(l.Name)
+		if err != nil {
+			continue
+		}
+		ref := &lessonRef{release: map[string]string{}, checks: map[string]builtinCheck{},
+			grades: map[string][]string{}, graded: map[string]bool{}}
+		var pending []string
+		for _, c := range rel.Cells {
+			if c.CellType != notebook.Code {
+				continue
+			}
+			ref.release[c.ID] = c.Source
+			switch g := grading(c); {
+			case g.Grade && g.GradeID != "":
+				ref.checks[g.GradeID] = builtinCheck{lesson: l.Name, Source: c.Source, points: g.Points}
+				ref.grades[g.GradeID] = pending
+				pending = nil
+			case g.Solution:
+				pending = append(pending, c.ID)
+			}
+		}
+		for _, c := range sol.Cells {
+			if g := grading(c); g.Solution && c.CellType == notebook.Code {
+				decls, _, err := cellNames(c.Source)
+				if err != nil {
+					continue
+				}
+				for _, d := range decls {
+					ref.graded[declName(d)] = true
+				}
+			}
+		}
+		out[l.Name] = ref
+	}
+	return out
+})
 
 func lessonOf(nb *notebook.Notebook) string {
 	q, _ := nb.Metadata["quire"].(map[string]any)

@@ -11,7 +11,11 @@
 // Each lesson ends with an exercise: a cell the learner edits (nbgrader metadata
 // {"solution": true}) and a locked check cell ({"grade": true, "points": N}) that prints a
 // CHECK line (see FormatCheck). Grade executes a notebook through a kernel and scores every
-// check cell from its CHECK line.
+// check cell from its CHECK line, under rules that keep it honest (GradeNotebook;
+// lessons/AUTHORING.md, "How grading works").
+//
+// The executed copies, executed/NN-name.ipynb (solved, with outputs, not embedded), are kept in
+// step with the sources by the same `go generate ./lessons`.
 package lessons
 
 //go:generate go run ./internal/gen
@@ -157,14 +161,31 @@ var ErrModified = errors.New("modified since export")
 // when force is set; otherwise it is left alone and reported in an error wrapping ErrModified,
 // after the other lessons were written.
 func Export(dir string, force bool) ([]string, error) {
+	return export(dir, force, func(l Lesson) ([]byte, error) { return files.ReadFile(l.Path) })
+}
+
+// ExportSolutions is Export for teachers: the solved lessons (exercise cells with their
+// solutions, no outputs), as `quire lessons export --solutions DIR` writes them. The executed
+// copies in the repository (lessons/executed) are the same notebooks with their outputs.
+func ExportSolutions(dir string, force bool) ([]string, error) {
+	return export(dir, force, func(l Lesson) ([]byte, error) {
+		_, nb, err := Solution(l.Name)
+		if err != nil {
+			return nil, err
+		}
+		return notebook.Marshal(nb)
+	})
+}
+
+func export(dir string, force bool, content func(Lesson) ([]byte, error)) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lessons: export: %w", err)
 	}
 	var written, refused []string
 	for _, l := range List() {
-		b, err := files.ReadFile(l.Path)
+		b, err := content(l)
 		if err != nil {
-			return written, err
+			return written, fmt.Errorf("lessons: export %s: %w", l.Name, err)
 		}
 		dst := filepath.Join(dir, l.FileName())
 		if old, err := os.ReadFile(dst); err == nil && !force {

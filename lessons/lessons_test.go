@@ -43,6 +43,52 @@ func TestNotebooksMatchSources(t *testing.T) {
 	}
 }
 
+// TestExecutedCopiesMatchSources checks the executed copies (executed/NN-name.ipynb, on disk,
+// not embedded): one per lesson, with the solved lesson's cells (their outputs vary from run to
+// run, so only sources are compared), every code cell run without error, and the lessons'
+// language_info.
+func TestExecutedCopiesMatchSources(t *testing.T) {
+	srcs, _ := fs.Glob(files, "src/*.md")
+	copies, _ := filepath.Glob("executed/*.ipynb")
+	if len(copies) != len(srcs) {
+		t.Errorf("%d executed copies for %d lessons: run go generate ./lessons", len(copies), len(srcs))
+	}
+	for _, src := range srcs {
+		name := author.NameOf(src)
+		p := filepath.Join("executed", name+".ipynb")
+		got, err := notebook.ReadFile(p)
+		if err != nil {
+			t.Errorf("%s: %v: run go generate ./lessons", p, err)
+			continue
+		}
+		b, _ := files.ReadFile(src)
+		want, _, err := author.Convert(name, b, author.Solution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := author.SameCells(got, want); d != "" {
+			t.Errorf("%s is stale (%s): run go generate ./lessons", p, d)
+			continue
+		}
+		if li, _ := got.Metadata["language_info"].(map[string]any); li["version"] != author.LanguageInfo["version"] {
+			t.Errorf("%s: language_info %v", p, li)
+		}
+		for _, c := range got.Cells {
+			if c.CellType != notebook.Code {
+				continue
+			}
+			if c.ExecutionCount == nil {
+				t.Errorf("%s: cell %s was not executed", p, c.ID)
+			}
+			for _, o := range c.Outputs {
+				if o.OutputType == notebook.Error {
+					t.Errorf("%s: cell %s failed: %s: %s", p, c.ID, o.EName, o.EValue)
+				}
+			}
+		}
+	}
+}
+
 // TestNotebooksAreValid checks the shipped notebooks: nbformat 4.5 fields, the quire
 // kernelspec, outputs stripped, exercises paired with check cells.
 func TestNotebooksAreValid(t *testing.T) {
@@ -95,6 +141,8 @@ func TestNBFormatValidatesLessons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	executed, _ := filepath.Glob("executed/*.ipynb") // the executed copies too
+	paths = append(paths, executed...)
 	script := "import nbformat, sys\nfor p in sys.argv[1:]:\n    nbformat.validate(nbformat.read(p, as_version=nbformat.NO_CONVERT))\n"
 	if out, err := exec.Command(py, append([]string{"-c", script}, paths...)...).CombinedOutput(); err != nil {
 		t.Fatalf("nbformat: %v\n%s", err, out)
@@ -285,4 +333,25 @@ func assignment(t *testing.T, mode author.Mode) (string, *notebook.Notebook) {
 		t.Fatal(err)
 	}
 	return p, nb
+}
+
+func TestExportSolutions(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := ExportSolutions(dir, false)
+	if err != nil || len(paths) != len(List()) {
+		t.Fatalf("%v %v", paths, err)
+	}
+	nb, err := notebook.ReadFile(filepath.Join(dir, "00-welcome.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range nb.Cells {
+		if c.ID == "welcome-answer" {
+			found = strings.Contains(c.Source, "return 2") && !strings.Contains(c.Source, "replace with your answer")
+		}
+	}
+	if !found {
+		t.Error("the exported welcome lesson is not the solved one")
+	}
 }

@@ -98,12 +98,22 @@ func (o RenderOptions) markdown(c *Cell) string {
 		b.WriteString("\n\n")
 		return b.String()
 	}
-	inFence := false
+	// Lines inside fenced code (``` or ~~~, as lessons show Python) are never headings, even
+	// when they start with "#" (a Python comment).
+	fence := ""
 	for _, l := range strings.Split(c.Source, "\n") {
-		if strings.HasPrefix(l, "```") {
-			inFence = !inFence
+		t := strings.TrimSpace(l)
+		switch {
+		case fence == "" && (strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")):
+			fence = t[:3]
+			continue
+		case fence != "":
+			if strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+				fence = ""
+			}
+			continue
 		}
-		if !inFence && strings.HasPrefix(l, "#") {
+		if strings.HasPrefix(l, "#") {
 			b.WriteString(o.paint(ansiBold+ansiBlue, strings.TrimRight(l, " \r")))
 			b.WriteString("\n\n")
 		}

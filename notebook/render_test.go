@@ -151,3 +151,16 @@ func TestPrinterRedrawsInTerminal(t *testing.T) {
 		t.Errorf("printed %q\nwant    %q", got, want)
 	}
 }
+
+// TestRenderHeadingsSkipFences: a "#" line inside fenced code (``` or ~~~, such as a Python
+// comment) is not a heading.
+func TestRenderHeadingsSkipFences(t *testing.T) {
+	c := Cell{CellType: Markdown, Source: "# One\n\n~~~python\n# a comment\n~~~\n\n```go\n# not either\n```\n\n## Two"}
+	var b strings.Builder
+	if err := Render(&b, c, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "# One\n\n## Two\n\n" {
+		t.Errorf("got %q", b.String())
+	}
+}

@@ -69,9 +69,12 @@ outputs as they arrive, and writes the executed notebook with --out or --inplace
 }
 
 func cmdLessons(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("lessons", "lessons list | export [--force] DIR | run [NAME...]",
-		`Lists, exports or runs the built-in lessons.`, stderr)
+	fs := newFlags("lessons", "lessons list | export [--force] [--solutions] DIR | run [NAME...]",
+		`Lists, exports or runs the built-in lessons. run prints each lesson as a reader meets it:
+the prose wrapped to $COLUMNS (default 100), the Python reference code, and every cell with
+its outputs, exercise and check cells labelled.`, stderr)
 	force := fs.Bool("force", false, "export: overwrite lesson files you changed")
+	solutions := fs.Bool("solutions", false, "export: the solved lessons, for teachers (grade them for full marks)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "run: interrupt a cell running longer than `D`")
 	pos, err := parseAll(fs, args)
 	if err != nil {
@@ -90,7 +93,11 @@ func cmdLessons(args []string, stdout, stderr io.Writer) error {
 			fs.Usage()
 			return errUsage
 		}
-		paths, err := lessons.Export(pos[1], *force)
+		export := lessons.Export
+		if *solutions {
+			export = lessons.ExportSolutions
+		}
+		paths, err := export(pos[1], *force)
 		for _, p := range paths {
 			fmt.Fprintln(stdout, p)
 		}

@@ -76,10 +76,33 @@ type Meta struct {
 // Kernelspec is the notebook kernelspec of every lesson.
 var Kernelspec = map[string]any{"display_name": "Go (quire)", "language": "go", "name": "quire"}
 
-// LanguageInfo is the fixed language_info of every lesson (no version, so output is stable).
+// LanguageInfo is the language_info of every lesson: exactly what quire's kernel_info_reply
+// says (eval.Supervisor.Info; a test holds them equal), so that JupyterLab, which copies the
+// kernel's language_info into the notebook when it connects, finds nothing to change and does
+// not mark a lesson modified on open. The version is the Go language the interpreter
+// implements, not the toolchain's, so it does not change from machine to machine.
 var LanguageInfo = map[string]any{
 	"codemirror_mode": "go", "file_extension": ".go", "mimetype": "text/x-go",
-	"name": "go", "nbconvert_exporter": "script", "pygments_lexer": "go",
+	"name": "go", "nbconvert_exporter": "script", "pygments_lexer": "go", "version": "1.22",
+}
+
+// SameCells returns "" when a and b have the same cells (ids, types and sources, in order;
+// outputs aside), else what differs first: an executed copy of a lesson is fresh when it has
+// the lesson's cells.
+func SameCells(a, b *notebook.Notebook) string {
+	if len(a.Cells) != len(b.Cells) {
+		return fmt.Sprintf("%d cells, the lesson has %d", len(a.Cells), len(b.Cells))
+	}
+	for i := range a.Cells {
+		x, y := a.Cells[i], b.Cells[i]
+		switch {
+		case x.ID != y.ID:
+			return fmt.Sprintf("cell %d is %q, the lesson's is %q", i+1, x.ID, y.ID)
+		case x.CellType != y.CellType || x.Source != y.Source:
+			return fmt.Sprintf("cell %s differs from the lesson's", x.ID)
+		}
+	}
+	return ""
 }
 
 var (
