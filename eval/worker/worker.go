@@ -89,6 +89,8 @@ type Worker struct {
 	cell      *cellRun     // the running request (nil between requests); see osExit
 	stepsDone atomic.Int64 // steps of the running request done so far
 
+	dbgState debugState // the debugger (debug.go)
+
 	log *slog.Logger
 }
 
@@ -490,6 +492,8 @@ func (w *Worker) serve() {
 			}
 		case wire.OpExit:
 			w.exit(0)
+		case wire.OpDebug:
+			go w.debugRequest(r) // never behind the running cell
 		default:
 			reqs <- r
 		}
@@ -633,6 +637,9 @@ func (w *Worker) eval(i *interp.Interpreter, src string) (v reflect.Value, err e
 			err = hostPanic{r}
 		}
 	}()
+	if i == w.i && w.debugOn() {
+		return w.debugEval(src)
+	}
 	return i.Eval(src)
 }
 
@@ -651,6 +658,7 @@ func (w *Worker) execute(p *interp.Program) (v reflect.Value, err error) {
 			err = hostPanic{r}
 		}
 	}()
+	w.debugApplyBreakpoints()
 	return w.i.Execute(p)
 }
 

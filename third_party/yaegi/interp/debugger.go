@@ -38,6 +38,9 @@ type Debugger struct {
 
 	result reflect.Value
 	err    error
+
+	// quire patch (PATCHES.md, 2): the Go routine of top-level code, for AttachDebugger.
+	quireMain *debugRoutine
 }
 
 // go routine debug state.
@@ -266,7 +269,13 @@ func (dbg *Debugger) enterCall(nFunc, nCall *node, f *frame) {
 	}
 
 	f.debug = new(frameDebugData)
-	f.debug.g = f.anc.debug.g
+	// quire patch (PATCHES.md, 2): a frame whose ancestor was created before AttachDebugger
+	// has no debug state; it runs in the main Go routine.
+	if f.anc.debug == nil && dbg.quireMain != nil {
+		f.debug.g = dbg.quireMain
+	} else {
+		f.debug.g = f.anc.debug.g
+	}
 	f.debug.scope = nFunc.scope
 
 	switch nFunc.kind {
