@@ -10,7 +10,7 @@ package eval
 // of each UTF-16 code unit of the code).
 //
 // Breakpoints are set per source path, in lines of the cell as typed. The cell rewriter keeps
-// //line directives naming the executed cell ("cell7.go") with the cell's own lines, so a
+// //line directives naming the executed cell ("cell7/_.go", see cell.FileName) with the cell's own lines, so a
 // breakpoint on line L of source S is line L of every cellN.go that ran S's code: the
 // supervisor maps sources to cell files as cells run, and hands the worker breakpoints as
 // cell file lines (quireBreakpoints). Stack frames come back with cell file names, mapped
@@ -32,10 +32,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf16"
 
+	"github.com/quire-go/quire/eval/cell"
 	"github.com/quire-go/quire/eval/internal/wire"
 )
 
@@ -464,6 +466,7 @@ func (s *Supervisor) debugCell(ctx context.Context, p *proc, name, code string) 
 	d.init()
 	path := d.sourcePath(code)
 	d.sources[path] = code
+	name = cell.FileName(name) // as the //line directives name it
 	if old, ok := d.cellSrc[name]; ok && old != path {
 		cells := d.srcCells[old]
 		for i, c := range cells {
@@ -494,7 +497,7 @@ func (s *Supervisor) debugMapFrames(body map[string]any) {
 		src, _ := fr["source"].(map[string]any)
 		name, _ := src["name"].(string)
 		if path, ok := d.cellSrc[name]; ok {
-			fr["source"] = map[string]any{"name": name, "path": path}
+			fr["source"] = map[string]any{"name": strings.TrimSuffix(name, "/_.go") + ".go", "path": path}
 		}
 	}
 }

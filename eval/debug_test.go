@@ -1,6 +1,14 @@
 package eval
 
-import "testing"
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/backend"
+)
 
 // TestMurmur2 checks the cell hash against murmurhash-js's murmur2 (the values were computed
 // with murmurhash-js 1.0.0 under Node, seed DebugHashSeed): JupyterLab computes the same
@@ -20,6 +28,155 @@ func TestMurmur2(t *testing.T) {
 	} {
 		if got := Murmur2(c.code, DebugHashSeed); got != c.want {
 			t.Errorf("Murmur2(%q) = %d, want %d", c.code, got, c.want)
+		}
+	}
+}
+
+// debugClient drives Supervisor.DebugRequest and collects events.
+type debugClient struct {
+	t      *testing.T
+	s      *Supervisor
+	seq    int
+	events chan map[string]any
+}
+
+func newDebugClient(t *testing.T, s *Supervisor) *debugClient {
+	return &debugClient{t: t, s: s, events: make(chan map[string]any, 256)}
+}
+
+func (c *debugClient) req(cmd string, args map[string]any) map[string]any {
+	c.t.Helper()
+	c.seq++
+	r := c.s.DebugRequest(context.Background(), map[string]any{"seq": float64(c.seq), "type": "request", "command": cmd, "arguments": args},
+		func(e map[string]any) { c.events <- e })
+	if r["type"] != "response" || r["command"] != cmd || r["request_seq"] != float64(c.seq) {
+		c.t.Fatalf("%s: bad response envelope %v", cmd, r)
+	}
+	return r
+}
+
+func (c *debugClient) ok(cmd string, args map[string]any) map[string]any {
+	c.t.Helper()
+	r := c.req(cmd, args)
+	if r["success"] != true {
+		c.t.Fatalf("%s failed: %v", cmd, r["message"])
+	}
+	b, _ := r["body"].(map[string]any)
+	return b
+}
+
+// roundTrip passes v through JSON, as the kernel's wire does.
+func roundTrip(t *testing.T, v map[string]any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (c *debugClient) waitEvent(name string, match map[string]any) map[string]any {
+	c.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case e := <-c.events:
+			e = roundTrip(c.t, e)
+			c.t.Logf("event %v %v", e["event"], e["body"])
+			if e["event"] != name {
+				continue
+			}
+			body, _ := e["body"].(map[string]any)
+			okm := true
+			for k, v := range match {
+				if body[k] != v {
+					okm = false
+				}
+			}
+			if okm {
+				return body
+			}
+		case <-deadline:
+			c.t.Fatalf("no %s event %v", name, match)
+		}
+	}
+}
+
+const debugCell = `import ("fmt"; "sync")
+var wg sync.WaitGroup
+for w := 0; w < 2; w++ {
+	wg.Add(1)
+	go func(id int) {
+		defer wg.Done()
+		for k := 0; k < 3; k++ {
+			fmt.Println("worker", id, "step", k)
+		}
+	}(w)
+}
+wg.Wait()
+fmt.Println("all done")
+`
+
+// TestDebuggerGoroutineBreakpoint: a breakpoint inside a goroutine stops it; its frame,
+// locals and the threads are shown while the cell is blocked; next and continue work; the
+// cell then finishes with all its output.
+func TestDebuggerGoroutineBreakpoint(t *testing.T) {
+	s := newSup(t)
+	c := newDebugClient(t, s)
+	c.ok("initialize", map[string]any{"clientID": "test"})
+	c.ok("attach", nil)
+	path := c.ok("dumpCell", map[string]any{"code": debugCell})["sourcePath"].(string)
+	c.ok("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": []any{map[string]any{"line": float64(8)}}})
+	c.ok("configurationDone", nil)
+	out := &fakeOut{}
+	done := make(chan backend.ExecuteResult, 1)
+	go func() {
+		done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: debugCell, ExecutionCount: 1}, out)
+	}()
+	stop := c.waitEvent("stopped", map[string]any{"reason": "breakpoint"})
+	tid := stop["threadId"]
+	threads := roundTrip(t, c.ok("threads", nil))["threads"].([]any)
+	if len(threads) < 2 {
+		t.Errorf("threads: %v", threads)
+	}
+	st := roundTrip(t, c.ok("stackTrace", map[string]any{"threadId": tid}))
+	frames := st["stackFrames"].([]any)
+	top := frames[0].(map[string]any)
+	t.Logf("frames %v", frames)
+	if top["line"] != float64(8) || top["source"].(map[string]any)["path"] != path {
+		t.Errorf("top frame %v", top)
+	}
+	scopes := roundTrip(t, c.ok("scopes", map[string]any{"frameId": top["id"]}))["scopes"].([]any)
+	locals := scopes[0].(map[string]any)
+	vars := roundTrip(t, c.ok("variables", map[string]any{"variablesReference": locals["variablesReference"]}))["variables"].([]any)
+	t.Logf("locals %v", vars)
+	vals := map[string]any{}
+	for _, v := range vars {
+		m := v.(map[string]any)
+		vals[m["name"].(string)] = m["value"]
+	}
+	if vals["k"] != "0" {
+		t.Errorf("k = %v, want 0", vals["k"])
+	}
+	c.ok("next", map[string]any{"threadId": tid})
+	c.waitEvent("stopped", map[string]any{"reason": "step", "threadId": tid})
+	c.ok("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": []any{}})
+	for {
+		c.ok("continue", map[string]any{"threadId": tid})
+		select {
+		case res := <-done:
+			if res.Status != backend.StatusOK {
+				t.Fatalf("cell: %v", res.Error)
+			}
+			if !strings.HasSuffix(out.stdout.String(), "all done\n") || strings.Count(out.stdout.String(), "worker") != 6 {
+				t.Errorf("output %q", out.stdout.String())
+			}
+			c.ok("disconnect", nil)
+			return
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
 }

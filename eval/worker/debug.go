@@ -11,7 +11,7 @@ package worker
 // ID yaegi gives it (unique for the worker's life). Breakpoints are lines of cell files as
 // positions report them after the cell rewriter's //line directives ("cell3.go", line 5 is
 // line 5 of the cell as the user typed it); the kernel side maps dumped cell sources to these
-// names. They are re-applied after every compilation, since each step compiles new code.
+// names. yaegi keeps them and applies them to the code of every step it executes.
 //
 // Requests arrive on the request pipe and are answered at once on their own goroutine, never
 // queued behind the running cell: stackTrace and variables of a stopped goroutine are
@@ -37,7 +37,6 @@ type debugState struct {
 	mu       sync.Mutex
 	dbg      *interp.Debugger // attached (or detached, kept for its goroutine IDs); nil before the first attach
 	attached bool
-	bps      map[string][]int           // cell file -> breakpoint lines
 	stopped  map[int]*interp.DebugEvent // goroutine -> the event that stopped it
 	order    []int                      // stopped goroutines, most recent last
 	refs     []reflect.Value            // variablesReference-1 -> value to expand
@@ -54,37 +53,6 @@ const (
 	refScopeBase = 1 << 20 // variablesReference values at or above: scopes (refKind)
 	maxRefs      = 1 << 16
 )
-
-// debugOn reports whether a debug session is attached.
-func (w *Worker) debugOn() bool {
-	w.dbgState.mu.Lock()
-	defer w.dbgState.mu.Unlock()
-	return w.dbgState.attached
-}
-
-// debugApplyBreakpoints sets the breakpoints on all compiled code (also what was just
-// compiled); called before each execution while a session is attached.
-func (w *Worker) debugApplyBreakpoints() map[interp.FileLine]int {
-	d := &w.dbgState
-	d.mu.Lock()
-	bps := d.bps
-	on := d.attached
-	d.mu.Unlock()
-	if !on {
-		return nil
-	}
-	return w.i.SetFileBreakpoints(bps)
-}
-
-// debugEval is eval for a session under the debugger: compile, set breakpoints on the new
-// code, run.
-func (w *Worker) debugEval(src string) (reflect.Value, error) {
-	p, err := w.compile(src)
-	if err != nil {
-		return reflect.Value{}, err
-	}
-	return w.execute(p)
-}
 
 // dapAnswer is what the worker answers to one OpDebug request.
 type dapAnswer struct {
@@ -225,15 +193,13 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 			return nil, nil
 		}
 		d.attached = false
-		d.bps = nil
 		d.dbg.Detach()
-		stopped := d.order
+		stopped := d.stopped
 		d.stopped, d.order = map[int]*interp.DebugEvent{}, nil
 		d.refs, d.refKind = nil, map[int]scopeRef{}
-		dbg := d.dbg
 		d.mu.Unlock()
-		for _, g := range stopped {
-			_ = dbg.Continue(g)
+		for _, e := range stopped {
+			e.Continue()
 		}
 		return nil, nil
 	}
@@ -252,7 +218,6 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 			d.mu.Unlock()
 			return nil, fmt.Errorf("quireBreakpoints: %w", err)
 		}
-		d.bps = a.Files
 		d.mu.Unlock()
 		set := w.i.SetFileBreakpoints(a.Files)
 		out := map[string][]int{}
@@ -338,20 +303,19 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 		defer d.mu.Unlock()
 		return map[string]any{"variables": d.varList(w.i.GlobalVariables())}, nil
 	case "continue":
-		stopped := append([]int(nil), d.order...)
+		order, stopped := d.order, d.stopped
 		d.stopped, d.order = map[int]*interp.DebugEvent{}, nil
 		d.refs = nil
 		d.mu.Unlock()
-		for _, g := range stopped {
-			if err := dbg.Continue(g); err == nil {
-				w.debugEvent("continued", map[string]any{"threadId": g, "allThreadsContinued": false})
-			}
+		for _, g := range order {
+			stopped[g].Continue()
+			w.debugEvent("continued", map[string]any{"threadId": g, "allThreadsContinued": false})
 		}
 		return map[string]any{"allThreadsContinued": true}, nil
 	case "next", "stepIn", "stepOut":
 		var a threadArgs
 		_ = json.Unmarshal(raw, &a)
-		g, _, err := d.stoppedThread(a.ThreadID)
+		g, e, err := d.stoppedThread(a.ThreadID)
 		if err != nil {
 			d.mu.Unlock()
 			return nil, err
@@ -366,9 +330,7 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 		case "stepOut":
 			reason = interp.DebugStepOut
 		}
-		if err := dbg.Step(g, reason); err != nil {
-			return nil, fmt.Errorf("%s on goroutine %d: %w", cmd, g, err)
-		}
+		e.Step(reason)
 		return nil, nil
 	case "pause":
 		d.mu.Unlock()

@@ -637,9 +637,6 @@ func (w *Worker) eval(i *interp.Interpreter, src string) (v reflect.Value, err e
 			err = hostPanic{r}
 		}
 	}()
-	if i == w.i && w.debugOn() {
-		return w.debugEval(src)
-	}
 	return i.Eval(src)
 }
 
@@ -658,7 +655,6 @@ func (w *Worker) execute(p *interp.Program) (v reflect.Value, err error) {
 			err = hostPanic{r}
 		}
 	}()
-	w.debugApplyBreakpoints()
 	return w.i.Execute(p)
 }
 

@@ -39,8 +39,10 @@ type Debugger struct {
 	result reflect.Value
 	err    error
 
-	// quire patch (PATCHES.md, 2): the Go routine of top-level code, for AttachDebugger.
-	quireMain *debugRoutine
+	// quire patch (PATCHES.md, 2): the Go routine of top-level code, for AttachDebugger, and
+	// the debug routine of each Go runtime goroutine running interpreted code (quireEnterCall).
+	quireMain   *debugRoutine
+	quireByGoid map[uint64]*debugRoutine
 }
 
 // go routine debug state.
@@ -64,6 +66,9 @@ type nodeDebugData struct {
 
 // frame debug state.
 type frameDebugData struct {
+	// quire patch (PATCHES.md, 2): the frame's call started its Go routine (quireEnterCall).
+	quireOwner bool
+
 	g     *debugRoutine
 	node  *node
 	name  string
@@ -263,19 +268,17 @@ func (dbg *Debugger) getGoRoutine(id int) (*debugRoutine, bool) {
 
 // mark entry into a function call.
 func (dbg *Debugger) enterCall(nFunc, nCall *node, f *frame) {
+	if dbg.quireMain != nil {
+		dbg.quireEnterCall(nFunc, f) // quire patch (PATCHES.md, 2)
+		return
+	}
 	if f.debug != nil {
 		f.debug.g.fDepth++
 		return
 	}
 
 	f.debug = new(frameDebugData)
-	// quire patch (PATCHES.md, 2): a frame whose ancestor was created before AttachDebugger
-	// has no debug state; it runs in the main Go routine.
-	if f.anc.debug == nil && dbg.quireMain != nil {
-		f.debug.g = dbg.quireMain
-	} else {
-		f.debug.g = f.anc.debug.g
-	}
+	f.debug.g = f.anc.debug.g
 	f.debug.scope = nFunc.scope
 
 	switch nFunc.kind {
@@ -298,6 +301,10 @@ func (dbg *Debugger) enterCall(nFunc, nCall *node, f *frame) {
 // mark exit from a function call.
 func (dbg *Debugger) exitCall(nFunc, nCall *node, f *frame) {
 	_ = nFunc // ignore unused, so exitCall can have the same signature as enterCall
+	if dbg.quireMain != nil {
+		dbg.quireExitCall(f) // quire patch (PATCHES.md, 2)
+		return
+	}
 
 	f.debug.g.fDepth--
 

@@ -7,7 +7,9 @@ package interp
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -35,6 +37,7 @@ func (interp *Interpreter) AttachDebugger(events func(*DebugEvent), opts *DebugO
 	interp.frame.debug = &frameDebugData{kind: frameRoot, g: mainG}
 	interp.frame.mutex.Unlock()
 	dbg.quireMain = mainG
+	dbg.quireByGoid = map[uint64]*debugRoutine{}
 	interp.debugger = dbg
 	return dbg
 }
@@ -95,15 +98,31 @@ type FileLine struct {
 	Line int
 }
 
-// SetFileBreakpoints replaces all line breakpoints of the interpreter's compiled code with the
-// given ones (file name -> lines, as positions report them, after //line directives). It
-// returns, for each breakpoint that could be set, the line where it is (a breakpoint on a line
-// without code is not set). Code compiled afterwards has no breakpoint until the next call.
-// The most recently compiled code wins when several roots hold the same file and line (a
-// function redefined in place).
+// SetFileBreakpoints replaces all line breakpoints of the interpreter's code with the given
+// ones (file name -> lines, as positions report them, after //line directives). It returns,
+// for each breakpoint that could be set, the line where it is: a breakpoint on a line without
+// code is not set. The breakpoints are kept: while a debugger is attached, code compiled
+// later gets them when it is executed (Execute calls setFileBreakpoints). When several roots
+// hold the same file and line (a function redefined in place), the most recent one wins.
 func (interp *Interpreter) SetFileBreakpoints(lines map[string][]int) map[FileLine]int {
+	interp.quireBPMu.Lock()
+	defer interp.quireBPMu.Unlock()
+	interp.quireBPs = lines
+	return interp.setFileBreakpointsLocked()
+}
+
+// reapplyBreakpoints is called by Execute once the program's code is generated.
+func (interp *Interpreter) reapplyBreakpoints() {
+	interp.quireBPMu.Lock()
+	defer interp.quireBPMu.Unlock()
+	if len(interp.quireBPs) > 0 && interp.debugger != nil {
+		interp.setFileBreakpointsLocked()
+	}
+}
+
+func (interp *Interpreter) setFileBreakpointsLocked() map[FileLine]int {
 	want := map[FileLine]bool{}
-	for f, ls := range lines {
+	for f, ls := range interp.quireBPs {
 		for _, l := range ls {
 			want[FileLine{f, l}] = true
 		}
@@ -113,11 +132,16 @@ func (interp *Interpreter) SetFileBreakpoints(lines map[string][]int) map[FileLi
 	roots := append([]*node(nil), interp.roots...)
 	interp.mutex.RUnlock()
 	for k := len(roots) - 1; k >= 0; k-- {
+		if roots[k] == nil {
+			continue
+		}
 		roots[k].Walk(func(n *node) bool {
 			if n.debug != nil && n.debug.breakOnLine {
 				n.debug.breakOnLine = false
 			}
-			if len(want) == 0 || !n.pos.IsValid() || n.action == aNop || getExec(n) == nil {
+			// Only code already generated (n.exec; getExec would generate it, which
+			// panics on code that was compiled but never run).
+			if len(want) == 0 || !n.pos.IsValid() || n.action == aNop || n.exec == nil {
 				return true
 			}
 			pos := interp.fset.Position(n.pos)
@@ -187,4 +211,101 @@ func (interp *Interpreter) GlobalVariables() []*DebugVariable {
 func (f *DebugFrame) IsRoot() bool {
 	d := f.frames[0].debug
 	return d != nil && d.kind == frameRoot
+}
+
+// quireEnterCall replaces enterCall for AttachDebugger. yaegi's own goroutine detection sees
+// only a go statement calling a named function: a func literal started by go runs through a
+// reflect.MakeFunc wrapper, whose call node is not the go statement's, so its goroutine would
+// be taken for its creator's. Here the debug routine of a call is the one of the Go runtime
+// goroutine that makes it: a call in a goroutine that has none yet starts a new debug routine
+// (DebugEnterGoRoutine), which ends when that call returns (DebugExitGoRoutine). Top-level
+// code is the main routine, whatever goroutine runs it.
+func (dbg *Debugger) quireEnterCall(nFunc *node, f *frame) {
+	id := curGoid()
+	if f.debug != nil {
+		if f.debug.kind == frameRoot && f.root == f { // not a clone (closures capture one)
+			dbg.gLock.Lock()
+			dbg.quireByGoid[id] = f.debug.g
+			dbg.gLock.Unlock()
+		}
+		f.debug.g.fDepth++
+		return
+	}
+	d := new(frameDebugData)
+	d.kind = frameCall
+	if nFunc != nil {
+		d.scope = nFunc.scope
+		if nFunc.kind == funcDecl {
+			d.name = nFunc.child[1].ident
+		}
+	}
+	dbg.gLock.Lock()
+	g := dbg.quireByGoid[id]
+	dbg.gLock.Unlock()
+	if g == nil {
+		g = dbg.enterGoRoutine()
+		g.running = true
+		dbg.gLock.Lock()
+		dbg.quireByGoid[id] = g
+		dbg.gLock.Unlock()
+		d.quireOwner = true
+	}
+	d.g = g
+	f.debug = d
+	if d.quireOwner {
+		dbg.events(&DebugEvent{dbg, DebugEnterGoRoutine, f})
+	}
+	g.fDepth++
+}
+
+// quireExitCall replaces exitCall for AttachDebugger.
+func (dbg *Debugger) quireExitCall(f *frame) {
+	g := f.debug.g
+	g.fDepth--
+	if !f.debug.quireOwner {
+		return
+	}
+	// The goroutine's mapping stays: its deferred calls run after this (runCfg runs them
+	// after exitCall) and belong to it. Go never reuses goroutine IDs.
+	dbg.exitGoRoutine(g)
+	dbg.events(&DebugEvent{dbg, DebugExitGoRoutine, f})
+}
+
+// curGoid returns the Go runtime's ID of the calling goroutine.
+func curGoid() uint64 {
+	var buf [64]byte
+	b, _ := strings.CutPrefix(string(buf[:runtime.Stack(buf[:], false)]), "goroutine ")
+	if i := strings.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(b, 10, 64)
+	return id
+}
+
+// isAncestorNode reports whether a is n or one of its ancestors.
+func isAncestorNode(a, n *node) bool {
+	for ; n != nil; n = n.anc {
+		if n == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Continue resumes the Go routine stopped by this event (also one that is no longer in the
+// debugger's live list: a deferred call running after its goroutine's function returned).
+func (evt *DebugEvent) Continue() {
+	g := evt.frame.debug.g
+	if g.mode != DebugTerminate {
+		g.mode = debugRun
+	}
+	g.resume <- struct{}{}
+}
+
+// Step resumes the Go routine stopped by this event for a step (DebugStepInto, DebugStepOver,
+// DebugStepOut).
+func (evt *DebugEvent) Step(reason DebugEventReason) {
+	g := evt.frame.debug.g
+	g.setMode(reason)
+	g.resume <- struct{}{}
 }

@@ -153,6 +153,13 @@ func originalExecNode(n *node, exec bltn) *node {
 			if wn.index == n.index {
 				return true
 			}
+			// quire patch (PATCHES.md, 2): exec closures made by the same generator share
+			// their code pointer, so a node of another function (the body of a func literal
+			// started by go) could be taken for n's successor, and its breakpoint would stop
+			// the wrong goroutine. Look only in the function n is in.
+			if (wn.kind == funcLit || wn.kind == funcDecl) && !isAncestorNode(wn, n) {
+				return false
+			}
 			if wn.exec == nil {
 				return true
 			}
