@@ -163,6 +163,10 @@ func TestDebuggerGoroutineBreakpoint(t *testing.T) {
 	}
 	c.ok("next", map[string]any{"threadId": tid})
 	c.waitEvent("stopped", map[string]any{"reason": "step", "threadId": tid})
+	st = roundTrip(t, c.ok("stackTrace", map[string]any{"threadId": tid}))
+	if line := st["stackFrames"].([]any)[0].(map[string]any)["line"]; line != float64(7) {
+		t.Errorf("after next: line %v, want 7 (the loop's k++)", line)
+	}
 	c.ok("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": []any{}})
 	for {
 		c.ok("continue", map[string]any{"threadId": tid})
@@ -178,5 +182,89 @@ func TestDebuggerGoroutineBreakpoint(t *testing.T) {
 			return
 		case <-time.After(500 * time.Millisecond):
 		}
+	}
+}
+
+// TestDebuggerInterruptWhileStopped: an interrupt while a goroutine is stopped at a
+// breakpoint ends the cell (the worker is replaced), tells the frontend the threads are gone,
+// and the next cell runs, still under the debugger.
+func TestDebuggerInterruptWhileStopped(t *testing.T) {
+	s := newSup(t)
+	c := newDebugClient(t, s)
+	c.ok("initialize", nil)
+	c.ok("attach", nil)
+	path := c.ok("dumpCell", map[string]any{"code": debugCell})["sourcePath"].(string)
+	c.ok("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": []any{map[string]any{"line": float64(8)}}})
+	done := make(chan backend.ExecuteResult, 1)
+	go func() {
+		done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: debugCell, ExecutionCount: 1}, &fakeOut{})
+	}()
+	c.waitEvent("stopped", map[string]any{"reason": "breakpoint"})
+	t0 := time.Now()
+	if err := s.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case res := <-done:
+		if res.Error == nil || res.Error.Name != "KeyboardInterrupt" {
+			t.Errorf("interrupted cell: %+v", res)
+		}
+		t.Logf("interrupt while stopped: the cell ended after %v", time.Since(t0))
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cell did not end after the interrupt")
+	}
+	c.waitEvent("continued", nil)
+	c.waitEvent("output", nil)
+	if got := roundTrip(t, c.ok("debugInfo", nil))["stoppedThreads"].([]any); len(got) != 0 {
+		t.Errorf("stoppedThreads after the interrupt: %v", got)
+	}
+	// The breakpoint still holds in the new worker.
+	out := &fakeOut{}
+	go func() { done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: debugCell, ExecutionCount: 2}, out) }()
+	c.waitEvent("stopped", map[string]any{"reason": "breakpoint"})
+	c.ok("disconnect", nil) // resumes everything and removes the breakpoints
+	select {
+	case res := <-done:
+		if res.Status != backend.StatusOK || !strings.HasSuffix(out.stdout.String(), "all done\n") {
+			t.Errorf("cell after disconnect: %+v %q", res, out.stdout.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cell did not finish after disconnect")
+	}
+}
+
+// TestDebuggerCrashWhileStopped: a goroutine panics while another is stopped: the worker
+// dies, the cell reports the panic, and the stopped thread is reported gone.
+func TestDebuggerCrashWhileStopped(t *testing.T) {
+	s := newSup(t)
+	c := newDebugClient(t, s)
+	c.ok("initialize", nil)
+	c.ok("attach", nil)
+	code := `import "time"
+go func() {
+	time.Sleep(200 * time.Millisecond)
+	panic("boom")
+}()
+x := 1
+x++
+time.Sleep(time.Second)
+`
+	path := c.ok("dumpCell", map[string]any{"code": code})["sourcePath"].(string)
+	c.ok("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": []any{map[string]any{"line": float64(7)}}})
+	done := make(chan backend.ExecuteResult, 1)
+	go func() { done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: 1}, &fakeOut{}) }()
+	c.waitEvent("stopped", map[string]any{"reason": "breakpoint", "threadId": float64(1)})
+	select {
+	case res := <-done:
+		if res.Error == nil || !strings.Contains(res.Error.Value, "boom") {
+			t.Errorf("cell: %+v", res.Error)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cell did not end when the worker crashed")
+	}
+	c.waitEvent("continued", map[string]any{"threadId": float64(1)})
+	r := c.req("stackTrace", map[string]any{"threadId": float64(1)})
+	if r["success"] != false {
+		t.Errorf("stackTrace of a dead worker's thread: %v", r)
 	}
 }

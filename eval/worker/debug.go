@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/token"
 	"reflect"
 	"sort"
 	"strconv"
@@ -41,7 +42,19 @@ type debugState struct {
 	order    []int                      // stopped goroutines, most recent last
 	refs     []reflect.Value            // variablesReference-1 -> value to expand
 	refKind  map[int]scopeRef           // variablesReference -> scope (frame locals, globals)
+	stepping map[int]stepFrom           // goroutine -> where its next/stepIn/stepOut started
 }
+
+// stepFrom is where a step started: yaegi stops at every node of a line, the user wants the
+// next line.
+type stepFrom struct {
+	file        string
+	line, depth int
+	skips       int
+}
+
+// maxStepSkips bounds the nodes of one line a step passes silently (a one-line loop).
+const maxStepSkips = 100000
 
 // scopeRef names the variables of a frame's scope (global: the session's globals).
 type scopeRef struct {
@@ -132,6 +145,21 @@ func (w *Worker) onDebugEvent(e *interp.DebugEvent) {
 	}
 	g := e.GoRoutine()
 	d.mu.Lock()
+	if reason == "step" {
+		if from, ok := d.stepping[g]; ok {
+			pos, depth := topPosition(e)
+			if pos.Filename == from.file && pos.Line == from.line && depth == from.depth && from.skips < maxStepSkips {
+				from.skips++
+				d.stepping[g] = from
+				d.mu.Unlock()
+				// Still on the line the step started from: step again (from another goroutine:
+				// this one waits for it only after this callback returns).
+				go e.Step(e.Reason())
+				return
+			}
+		}
+	}
+	delete(d.stepping, g)
 	d.unstopLocked(g)
 	d.stopped[g] = e
 	d.order = append(d.order, g)
@@ -176,6 +204,7 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 		if d.stopped == nil {
 			d.stopped = map[int]*interp.DebugEvent{}
 			d.refKind = map[int]scopeRef{}
+			d.stepping = map[int]stepFrom{}
 		}
 		if !d.attached {
 			if d.dbg == nil {
@@ -320,6 +349,8 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 			d.mu.Unlock()
 			return nil, err
 		}
+		pos, depth := topPosition(e)
+		d.stepping[g] = stepFrom{file: pos.Filename, line: pos.Line, depth: depth}
 		d.unstopLocked(g)
 		d.refs = nil
 		d.mu.Unlock()
@@ -344,6 +375,16 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 }
 
 func frameID(g, k int) int { return g*1000 + k + 1 }
+
+// topPosition is the position of the innermost frame of a stop, and the number of frames.
+func topPosition(e *interp.DebugEvent) (token.Position, int) {
+	n := e.FrameDepth()
+	fs := e.Frames(0, 1)
+	if len(fs) == 0 {
+		return token.Position{}, n
+	}
+	return fs[0].Position(), n
+}
 
 // variablesLocked lists the variables of a scope or the fields and elements of a value.
 func (d *debugState) variablesLocked(i *interp.Interpreter, ref int) []map[string]any {
