@@ -220,7 +220,9 @@ func TestDebuggerInterruptWhileStopped(t *testing.T) {
 	}
 	// The breakpoint still holds in the new worker.
 	out := &fakeOut{}
-	go func() { done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: debugCell, ExecutionCount: 2}, out) }()
+	go func() {
+		done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: debugCell, ExecutionCount: 2}, out)
+	}()
 	c.waitEvent("stopped", map[string]any{"reason": "breakpoint"})
 	c.ok("disconnect", nil) // resumes everything and removes the breakpoints
 	select {
@@ -252,7 +254,9 @@ time.Sleep(time.Second)
 	path := c.ok("dumpCell", map[string]any{"code": code})["sourcePath"].(string)
 	c.ok("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": []any{map[string]any{"line": float64(7)}}})
 	done := make(chan backend.ExecuteResult, 1)
-	go func() { done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: 1}, &fakeOut{}) }()
+	go func() {
+		done <- s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: 1}, &fakeOut{})
+	}()
 	c.waitEvent("stopped", map[string]any{"reason": "breakpoint", "threadId": float64(1)})
 	select {
 	case res := <-done:
