@@ -6,8 +6,8 @@ package eval
 // JupyterLab's debugger knows cells by source path: on dumpCell the kernel writes the cell's
 // code to tmpFilePrefix + murmur2(code, hashSeed) + tmpFileSuffix and answers that path; the
 // frontend computes the same hash itself to find which cell a stack frame or breakpoint is
-// in, so the hash is exactly murmurhash-js's murmur2 (MurmurHash2, 32 bits, over the low byte
-// of each UTF-16 code unit of the code).
+// in, so the hash is exactly JupyterLab's murmur2 (MurmurHash2, 32 bits, over the code's UTF-8
+// bytes).
 //
 // Breakpoints are set per source path, in lines of the cell as typed. The cell rewriter keeps
 // //line directives naming the executed cell ("cell7/_.go", see cell.FileName) with the cell's own lines, so a
@@ -35,7 +35,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 
 	"github.com/quire-go/quire/eval/cell"
 	"github.com/quire-go/quire/eval/internal/wire"
@@ -64,17 +63,18 @@ type debugSession struct {
 	pending  map[uint64]chan []byte // OpDebug request ID -> its answer
 }
 
-// Murmur2 is MurmurHash2 (32 bits) of code as JupyterLab's debugger computes it
-// (murmurhash-js): over the low byte of each UTF-16 code unit, the length counted in code
-// units.
+// Murmur2 is MurmurHash2 (32 bits) of code's UTF-8 bytes, as JupyterLab 4's debugger computes
+// it (@jupyterlab/debugger's hash.js, with TextEncoder; ipykernel hashes the same bytes).
+// JupyterLab 3 used murmurhash-js, which hashes the low byte of each UTF-16 code unit: the
+// same for ASCII cells, different for others.
 func Murmur2(code string, seed uint32) uint32 {
-	units := utf16.Encode([]rune(code))
+	data := []byte(code)
 	const m = 0x5bd1e995
-	l := len(units)
+	l := len(data)
 	h := seed ^ uint32(l)
 	i := 0
 	for ; l >= 4; l -= 4 {
-		k := uint32(units[i]&0xff) | uint32(units[i+1]&0xff)<<8 | uint32(units[i+2]&0xff)<<16 | uint32(units[i+3]&0xff)<<24
+		k := uint32(data[i]) | uint32(data[i+1])<<8 | uint32(data[i+2])<<16 | uint32(data[i+3])<<24
 		k *= m
 		k ^= k >> 24
 		k *= m
@@ -83,13 +83,13 @@ func Murmur2(code string, seed uint32) uint32 {
 	}
 	switch l {
 	case 3:
-		h ^= uint32(units[i+2]&0xff) << 16
+		h ^= uint32(data[i+2]) << 16
 		fallthrough
 	case 2:
-		h ^= uint32(units[i+1]&0xff) << 8
+		h ^= uint32(data[i+1]) << 8
 		fallthrough
 	case 1:
-		h ^= uint32(units[i] & 0xff)
+		h ^= uint32(data[i])
 		h *= m
 	}
 	h ^= h >> 13

@@ -33,9 +33,8 @@ BREAK_LINE = 8  # fmt.Println("worker", ...) inside the goroutine
 
 
 def murmur2(code, seed):
-    """murmurhash-js's murmur2 (what JupyterLab computes): low byte of each UTF-16 unit."""
-    units = code.encode("utf-16-le")
-    data = bytes(units[i] for i in range(0, len(units), 2))
+    """MurmurHash2 of the UTF-8 bytes, as JupyterLab 4's debugger computes it."""
+    data = code.encode("utf-8")
     m = 0x5BD1E995
     length = len(data)
     h = (seed ^ length) & 0xFFFFFFFF
