@@ -272,3 +272,46 @@ time.Sleep(time.Second)
 		t.Errorf("stackTrace of a dead worker's thread: %v", r)
 	}
 }
+
+// TestDebuggerPause: pause stops a busy goroutine where it is (JupyterLab's pause button);
+// continue lets it finish.
+func TestDebuggerPause(t *testing.T) {
+	s := newSup(t)
+	c := newDebugClient(t, s)
+	c.ok("initialize", nil)
+	c.ok("attach", nil)
+	code := `import "time"
+done := make(chan int)
+go func() {
+	n := 0
+	for start := time.Now(); time.Since(start) < 2*time.Second; {
+		n++
+	}
+	done <- n
+}()
+n := <-done
+n > 0
+`
+	out := &fakeOut{}
+	res := make(chan backend.ExecuteResult, 1)
+	go func() { res <- s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: 1}, out) }()
+	c.waitEvent("thread", map[string]any{"reason": "started"})
+	time.Sleep(100 * time.Millisecond)
+	c.ok("pause", map[string]any{"threadId": float64(1)})
+	stop := c.waitEvent("stopped", map[string]any{"reason": "pause"})
+	frames := roundTrip(t, c.ok("stackTrace", map[string]any{"threadId": stop["threadId"]}))["stackFrames"].([]any)
+	t.Logf("paused: %v", frames)
+	if line := frames[0].(map[string]any)["line"].(float64); line < 5 || line > 6 {
+		t.Errorf("paused at line %v, want the loop (5 or 6)", line)
+	}
+	c.ok("continue", map[string]any{"threadId": stop["threadId"]})
+	select {
+	case r := <-res:
+		if r.Status != backend.StatusOK || r.Result == nil || r.Result.Data["text/plain"] != "true" {
+			t.Errorf("cell after pause and continue: %+v", r)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the cell did not finish after continue")
+	}
+	c.ok("disconnect", nil)
+}

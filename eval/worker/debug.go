@@ -336,6 +336,7 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 		d.stopped, d.order = map[int]*interp.DebugEvent{}, nil
 		d.refs = nil
 		d.mu.Unlock()
+		dbg.CancelPause()
 		for _, g := range order {
 			stopped[g].Continue()
 			w.debugEvent("continued", map[string]any{"threadId": g, "allThreadsContinued": false})

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // AttachDebugger attaches a debugger to the interpreter without running a program: every
@@ -308,4 +309,24 @@ func (evt *DebugEvent) Step(reason DebugEventReason) {
 	g := evt.frame.debug.g
 	g.setMode(reason)
 	g.resume <- struct{}{}
+}
+
+// CancelPause makes the Go routines that a pause request (Interrupt with DebugPause) has not
+// stopped yet run on: a goroutine blocked in a compiled call would otherwise stop long after
+// the user continued.
+func (dbg *Debugger) CancelPause() {
+	dbg.gLock.Lock()
+	defer dbg.gLock.Unlock()
+	for _, g := range dbg.gLive {
+		if g.running && g.mode == DebugPause {
+			g.mode = debugRun
+		}
+	}
+}
+
+// sameClosure reports whether a and b are the same closure (func values are pointers to their
+// closure objects; reflect's Pointer gives only the code, the same for every closure a
+// generator makes).
+func sameClosure(a, b bltn) bool {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
 }
