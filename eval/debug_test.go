@@ -294,7 +294,9 @@ n > 0
 `
 	out := &fakeOut{}
 	res := make(chan backend.ExecuteResult, 1)
-	go func() { res <- s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: 1}, out) }()
+	go func() {
+		res <- s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: 1}, out)
+	}()
 	c.waitEvent("thread", map[string]any{"reason": "started"})
 	time.Sleep(100 * time.Millisecond)
 	c.ok("pause", map[string]any{"threadId": float64(1)})
