@@ -41,7 +41,8 @@ async function run(page, base, shots, notebook) {
     log('screenshot', file);
     return file;
   };
-  await page.goto(`${base}/lab/workspaces/debugger/tree/${notebook}`, { waitUntil: 'load' });
+  // A fresh workspace: a restored layout (the debugger sidebar open) could take the focus.
+  await page.goto(`${base}/lab/workspaces/debugger-${Date.now()}/tree/${notebook}`, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.quireLabRestored === 'true' || document.body.dataset.quireLabError,
     { timeout: 90000 });
   await page.waitForFunction(f => {
@@ -54,10 +55,23 @@ async function run(page, base, shots, notebook) {
   // The bug button of the notebook toolbar appears once JupyterLab knows the kernel has a
   // debugger (kernel_info "debugger": true); clicking it starts the debugger.
   const bug = await page.waitForSelector('jp-button.jp-DebuggerBugButton[aria-disabled="false"]', { timeout: 30000 });
-  await page.evaluate(() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; });
-  await bug.click();
-  // The breakpoint gutter shows once the debugger is on.
-  await page.waitForSelector('.jp-Cell .cm-breakpoint-gutter .cm-gutterElement', { timeout: 30000 });
+  // The button acts only when its notebook has the focus.
+  for (let i = 0; ; i++) {
+    await page.evaluate(() => {
+      const w = window.jupyterapp.shell.currentWidget;
+      window.jupyterapp.shell.activateById(w.id);
+      w.content.activeCellIndex = 0;
+    });
+    await bug.click();
+    // The breakpoint gutter shows once the debugger is on.
+    try {
+      await page.waitForSelector('.jp-Cell .cm-breakpoint-gutter .cm-gutterElement', { timeout: 10000 });
+      break;
+    } catch (e) {
+      if (i === 2) throw e;
+      log('the debugger did not start; clicking the bug button again');
+    }
+  }
   log('debugger on');
   // The debugger sidebar (Variables, Callstack, Breakpoints), as the bug icon on the right opens it.
   await page.evaluate(() => window.jupyterapp.commands.execute('debugger:show-panel'));
@@ -92,6 +106,15 @@ async function run(page, base, shots, notebook) {
     .map(e => e.textContent.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, 20));
   log('variables', vars);
   const stopShot = await shot('stopped-in-goroutine');
+
+  // Next (F10): the goroutine moves on to its loop's k++ (line 7), the others run on.
+  await page.evaluate(() => window.jupyterapp.commands.execute('debugger:next'));
+  await page.waitForFunction(line => {
+    const frames = [...document.querySelectorAll('.jp-DebuggerCallstackFrame-location')];
+    return frames.some(f => f.textContent.endsWith(':' + line));
+  }, { timeout: 30000, polling: 200 }, breakLine - 1);
+  log('after next', await page.evaluate(() => [...document.querySelectorAll('.jp-DebuggerCallstackFrame')].map(f => f.textContent)));
+  await shot('after-next');
 
   // Remove the breakpoint (click again), then Continue until the cell has finished.
   await page.mouse.click(at.x, at.y);
