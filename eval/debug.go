@@ -454,15 +454,13 @@ func (s *Supervisor) debugWatch(p *proc) {
 		"output": "The Go worker stopped (interrupt, crash or restart): its goroutines are gone. The next cell runs in a new worker, still under the debugger.\n"})
 }
 
-// debugCell is called before a cell's steps go to worker p: it records which source the
-// cell file runs, and, while a session is started, attaches p and sets the breakpoints.
+// debugCell is called before a cell's steps go to worker p. It records which source the cell
+// file runs (always: a breakpoint set later in a function this cell declared needs it; it
+// costs a hash of the code), and, while a session is started, attaches p and sets the
+// breakpoints.
 func (s *Supervisor) debugCell(ctx context.Context, p *proc, name, code string) {
 	d := &s.dbg
 	d.mu.Lock()
-	if !d.started {
-		d.mu.Unlock()
-		return
-	}
 	d.init()
 	path := d.sourcePath(code)
 	d.sources[path] = code
@@ -480,7 +478,11 @@ func (s *Supervisor) debugCell(ctx context.Context, p *proc, name, code string) 
 		d.cellSrc[name] = path
 		d.srcCells[path] = append(d.srcCells[path], name)
 	}
+	started := d.started
 	d.mu.Unlock()
+	if !started {
+		return
+	}
 	if err := s.debugAttach(ctx, p); err != nil {
 		s.log.Warn("attaching the debugger to the worker", "err", err)
 	}

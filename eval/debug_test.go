@@ -317,3 +317,43 @@ n > 0
 	}
 	c.ok("disconnect", nil)
 }
+
+// TestDebuggerEarlierCell: a breakpoint in a function declared by a cell that ran before the
+// debugger started stops when a later cell calls it.
+func TestDebuggerEarlierCell(t *testing.T) {
+	s := newSup(t)
+	decl := "func double(x int) int {\n\ty := 2 * x\n\treturn y\n}\n"
+	if r := s.Execute(context.Background(), backend.ExecuteRequest{Code: decl, ExecutionCount: 1}, &fakeOut{}); r.Status != backend.StatusOK {
+		t.Fatalf("declaring: %+v", r.Error)
+	}
+	c := newDebugClient(t, s)
+	c.ok("initialize", nil)
+	c.ok("attach", nil)
+	path := c.ok("dumpCell", map[string]any{"code": decl})["sourcePath"].(string)
+	bps := roundTrip(t, c.ok("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": []any{map[string]any{"line": float64(3)}}}))
+	if bp := bps["breakpoints"].([]any)[0].(map[string]any); bp["verified"] != true {
+		t.Errorf("breakpoint in the earlier cell: %v", bp)
+	}
+	res := make(chan backend.ExecuteResult, 1)
+	go func() {
+		res <- s.Execute(context.Background(), backend.ExecuteRequest{Code: "double(21)", ExecutionCount: 2}, &fakeOut{})
+	}()
+	stop := c.waitEvent("stopped", map[string]any{"reason": "breakpoint"})
+	frames := roundTrip(t, c.ok("stackTrace", map[string]any{"threadId": stop["threadId"]}))["stackFrames"].([]any)
+	top := frames[0].(map[string]any)
+	if top["name"] != "double" || top["line"] != float64(3) || top["source"].(map[string]any)["path"] != path {
+		t.Errorf("top frame %v", top)
+	}
+	scopes := roundTrip(t, c.ok("scopes", map[string]any{"frameId": top["id"]}))["scopes"].([]any)
+	vars := roundTrip(t, c.ok("variables", map[string]any{"variablesReference": scopes[0].(map[string]any)["variablesReference"]}))["variables"].([]any)
+	t.Logf("frames %v locals %v", frames, vars)
+	c.ok("disconnect", nil)
+	select {
+	case r := <-res:
+		if r.Status != backend.StatusOK || r.Result == nil || r.Result.Data["text/plain"] != "42" {
+			t.Errorf("double(21): %+v", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cell did not finish after disconnect")
+	}
+}
