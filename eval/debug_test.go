@@ -357,3 +357,30 @@ func TestDebuggerEarlierCell(t *testing.T) {
 		t.Fatal("the cell did not finish after disconnect")
 	}
 }
+
+// TestDebuggerOverhead measures a CPU-bound cell without the debugger, with it attached and
+// no breakpoint, and after disconnect (which must cost nothing again).
+func TestDebuggerOverhead(t *testing.T) {
+	s := newSup(t)
+	code := "func spin(n int) int {\n\ts := 0\n\tfor i := 0; i < n; i++ {\n\t\ts += i % 7\n\t}\n\treturn s\n}\nspin(300000)"
+	run := func(n int) time.Duration {
+		t0 := time.Now()
+		r := s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: n}, &fakeOut{})
+		if r.Status != backend.StatusOK || r.Result == nil || r.Result.Data["text/plain"] != "899997" {
+			t.Fatalf("spin: %+v", r)
+		}
+		return time.Since(t0)
+	}
+	run(1)
+	plain := run(2)
+	c := newDebugClient(t, s)
+	c.ok("initialize", nil)
+	c.ok("attach", nil)
+	attached := run(3)
+	c.ok("disconnect", nil)
+	after := run(4)
+	t.Logf("spin(300000): %v without the debugger, %v attached (no breakpoint), %v after disconnect", plain, attached, after)
+	if after > 3*plain+50*time.Millisecond {
+		t.Errorf("after disconnect the cell took %v, %v before attaching", after, plain)
+	}
+}

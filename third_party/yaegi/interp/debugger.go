@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 var (
@@ -43,6 +44,8 @@ type Debugger struct {
 	// the debug routine of each Go runtime goroutine running interpreted code (quireEnterCall).
 	quireMain   *debugRoutine
 	quireByGoid map[uint64]*debugRoutine
+	quireNodes  sync.Map // exec closure -> its node (quireExecNode)
+	quireNodesN atomic.Int64
 }
 
 // go routine debug state.

@@ -330,3 +330,23 @@ func (dbg *Debugger) CancelPause() {
 func sameClosure(a, b bltn) bool {
 	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
 }
+
+// maxExecNodeCache bounds quireExecNode's cache.
+const maxExecNodeCache = 1 << 18
+
+// quireExecNode is originalExecNode (exact) with a cache: the debugger's run loop looks up the
+// node of an exec closure after every jump, and the search walks the tree each time (it made
+// code under an attached debugger about 20 times slower). A closure belongs to one node.
+func (dbg *Debugger) quireExecNode(n *node, exec bltn) *node {
+	// The keys keep their closures alive (no address is reused); the bound keeps the cache
+	// finite should some code make closures as it runs.
+	key := *(*unsafe.Pointer)(unsafe.Pointer(&exec))
+	if v, ok := dbg.quireNodes.Load(key); ok {
+		return v.(*node) // nil too: a closure no node holds (most searches end so)
+	}
+	m := originalExecNode(n, exec, true)
+	if dbg.quireNodesN.Add(1) <= maxExecNodeCache {
+		dbg.quireNodes.Store(key, m)
+	}
+	return m
+}

@@ -266,7 +266,7 @@ func runCfg(n *node, f *frame, funcNode, callNode *node) {
 		}
 
 		if m == nil {
-			m = originalExecNode(n, exec, true)
+			m = dbg.quireExecNode(n, exec)
 			continue
 		}
 
@@ -276,7 +276,7 @@ func runCfg(n *node, f *frame, funcNode, callNode *node) {
 		case isExecNode(m.fnext, exec):
 			m = m.fnext
 		default:
-			m = originalExecNode(m, exec, true)
+			m = dbg.quireExecNode(m, exec)
 		}
 	}
 }
