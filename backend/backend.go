@@ -168,3 +168,19 @@ type Backend interface {
 	// with a fresh session.
 	Shutdown(restart bool) error
 }
+
+// Debugger is implemented by a Backend that supports the Jupyter debug protocol: the Debug
+// Adapter Protocol (DAP) carried by debug_request and debug_reply on the control channel and
+// debug_event on iopub. The kernel advertises "debugger": true in kernel_info_reply when its
+// Backend implements it.
+//
+// DebugRequest handles one DAP request (the content of a debug_request: seq, type "request",
+// command, arguments) and returns the DAP response (the content of the debug_reply: seq, type
+// "response", request_seq, success, command, message, body). It must answer while a cell runs
+// (a cell stopped at a breakpoint is still running) and must not wait for the running cell.
+// The backend sends DAP events (stopped, continued, thread, output, initialized) through emit;
+// emit stays valid after DebugRequest returns, and the backend sends events that no request
+// caused (a goroutine reaching a breakpoint) through the emit of the latest request.
+type Debugger interface {
+	DebugRequest(ctx context.Context, request map[string]any, emit func(event map[string]any)) map[string]any
+}

@@ -233,6 +233,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 	}
 	s.mu.Unlock()
+	s.debugCell(ctx, p, name, code)
 	id := s.reqID.Add(1)
 	s.ownRequest(id)
 	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session})

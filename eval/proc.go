@@ -390,6 +390,8 @@ func (p *proc) readEvents(r io.Reader) {
 			p.setHandled(ev.Sync)
 		case wire.EvLog:
 			p.s.log.Info("worker", "msg", ev.Text)
+		case wire.EvDebug, wire.EvDebugEv:
+			p.debugFromWorker(ev)
 		default:
 			p.done <- ev
 		}

@@ -86,6 +86,8 @@ type Supervisor struct {
 
 	reqID  atomic.Uint64
 	closed atomic.Bool
+
+	dbg debugSession // the Jupyter debugger (debug.go)
 }
 
 var _ backend.Backend = (*Supervisor)(nil)

@@ -169,7 +169,7 @@ func NewSpec(bin, kernelBin string, env map[string]string) Spec {
 		Language:      "go",
 		InterruptMode: "message",
 		Env:           env,
-		Metadata:      map[string]any{"debugger": false},
+		Metadata:      map[string]any{"debugger": true}, // the Jupyter debugger (eval/debug.go)
 	}
 }
 

@@ -60,6 +60,8 @@ var handlers = map[string]handler{
 	"comm_close":        {fn: (*Kernel).commClose, lane: laneComm},
 	"shutdown_request":  {fn: (*Kernel).shutdownRequest, lane: laneOrdered, control: true},
 	"interrupt_request": {fn: (*Kernel).interruptRequest, lane: laneOrdered, control: true},
+	// debug_request: see debug.go (its own lane, on either channel).
+	"debug_request": {fn: (*Kernel).debugRequest, lane: laneOrdered, control: true},
 }
 
 func replyType(msgType string) string {
@@ -108,6 +110,8 @@ func (k *Kernel) dispatch(ch *channel, m *Message) {
 	}
 	k.stats.handled.Add(1)
 	switch {
+	case t == "debug_request":
+		k.debugQueue(r, h)
 	case ch == k.control:
 		// Control handlers (kernel_info, shutdown, interrupt) run here, never queued.
 		k.handle(k.runCtx, r, h)
@@ -278,6 +282,7 @@ func (k *Kernel) abortRequests(queued []*request) {
 
 func (k *Kernel) kernelInfo(_ context.Context, _ *request) any {
 	info := k.be.Info()
+	_, hasDebugger := k.debugger()
 	links := info.HelpLinks
 	if links == nil {
 		links = []backend.HelpLink{}
@@ -290,7 +295,7 @@ func (k *Kernel) kernelInfo(_ context.Context, _ *request) any {
 		"language_info":          info.Language,
 		"banner":                 info.Banner,
 		"help_links":             links,
-		"debugger":               false,
+		"debugger":               hasDebugger,
 	}
 }
 

@@ -178,6 +178,7 @@ type Kernel struct {
 	served    atomic.Bool
 	beClosed  atomic.Bool
 	concurSem chan struct{}
+	dbgLane   debugLane
 }
 
 // New validates cfg and binds the five sockets of cfg.Conn. TCP ports given as 0 are chosen by

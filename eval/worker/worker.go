@@ -92,6 +92,8 @@ type Worker struct {
 	cell      *cellRun     // the running request (nil between requests); see osExit
 	stepsDone atomic.Int64 // steps of the running request done so far
 
+	dbgState debugState // the debugger (debug.go)
+
 	log *slog.Logger
 }
 
@@ -518,6 +520,8 @@ func (w *Worker) serve() {
 			}
 		case wire.OpExit:
 			w.exit(0)
+		case wire.OpDebug:
+			go w.debugRequest(r) // never behind the running cell
 		default:
 			reqs <- r
 		}

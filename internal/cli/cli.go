@@ -240,6 +240,16 @@ func (l *lateBackend) Interrupt() error { return l.get().Interrupt() }
 
 func (l *lateBackend) Shutdown(restart bool) error { return l.get().Shutdown(restart) }
 
+// DebugRequest makes the kernel advertise and serve the Jupyter debugger (backend.Debugger),
+// which the Go backend implements.
+func (l *lateBackend) DebugRequest(ctx context.Context, req map[string]any, emit func(map[string]any)) map[string]any {
+	if d, ok := l.get().(backend.Debugger); ok {
+		return d.DebugRequest(ctx, req, emit)
+	}
+	return map[string]any{"type": "response", "request_seq": req["seq"], "command": req["command"],
+		"success": false, "message": "this backend has no debugger", "body": map[string]any{}}
+}
+
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v

@@ -14,6 +14,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/json"
 	"strconv"
 
 	"github.com/quire-go/quire/eval/compiled/frame"
@@ -24,6 +25,9 @@ const (
 	OpExec  = "exec"  // run Steps
 	OpInput = "input" // reply to an EvInput event
 	OpExit  = "exit"  // end the worker
+	// OpDebug carries one debugger request (Debug); the worker answers with EvDebug of the
+	// same ID at once, also while a cell runs (see eval/worker/debug.go).
+	OpDebug = "debug"
 )
 
 // Step kinds.
@@ -67,6 +71,8 @@ type Request struct {
 	Err  string `json:"err,omitempty"`
 	// For OpComm.
 	Comm *Comm `json:"comm,omitempty"`
+	// For OpDebug: the request (a Debug Adapter Protocol request: command, arguments).
+	Debug json.RawMessage `json:"dbg,omitempty"`
 }
 
 // Event kinds.
@@ -78,6 +84,8 @@ const (
 	EvDone    = "done"    // the request ID is finished
 	EvLog     = "log"     // a diagnostic for the kernel log (Text)
 	EvFatal   = "fatal"   // the worker is about to exit (Error): a goroutine panicked
+	EvDebug   = "debug"   // the answer to OpDebug request ID (Debug)
+	EvDebugEv = "dbgev"   // a debugger event (Debug): a goroutine stopped, started, exited
 )
 
 // Display mirrors display.Message. Kind is DisplayShow, DisplayUpdate or DisplayClear.
@@ -132,6 +140,9 @@ type Event struct {
 	Owner uint64 `json:"own,omitempty"`
 	PID   int    `json:"pid,omitempty"`
 	Proto int    `json:"proto,omitempty"` // ready: the worker's Protocol
+	// Debug is, for EvDebug, the answer (success, message, body) and, for EvDebugEv, the
+	// event (event, body), in the Debug Adapter Protocol's terms.
+	Debug json.RawMessage `json:"dbg,omitempty"`
 }
 
 // EnvNonce names the environment variable that gives the worker its marker nonce, so text a
@@ -141,7 +152,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 5
+const Protocol = 6
 
 // Environment variables the supervisor passes to the worker.
 const (

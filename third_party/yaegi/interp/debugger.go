@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 var (
@@ -38,6 +39,13 @@ type Debugger struct {
 
 	result reflect.Value
 	err    error
+
+	// quire patch (PATCHES.md, 2): the Go routine of top-level code, for AttachDebugger, and
+	// the debug routine of each Go runtime goroutine running interpreted code (quireEnterCall).
+	quireMain   *debugRoutine
+	quireByGoid map[uint64]*debugRoutine
+	quireNodes  sync.Map // exec closure -> its node (quireExecNode)
+	quireNodesN atomic.Int64
 }
 
 // go routine debug state.
@@ -61,6 +69,9 @@ type nodeDebugData struct {
 
 // frame debug state.
 type frameDebugData struct {
+	// quire patch (PATCHES.md, 2): the frame's call started its Go routine (quireEnterCall).
+	quireOwner bool
+
 	g     *debugRoutine
 	node  *node
 	name  string
@@ -260,6 +271,10 @@ func (dbg *Debugger) getGoRoutine(id int) (*debugRoutine, bool) {
 
 // mark entry into a function call.
 func (dbg *Debugger) enterCall(nFunc, nCall *node, f *frame) {
+	if dbg.quireMain != nil {
+		dbg.quireEnterCall(nFunc, f) // quire patch (PATCHES.md, 2)
+		return
+	}
 	if f.debug != nil {
 		f.debug.g.fDepth++
 		return
@@ -289,6 +304,10 @@ func (dbg *Debugger) enterCall(nFunc, nCall *node, f *frame) {
 // mark exit from a function call.
 func (dbg *Debugger) exitCall(nFunc, nCall *node, f *frame) {
 	_ = nFunc // ignore unused, so exitCall can have the same signature as enterCall
+	if dbg.quireMain != nil {
+		dbg.quireExitCall(f) // quire patch (PATCHES.md, 2)
+		return
+	}
 
 	f.debug.g.fDepth--
 
@@ -303,6 +322,11 @@ func (dbg *Debugger) exec(n *node, f *frame) (stop bool) {
 	f.debug.node = n
 
 	if n != nil && n.pos == token.NoPos {
+		return false
+	}
+	// quire patch (PATCHES.md, 2): no stop where runCfg does not know the node (it looks it up
+	// on the next turn): the stop would have no position.
+	if n == nil && dbg.quireMain != nil {
 		return false
 	}
 

@@ -217,6 +217,10 @@ type Interpreter struct {
 	hooks *hooks // symbol hooks
 
 	debugger *Debugger
+
+	// quire patch (PATCHES.md, 2): the line breakpoints of SetFileBreakpoints.
+	quireBPMu sync.Mutex
+	quireBPs  map[string][]int
 }
 
 const (

@@ -151,6 +151,8 @@ func (interp *Interpreter) Execute(p *Program) (res reflect.Value, err error) {
 	if err = genRun(p.root); err != nil {
 		return res, err
 	}
+	// quire patch (PATCHES.md, 2): breakpoints on the code just generated.
+	interp.reapplyBreakpoints()
 
 	// Init interpreter execution memory frame.
 	interp.frame.setrunid(interp.runid())

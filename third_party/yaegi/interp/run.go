@@ -124,14 +124,17 @@ func isExecNode(n *node, exec bltn) bool {
 		return false
 	}
 
-	a1 := reflect.ValueOf(n.exec).Pointer()
-	a2 := reflect.ValueOf(exec).Pointer()
-	return a1 == a2
+	// quire patch (PATCHES.md, 2): compare the closures, not their code (shared by all the
+	// closures of one generator). isExecNode only serves the debugger.
+	return sameClosure(n.exec, exec)
 }
 
 // originalExecNode looks in the tree of nodes for the node which has exec,
 // aside from n, in order to know where n "inherited" that exec from.
-func originalExecNode(n *node, exec bltn) *node {
+//
+// quire patch (PATCHES.md, 2): with exact (the debugger's calls), closures are compared
+// themselves, not their code pointers, which all the closures of one generator share.
+func originalExecNode(n *node, exec bltn, exact bool) *node {
 	execAddr := reflect.ValueOf(exec).Pointer()
 	var originalNode *node
 	seen := make(map[int64]struct{})
@@ -153,10 +156,19 @@ func originalExecNode(n *node, exec bltn) *node {
 			if wn.index == n.index {
 				return true
 			}
+			// quire patch (PATCHES.md, 2): exec closures made by the same generator share
+			// their code pointer, so a node of another function (the body of a func literal
+			// started by go) could be taken for n's successor, and its breakpoint would stop
+			// the wrong goroutine. Look only in the function n is in, never at the function
+			// node itself.
+			if wn.kind == funcLit || wn.kind == funcDecl {
+				// A function node is never the successor of a node in its body.
+				return isAncestorNode(wn, n)
+			}
 			if wn.exec == nil {
 				return true
 			}
-			if reflect.ValueOf(wn.exec).Pointer() == execAddr {
+			if exact && sameClosure(wn.exec, exec) || !exact && reflect.ValueOf(wn.exec).Pointer() == execAddr {
 				originalNode = wn
 				return false
 			}
@@ -211,7 +223,7 @@ func runCfg(n *node, f *frame, funcNode, callNode *node) {
 			val[0].Call(val[1:])
 		}
 		if f.recovered != nil {
-			oNode := originalExecNode(n, exec)
+			oNode := originalExecNode(n, exec, false)
 			if oNode == nil {
 				oNode = n
 			}
@@ -254,7 +266,7 @@ func runCfg(n *node, f *frame, funcNode, callNode *node) {
 		}
 
 		if m == nil {
-			m = originalExecNode(n, exec)
+			m = dbg.quireExecNode(n, exec)
 			continue
 		}
 
@@ -264,7 +276,7 @@ func runCfg(n *node, f *frame, funcNode, callNode *node) {
 		case isExecNode(m.fnext, exec):
 			m = m.fnext
 		default:
-			m = originalExecNode(m, exec)
+			m = dbg.quireExecNode(m, exec)
 		}
 	}
 }
