@@ -242,13 +242,14 @@ func TestSilent(t *testing.T) {
 func TestStopOnErrorAbortsQueued(t *testing.T) {
 	h := startKernel(t, nil)
 	ctx := ctxT(t)
-	first, err := h.c.ExecuteAsync("sleepfail 300ms", nil)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	first, err := h.c.ExecuteAsync("sleepfail 300ms", stop)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var calls []*client.Call
 	for _, code := range []string{"print a", "print b"} {
-		p, err := h.c.ExecuteAsync(code, nil)
+		p, err := h.c.ExecuteAsync(code, stop)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,19 +280,97 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 	if codes := h.be.Codes(); len(codes) != 1 {
 		t.Errorf("backend ran %v; the queued cells must not run", codes)
 	}
-	// Requests sent after the abort run normally.
+	// A request with stop_on_error false (the client's default) runs, even in the window.
 	r, err = h.c.Execute(ctx, "print c", nil)
 	if err != nil || r.Status() != "ok" || r.Stream("stdout") != "c\n" {
 		t.Fatalf("after abort: %v %v", err, r)
 	}
-	// With stop_on_error false, the queue keeps running.
-	first, _ = h.c.ExecuteAsync("sleepfail 200ms", &client.ExecuteOptions{NoStopOnError: true})
-	next, _ := h.c.ExecuteAsync("print d", nil)
+	// With stop_on_error false on the failing request, the queue keeps running (once the
+	// window of the first error is over).
+	time.Sleep(kernel.DefaultStopOnErrorTimeout)
+	first, _ = h.c.ExecuteAsync("sleepfail 200ms", nil)
+	next, _ := h.c.ExecuteAsync("print d", stop)
 	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
 		t.Fatalf("%v %v", err, r)
 	}
 	if r, err := next.Wait(ctx); err != nil || r.Status() != "ok" {
 		t.Fatalf("stop_on_error=false: next %v %v", err, r)
+	}
+}
+
+// TestStopOnErrorWindow sends what JupyterLab's Run All sends: every cell's execute_request
+// with stop_on_error, one burst spread over about 15 ms, the first cell failing at once. The
+// kernel answers the error before the burst has all arrived; the requests arriving within
+// the stop-on-error window are aborted all the same, those with stop_on_error false run, and
+// a request sent after the window runs.
+func TestStopOnErrorWindow(t *testing.T) {
+	h := startKernel(t, nil)
+	ctx := ctxT(t)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	first, err := h.c.ExecuteAsync("fail", stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var burst []*client.Call
+	var keep *client.Call
+	for i := range 8 {
+		time.Sleep(2 * time.Millisecond)
+		opts := stop
+		if i == 5 {
+			opts = nil // stop_on_error false: never aborted
+		}
+		p, err := h.c.ExecuteAsync(fmt.Sprintf("print %d", i), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts == nil {
+			keep = p
+		} else {
+			burst = append(burst, p)
+		}
+	}
+	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
+		t.Fatalf("first: %v %v", err, r)
+	}
+	errorAt := time.Now()
+	for i, p := range burst {
+		r, err := p.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status() != "aborted" {
+			t.Errorf("request %d of the burst: status %q, want aborted", i, r.Status())
+		}
+	}
+	if r, err := keep.Wait(ctx); err != nil || r.Status() != "ok" || r.Stream("stdout") != "5\n" {
+		t.Errorf("the request with stop_on_error false: %v %v", err, r)
+	}
+	if got := h.be.Codes(); !slices.Equal(got, []string{"fail", "print 5"}) {
+		t.Errorf("backend ran %q, want only the failing cell and the one with stop_on_error false", got)
+	}
+	// After the window, a request with stop_on_error runs.
+	time.Sleep(time.Until(errorAt.Add(kernel.DefaultStopOnErrorTimeout + 100*time.Millisecond)))
+	if r, err := h.c.Execute(ctx, "print after", stop); err != nil || r.Status() != "ok" {
+		t.Fatalf("after the window: %v %v", err, r)
+	}
+}
+
+// TestStopOnErrorNoWindow: with the window off, only requests queued at the error are
+// aborted; one sent after the error reply runs.
+func TestStopOnErrorNoWindow(t *testing.T) {
+	h := startKernel(t, func(c *kernel.Config) { c.StopOnErrorTimeout = -1 })
+	ctx := ctxT(t)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	first, _ := h.c.ExecuteAsync("sleepfail 200ms", stop)
+	queued, _ := h.c.ExecuteAsync("print a", stop)
+	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
+		t.Fatalf("first: %v %v", err, r)
+	}
+	if r, err := queued.Wait(ctx); err != nil || r.Status() != "aborted" {
+		t.Fatalf("queued: %v %v", err, r)
+	}
+	if r, err := h.c.Execute(ctx, "print b", stop); err != nil || r.Status() != "ok" {
+		t.Fatalf("sent after the error reply: %v %v", err, r)
 	}
 }
 
