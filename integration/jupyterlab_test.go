@@ -44,7 +44,12 @@ func TestJupyterLabInBrowser(t *testing.T) {
 			t.Skip(msg)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	// End before go test's own deadline, which would skip the clean-up below.
+	deadline := time.Now().Add(25 * time.Minute)
+	if d, ok := t.Deadline(); ok && d.Add(-time.Minute).Before(deadline) {
+		deadline = d.Add(-time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 
 	// The build: minutes the first time, cached after.
@@ -109,11 +114,22 @@ func TestJupyterLabInBrowser(t *testing.T) {
 	node := exec.CommandContext(ctx, "node", append([]string{"jupyterlab/scenarios.cjs"}, chosen...)...)
 	node.Env = append(os.Environ(), "QUIRE_LAB_URL="+base, "QUIRE_LAB_BUILD="+build,
 		"QUIRE_LAB_SHOTS="+shots, "QUIRE_LAB_PROFILE="+t.TempDir())
-	node.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Chromium dies with it
-	node.WaitDelay = 5 * time.Second
-	var nodeLog syncBuffer
-	node.Stderr = &nodeLog
+	node.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// SIGTERM first: puppeteer then closes Chromium, which runs in a process group of its own.
+	node.Cancel = func() error { return node.Process.Signal(syscall.SIGTERM) }
+	node.WaitDelay = 10 * time.Second
+	// The script closes the browser and exits when its stdin ends: when this test process
+	// goes away, even killed, it does not leave Chromium behind.
+	lifeline, err := node.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lifeline.Close()
 	stdout, err := node.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := node.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +137,15 @@ func TestJupyterLabInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(-node.Process.Pid, syscall.SIGKILL)
+	logDone := make(chan struct{})
+	go func() {
+		// The browser's progress, as it happens.
+		defer close(logDone)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			t.Log(sc.Text())
+		}
+	}()
 	type result struct {
 		Scenario string          `json:"scenario"`
 		Status   string          `json:"status"`
@@ -140,8 +165,8 @@ func TestJupyterLabInBrowser(t *testing.T) {
 		results[r.Scenario] = r
 		order = append(order, r.Scenario)
 	}
+	<-logDone
 	waitErr := node.Wait()
-	t.Logf("browser log:\n%s", nodeLog.String())
 	if waitErr != nil {
 		t.Logf("scenarios.cjs: %v", waitErr)
 	}

@@ -72,8 +72,12 @@ function cells(page) {
   })));
 }
 
+// command starts a JupyterLab command, as a menu item or key does, without waiting for it to
+// finish (running a cell finishes when the cell does, which may wait for this script).
 function command(page, id, args) {
-  return page.evaluate((id, args) => window.jupyterapp.commands.execute(id, args || {}), id, args);
+  return page.evaluate((id, args) => {
+    window.jupyterapp.commands.execute(id, args || {}).catch(e => console.error(`command ${id} failed`, e));
+  }, id, args);
 }
 
 // runCell selects cell i and runs it (Shift+Enter's command, without moving on).
@@ -282,9 +286,17 @@ const scenarios = {
 const consoleErrors = [];
 
 async function main() {
+  // The Go test holds our stdin open: when it ends, for whatever reason, so do we, and the
+  // browser with us (puppeteer starts Chromium in a process group of its own).
+  let browser;
+  process.stdin.on('end', async () => {
+    log('stdin closed: the test is gone; closing the browser');
+    try { if (browser) await browser.close(); } finally { process.exit(3); }
+  });
+  process.stdin.resume();
   const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
   fs.mkdirSync(shots, { recursive: true });
-  const browser = await puppeteer.launch({
+  browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     userDataDir: profile,
@@ -339,7 +351,7 @@ async function main() {
   process.exitCode = failed ? 1 : 0;
 }
 
-main().catch(e => {
+main().then(() => process.exit(process.exitCode), e => {
   console.error(e);
   process.exit(2);
 });

@@ -4,14 +4,43 @@ jupyterlab_server, as JupyterLab's own `jupyter lab` would serve its build.
     /usr/bin/python3 serve.py BUILD_DIR --ServerApp.port=8888 --ServerApp.root_dir=NOTEBOOKS ...
 
 Settings, workspaces and the page config are kept in a temporary directory (QUIRE_LAB_STATE,
-else one made here), so every run starts from the defaults."""
+else one made here), so every run starts from the defaults.
+
+JupyterLab 4 also calls two endpoints of jupyter_server 2 that Debian's 1.23 lacks, and logs an
+error in the browser console for each: /api/me (who the user is) and the /api/events/subscribe
+websocket (server events). They are served here the way jupyter_server 2 does for an
+anonymous user with no events, so that the console shows what the kernel causes."""
 
 import os
 import sys
 import tempfile
 
+import json
+
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyterlab_server import LabServerApp
+from tornado import web, websocket
 from traitlets import default
+
+
+class MeHandler(APIHandler):
+    """/api/me as jupyter_server 2 answers it for an anonymous user."""
+
+    @web.authenticated
+    def get(self):
+        identity = {"username": "quire-test", "name": "quire test", "display_name": "quire test",
+                    "initials": "QT", "avatar_url": None, "color": None}
+        self.finish(json.dumps({"identity": identity, "permissions": {}}))
+
+
+class EventsHandler(websocket.WebSocketHandler, JupyterHandler):
+    """/api/events/subscribe: a websocket on which no event ever comes."""
+
+    def check_origin(self, origin):
+        return True
+
+    def on_message(self, message):
+        pass
 
 
 class QuireTestLab(LabServerApp):
@@ -51,6 +80,13 @@ class QuireTestLab(LabServerApp):
     @default("workspaces_dir")
     def _workspaces_dir(self):
         return os.path.join(self.state_dir, "workspaces")
+
+    def initialize_handlers(self):
+        super().initialize_handlers()
+        self.serverapp.web_app.add_handlers(".*$", [
+            (r"/api/me", MeHandler),
+            (r"/api/events/subscribe", EventsHandler),
+        ])
 
     @default("labextensions_path")
     def _labextensions_path(self):
