@@ -6,10 +6,11 @@ jupyterlab_server, as JupyterLab's own `jupyter lab` would serve its build.
 Settings, workspaces and the page config are kept in a temporary directory (QUIRE_LAB_STATE,
 else one made here), so every run starts from the defaults.
 
-JupyterLab 4 also calls two endpoints of jupyter_server 2 that Debian's 1.23 lacks, and logs an
-error in the browser console for each: /api/me (who the user is) and the /api/events/subscribe
-websocket (server events). They are served here the way jupyter_server 2 does for an
-anonymous user with no events, so that the console shows what the kernel causes."""
+JupyterLab 4 also calls endpoints that Debian's jupyter_server 1.23 lacks, and logs an error in
+the browser console for each: /api/me (who the user is) and the /api/events/subscribe websocket
+(server events) of jupyter_server 2, and /lsp/status of jupyter-lsp (which pip installs with
+JupyterLab). They are served here as those do for an anonymous user with no events and no
+language servers, so that the console shows only what the kernel causes."""
 
 import os
 import sys
@@ -31,6 +32,14 @@ class MeHandler(APIHandler):
         identity = {"username": "quire-test", "name": "quire test", "display_name": "quire test",
                     "initials": "QT", "avatar_url": None, "color": None}
         self.finish(json.dumps({"identity": identity, "permissions": {}}))
+
+
+class LSPStatusHandler(APIHandler):
+    """/lsp/status of jupyter-lsp (which JupyterLab's LSP extension asks), with no servers."""
+
+    @web.authenticated
+    def get(self):
+        self.finish(json.dumps({"version": 2, "sessions": {}, "specs": {}}))
 
 
 class EventsHandler(websocket.WebSocketHandler, JupyterHandler):
@@ -86,6 +95,7 @@ class QuireTestLab(LabServerApp):
         self.serverapp.web_app.add_handlers(".*$", [
             (r"/api/me", MeHandler),
             (r"/api/events/subscribe", EventsHandler),
+            (r"/lsp/status", LSPStatusHandler),
         ])
 
     @default("labextensions_path")
