@@ -115,6 +115,9 @@ def main():
     QuireTestLab.state_dir = os.environ.get("QUIRE_LAB_STATE") or tempfile.mkdtemp(prefix="quire-lab-")
     for sub in ("app-settings", "user-settings", "workspaces"):
         os.makedirs(os.path.join(QuireTestLab.state_dir, sub), exist_ok=True)
+    # No "get notified about Jupyter news?" toast over the screenshots, and no fetching news.
+    with open(os.path.join(QuireTestLab.state_dir, "app-settings", "overrides.json"), "w") as f:
+        json.dump({"@jupyterlab/apputils-extension:notification": {"checkForUpdates": False, "fetchNews": "false"}}, f)
     QuireTestLab.launch_instance(argv=sys.argv[2:])
 
 
