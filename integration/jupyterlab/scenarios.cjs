@@ -351,7 +351,8 @@ async function main() {
   // active debugger session" when no kernel with a debugger was ever seen: one unhandled
   // rejection per cell for any kernel whose spec says "debugger": false. Only a kernel that
   // says true and answers debug_request (the debugger) is spared; until then they are counted
-  // apart from the other errors, which fail the test.
+  // apart from the other errors, which fail the test. (ipykernel under a kernelspec saying
+  // false gets the same error for each cell in this build; under its own, true, none.)
   const isNoSession = e => /No active debugger session/.test(e.text) && /displayModules/.test(e.text);
   const noSession = consoleErrors.filter(isNoSession);
   const others = consoleErrors.filter(e => !isNoSession(e));
