@@ -264,7 +264,10 @@ func (k *Kernel) stopOnError() {
 
 // aborting says whether r, an execute_request about to run, is to be aborted, as ipykernel
 // aborts after an error: it arrived before the stop-on-error window ended and does not say
-// stop_on_error false (a request that says so is meant to run whatever came before).
+// stop_on_error false (a request that says so is meant to run whatever came before). Each
+// request aborted extends the window to Config.StopOnErrorTimeout after its own arrival, so a
+// Run All whose requests trickle in on a loaded machine (the browser renders the error while
+// it still sends) is aborted whole, however long it takes, while its gaps stay in the window.
 func (k *Kernel) aborting(r *request) bool {
 	k.mu.Lock()
 	until := k.abortUntil
@@ -278,7 +281,18 @@ func (k *Kernel) aborting(r *request) bool {
 	if err := r.msg.DecodeContent(&c); err != nil {
 		return false // the handler answers the bad content
 	}
-	return orDefault(c.StopOnError, true)
+	if !orDefault(c.StopOnError, true) {
+		return false
+	}
+	if w := k.cfg.StopOnErrorTimeout; w > 0 {
+		k.mu.Lock()
+		// Not after a restart (zero): the new session starts clean.
+		if next := r.arrived.Add(w); !k.abortUntil.IsZero() && next.After(k.abortUntil) {
+			k.abortUntil = next
+		}
+		k.mu.Unlock()
+	}
+	return true
 }
 
 // abortRequest answers an execute_request with status "aborted", as ipykernel does.

@@ -101,10 +101,11 @@ type Config struct {
 	// StopOnErrorTimeout is how long after an error reply to an execute_request with
 	// stop_on_error the kernel goes on aborting execute_requests that arrive (0 =
 	// DefaultStopOnErrorTimeout, negative = abort only those already queued), as ipykernel's
-	// stop_on_error_timeout. A frontend's "Run All" sends every cell at once, and a cell that
-	// fails within milliseconds is answered before the later requests have all arrived;
-	// without the window those would run. Requests with stop_on_error false are never
-	// aborted, so a client that continues after an error sends that.
+	// stop_on_error_timeout; each request aborted extends the window to this long after its
+	// own arrival. A frontend's "Run All" sends every cell at once, and a cell that fails
+	// within milliseconds is answered before the later requests have all arrived; without the
+	// window those would run. Requests with stop_on_error false are never aborted (nor
+	// extend the window), so a client that continues after an error sends that.
 	StopOnErrorTimeout time.Duration
 	// Linger is how long Serve waits before closing the sockets so that queued iopub messages
 	// (the last status idle, shutdown_reply) reach subscribers (0 = DefaultLinger).

@@ -357,6 +357,41 @@ func TestStopOnErrorWindow(t *testing.T) {
 	}
 }
 
+// TestStopOnErrorWindowSlides: a Run All whose requests trickle in, each within the window of
+// the one before but all together over twice as long, is aborted whole (the browser may stall
+// between sends on a loaded machine); a request after a quiet window runs.
+func TestStopOnErrorWindowSlides(t *testing.T) {
+	const window, gap = time.Second, 300 * time.Millisecond
+	h := startKernel(t, func(c *kernel.Config) { c.StopOnErrorTimeout = window })
+	ctx := ctxT(t)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	if r, err := h.c.Execute(ctx, "fail", stop); err != nil || r.Status() != "error" {
+		t.Fatalf("first: %v %v", err, r)
+	}
+	start := time.Now()
+	var calls []*client.Call
+	for i := range 8 {
+		time.Sleep(gap)
+		p, err := h.c.ExecuteAsync(fmt.Sprintf("print %d", i), stop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, p)
+	}
+	if d := time.Since(start); d < 2*window {
+		t.Fatalf("the trickle took %v, less than two windows", d)
+	}
+	for i, p := range calls {
+		if r, err := p.Wait(ctx); err != nil || r.Status() != "aborted" {
+			t.Errorf("request %d of the trickle: %v %v, want aborted", i, err, r)
+		}
+	}
+	time.Sleep(window + 100*time.Millisecond)
+	if r, err := h.c.Execute(ctx, "print after", stop); err != nil || r.Status() != "ok" {
+		t.Fatalf("after a quiet window: %v %v", err, r)
+	}
+}
+
 // TestStopOnErrorNoWindow: with the window off, only requests queued at the error are
 // aborted; one sent after the error reply runs.
 func TestStopOnErrorNoWindow(t *testing.T) {
