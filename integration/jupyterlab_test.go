@@ -101,8 +101,14 @@ func TestJupyterLabInBrowser(t *testing.T) {
 		// The server's kernels are in its process group.
 		syscall.Kill(-server.Process.Pid, syscall.SIGKILL)
 		server.Wait()
+		// The server's log, with the kernels' (they log to its stderr), is kept with the
+		// screenshots.
+		logPath := filepath.Join(shots, "jupyterlab-server.log")
+		if err := os.WriteFile(logPath, serverLog.Bytes(), 0o644); err != nil {
+			t.Errorf("saving the server log: %v", err)
+		}
 		if t.Failed() {
-			t.Logf("jupyter_server log:\n%s", filterLogs(serverLog.Bytes()))
+			t.Logf("jupyter_server log (all of it in %s):\n%s", logPath, filterLogs(serverLog.Bytes()))
 		}
 	}()
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)

@@ -271,6 +271,12 @@ func (k *Kernel) stopOnError() {
 func (k *Kernel) aborting(r *request) bool {
 	k.mu.Lock()
 	until := k.abortUntil
+	if !until.IsZero() && !r.arrived.Before(until) {
+		// The window is over; say by how much this request missed it (a Run All that still
+		// ran cells past an error wants a longer --stop-on-error-timeout).
+		k.abortUntil = time.Time{}
+		k.log.Info("request after the stop-on-error window", "msg_id", r.msg.Header.MsgID, "after_window", r.arrived.Sub(until))
+	}
 	k.mu.Unlock()
 	if until.IsZero() || !r.arrived.Before(until) {
 		return false

@@ -157,9 +157,10 @@ const scenarios = {
       if (failing !== 1 || cs[0].count === null) {
         throw new Error(`try ${t + 1}: the first cell should run and the second fail; got ${JSON.stringify(cs.map(c => [c.count, outputText(c.outputs).slice(0, 60)]))}`);
       }
-      const ranPast = cs.slice(2).filter(c => c.count !== null || c.outputs.length > 0).length;
+      const past = cs.map((c, i) => [c, i]).slice(2).filter(([c]) => c.count !== null || c.outputs.length > 0);
+      const ranPast = past.length;
       results.push(ranPast);
-      log('run_all_stops try', t + 1, 'cells run past the error:', ranPast);
+      log('run_all_stops try', t + 1, 'cells run past the error:', ranPast, ranPast ? JSON.stringify(past.map(([c, i]) => `cell ${i + 1}: In [${c.count}]`)) : '');
     }
     await shot(page, 'run-all-stops');
     const stopped = results.filter(n => n === 0).length;
