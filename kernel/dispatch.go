@@ -32,7 +32,8 @@ type request struct {
 	ch        *channel
 	msg       *Message
 	replyMeta map[string]any
-	after     func() // runs after status idle
+	after     func()    // runs after status idle
+	arrived   time.Time // when an execute_request was read (see Kernel.aborting)
 }
 
 // handlerFunc handles a request and returns the reply content (nil: no reply).
@@ -116,6 +117,7 @@ func (k *Kernel) dispatch(ch *channel, m *Message) {
 		// Control handlers (kernel_info, shutdown, interrupt) run here, never queued.
 		k.handle(k.runCtx, r, h)
 	case h.lane == laneExec:
+		r.arrived = time.Now()
 		k.queue.push(r)
 	case h.lane == laneConcurrent:
 		k.goConcurrent(r, h)
@@ -237,15 +239,6 @@ func (q *execQueue) pop() (*request, bool) {
 	return r, true
 }
 
-// drain removes and returns everything queued.
-func (q *execQueue) drain() []*request {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	items := q.items
-	q.items = nil
-	return items
-}
-
 func (q *execQueue) close() {
 	q.mu.Lock()
 	q.closed = true
@@ -260,22 +253,70 @@ func (k *Kernel) execLoop() {
 		if !ok {
 			return
 		}
+		if k.aborting(r) {
+			k.abortRequest(r)
+			continue
+		}
 		k.handle(k.runCtx, r, h)
 	}
 }
 
-// abortRequests answers execute_requests with status "aborted", as ipykernel does with the
-// queued ones after an error when stop_on_error is set. The caller drains the queue when the
-// error is known, before its reply goes out, and answers them after it: a request a client
-// sends once it has the error reply (nbclient, quire run) is not aborted.
-func (k *Kernel) abortRequests(queued []*request) {
-	for _, r := range queued {
-		k.log.Info("aborting queued request", "msg_id", r.msg.Header.MsgID)
-		k.iopub.status("busy", r.msg)
-		k.reply(r.ch, r.msg, replyType(r.msg.Type()), map[string]any{"status": backend.StatusAborted},
-			map[string]any{"status": backend.StatusAborted})
-		k.iopub.status("idle", r.msg)
+// stopOnError starts the stop-on-error window: called as the error reply of a request with
+// stop_on_error is about to go out, it makes the execute_requests that arrived before, and
+// those arriving within Config.StopOnErrorTimeout, aborted (see aborting). With no window, a
+// request a client sends once it has the error reply (nbclient, quire run) is not aborted.
+func (k *Kernel) stopOnError() {
+	k.mu.Lock()
+	k.abortUntil = time.Now().Add(k.cfg.StopOnErrorTimeout)
+	k.mu.Unlock()
+}
+
+// aborting says whether r, an execute_request about to run, is to be aborted, as ipykernel
+// aborts after an error: it arrived before the stop-on-error window ended and does not say
+// stop_on_error false (a request that says so is meant to run whatever came before). Each
+// request aborted extends the window to Config.StopOnErrorTimeout after its own arrival, so a
+// Run All whose requests trickle in on a loaded machine (the browser renders the error while
+// it still sends) is aborted whole, however long it takes, while its gaps stay in the window.
+func (k *Kernel) aborting(r *request) bool {
+	k.mu.Lock()
+	until := k.abortUntil
+	if !until.IsZero() && !r.arrived.Before(until) {
+		// The window is over; say by how much this request missed it (a Run All that still
+		// ran cells past an error wants a longer --stop-on-error-timeout).
+		k.abortUntil = time.Time{}
+		k.log.Info("request after the stop-on-error window", "msg_id", r.msg.Header.MsgID, "after_window", r.arrived.Sub(until))
 	}
+	k.mu.Unlock()
+	if until.IsZero() || !r.arrived.Before(until) {
+		return false
+	}
+	var c struct {
+		StopOnError *bool `json:"stop_on_error"`
+	}
+	if err := r.msg.DecodeContent(&c); err != nil {
+		return false // the handler answers the bad content
+	}
+	if !orDefault(c.StopOnError, true) {
+		return false
+	}
+	if w := k.cfg.StopOnErrorTimeout; w > 0 {
+		k.mu.Lock()
+		// Not after a restart (zero): the new session starts clean.
+		if next := r.arrived.Add(w); !k.abortUntil.IsZero() && next.After(k.abortUntil) {
+			k.abortUntil = next
+		}
+		k.mu.Unlock()
+	}
+	return true
+}
+
+// abortRequest answers an execute_request with status "aborted", as ipykernel does.
+func (k *Kernel) abortRequest(r *request) {
+	k.log.Info("aborting request after an error (stop_on_error)", "msg_id", r.msg.Header.MsgID)
+	k.iopub.status("busy", r.msg)
+	k.reply(r.ch, r.msg, replyType(r.msg.Type()), map[string]any{"status": backend.StatusAborted},
+		map[string]any{"status": backend.StatusAborted})
+	k.iopub.status("idle", r.msg)
 }
 
 // ---- handlers ----
@@ -351,7 +392,7 @@ func (k *Kernel) execute(ctx context.Context, r *request) any {
 			then := r.after
 			r.after = func() {
 				if then != nil {
-					then() // abortRequests first: it must not wait for the file
+					then()
 				}
 				if err := k.history.Persist(); err != nil {
 					k.log.Warn("history", "err", err)
@@ -382,8 +423,7 @@ func (k *Kernel) execute(ctx context.Context, r *request) any {
 		reply["user_expressions"] = ue
 		reply["payload"] = payload
 		if req.StopOnError && !c.Silent {
-			queued := k.queue.drain()
-			r.after = func() { k.abortRequests(queued) }
+			k.stopOnError()
 		}
 		return reply
 	}
@@ -507,6 +547,7 @@ func (k *Kernel) shutdownRequest(_ context.Context, r *request) any {
 		k.shutdownBackend(true)
 		k.mu.Lock()
 		k.count = 0
+		k.abortUntil = time.Time{}
 		k.mu.Unlock()
 		k.history.NewSession()
 		k.comms.closeAll()

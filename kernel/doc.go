@@ -13,6 +13,10 @@
 //     (a backend's widget callbacks may wait for the running cell: see backend.Commer);
 //     complete, inspect and is_complete (which call the backend) and history (a search may
 //     take time; its glob matching is linear in the text) each run on their own goroutine.
+//     After an error reply to an execute_request with stop_on_error, the execute_requests
+//     already queued and those arriving within Config.StopOnErrorTimeout are answered
+//     "aborted" without running (ipykernel's stop_on_error_timeout: a frontend's Run All sends
+//     every cell at once), except those that say stop_on_error false.
 //   - control (ROUTER): served on its own goroutine, so shutdown_request and interrupt_request
 //     are answered while a cell runs.
 //   - stdin (ROUTER): input_request to the identity of the frontend that sent the running

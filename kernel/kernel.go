@@ -30,6 +30,10 @@ const (
 	DefaultHistoryEntries      = 10000
 	DefaultHandshakeTimeout    = 10 * time.Second
 	DefaultMaxStreamBytes      = 32 << 20
+	// DefaultStopOnErrorTimeout is Config.StopOnErrorTimeout's default: long enough for the
+	// rest of a JupyterLab "Run All" (sent as one burst over about 15 ms, later on a loaded
+	// machine) to arrive after a cell that fails at once.
+	DefaultStopOnErrorTimeout = 200 * time.Millisecond
 )
 
 // Config configures a Kernel. Conn and Backend are required; everything else has a default.
@@ -94,6 +98,15 @@ type Config struct {
 	// reads its shell replies neither blocks the other clients nor grows the kernel's memory.
 	SendHWM      int
 	SendHWMBytes int
+	// StopOnErrorTimeout is how long after an error reply to an execute_request with
+	// stop_on_error the kernel goes on aborting execute_requests that arrive (0 =
+	// DefaultStopOnErrorTimeout, negative = abort only those already queued), as ipykernel's
+	// stop_on_error_timeout; each request aborted extends the window to this long after its
+	// own arrival. A frontend's "Run All" sends every cell at once, and a cell that fails
+	// within milliseconds is answered before the later requests have all arrived; without the
+	// window those would run. Requests with stop_on_error false are never aborted (nor
+	// extend the window), so a client that continues after an error sends that.
+	StopOnErrorTimeout time.Duration
 	// Linger is how long Serve waits before closing the sockets so that queued iopub messages
 	// (the last status idle, shutdown_reply) reach subscribers (0 = DefaultLinger).
 	Linger time.Duration
@@ -170,6 +183,9 @@ type Kernel struct {
 
 	mu    sync.Mutex
 	count int // execution count
+	// abortUntil: execute_requests with stop_on_error that arrived before it are aborted
+	// (set by an error reply to the end of the stop-on-error window).
+	abortUntil time.Time
 
 	runCtx    context.Context
 	runCancel context.CancelFunc
@@ -214,6 +230,12 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	switch {
+	case cfg.StopOnErrorTimeout == 0:
+		cfg.StopOnErrorTimeout = DefaultStopOnErrorTimeout
+	case cfg.StopOnErrorTimeout < 0:
+		cfg.StopOnErrorTimeout = 0
 	}
 	if cfg.Linger <= 0 {
 		cfg.Linger = DefaultLinger

@@ -242,13 +242,14 @@ func TestSilent(t *testing.T) {
 func TestStopOnErrorAbortsQueued(t *testing.T) {
 	h := startKernel(t, nil)
 	ctx := ctxT(t)
-	first, err := h.c.ExecuteAsync("sleepfail 300ms", nil)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	first, err := h.c.ExecuteAsync("sleepfail 300ms", stop)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var calls []*client.Call
 	for _, code := range []string{"print a", "print b"} {
-		p, err := h.c.ExecuteAsync(code, nil)
+		p, err := h.c.ExecuteAsync(code, stop)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,19 +280,134 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 	if codes := h.be.Codes(); len(codes) != 1 {
 		t.Errorf("backend ran %v; the queued cells must not run", codes)
 	}
-	// Requests sent after the abort run normally.
+	// A request with stop_on_error false (the client's default) runs, even in the window.
 	r, err = h.c.Execute(ctx, "print c", nil)
 	if err != nil || r.Status() != "ok" || r.Stream("stdout") != "c\n" {
 		t.Fatalf("after abort: %v %v", err, r)
 	}
-	// With stop_on_error false, the queue keeps running.
-	first, _ = h.c.ExecuteAsync("sleepfail 200ms", &client.ExecuteOptions{NoStopOnError: true})
-	next, _ := h.c.ExecuteAsync("print d", nil)
+	// With stop_on_error false on the failing request, the queue keeps running (once the
+	// window of the first error is over).
+	time.Sleep(kernel.DefaultStopOnErrorTimeout)
+	first, _ = h.c.ExecuteAsync("sleepfail 200ms", nil)
+	next, _ := h.c.ExecuteAsync("print d", stop)
 	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
 		t.Fatalf("%v %v", err, r)
 	}
 	if r, err := next.Wait(ctx); err != nil || r.Status() != "ok" {
 		t.Fatalf("stop_on_error=false: next %v %v", err, r)
+	}
+}
+
+// TestStopOnErrorWindow sends what JupyterLab's Run All sends: every cell's execute_request
+// with stop_on_error, one burst spread over about 15 ms, the first cell failing at once. The
+// kernel answers the error before the burst has all arrived; the requests arriving within
+// the stop-on-error window are aborted all the same, those with stop_on_error false run, and
+// a request sent after the window runs. The window is a second here, not the default 0.2 s, so
+// that a loaded machine's slow burst still falls in it (the browser test checks the default).
+func TestStopOnErrorWindow(t *testing.T) {
+	const window = time.Second
+	h := startKernel(t, func(c *kernel.Config) { c.StopOnErrorTimeout = window })
+	ctx := ctxT(t)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	first, err := h.c.ExecuteAsync("fail", stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var burst []*client.Call
+	var keep *client.Call
+	for i := range 8 {
+		time.Sleep(2 * time.Millisecond)
+		opts := stop
+		if i == 5 {
+			opts = nil // stop_on_error false: never aborted
+		}
+		p, err := h.c.ExecuteAsync(fmt.Sprintf("print %d", i), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts == nil {
+			keep = p
+		} else {
+			burst = append(burst, p)
+		}
+	}
+	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
+		t.Fatalf("first: %v %v", err, r)
+	}
+	errorAt := time.Now()
+	for i, p := range burst {
+		r, err := p.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status() != "aborted" {
+			t.Errorf("request %d of the burst: status %q, want aborted", i, r.Status())
+		}
+	}
+	if r, err := keep.Wait(ctx); err != nil || r.Status() != "ok" || r.Stream("stdout") != "5\n" {
+		t.Errorf("the request with stop_on_error false: %v %v", err, r)
+	}
+	if got := h.be.Codes(); !slices.Equal(got, []string{"fail", "print 5"}) {
+		t.Errorf("backend ran %q, want only the failing cell and the one with stop_on_error false", got)
+	}
+	// After the window, a request with stop_on_error runs.
+	time.Sleep(time.Until(errorAt.Add(window + 100*time.Millisecond)))
+	if r, err := h.c.Execute(ctx, "print after", stop); err != nil || r.Status() != "ok" {
+		t.Fatalf("after the window: %v %v", err, r)
+	}
+}
+
+// TestStopOnErrorWindowSlides: a Run All whose requests trickle in, each within the window of
+// the one before but all together over twice as long, is aborted whole (the browser may stall
+// between sends on a loaded machine); a request after a quiet window runs.
+func TestStopOnErrorWindowSlides(t *testing.T) {
+	const window, gap = time.Second, 300 * time.Millisecond
+	h := startKernel(t, func(c *kernel.Config) { c.StopOnErrorTimeout = window })
+	ctx := ctxT(t)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	if r, err := h.c.Execute(ctx, "fail", stop); err != nil || r.Status() != "error" {
+		t.Fatalf("first: %v %v", err, r)
+	}
+	start := time.Now()
+	var calls []*client.Call
+	for i := range 8 {
+		time.Sleep(gap)
+		p, err := h.c.ExecuteAsync(fmt.Sprintf("print %d", i), stop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = append(calls, p)
+	}
+	if d := time.Since(start); d < 2*window {
+		t.Fatalf("the trickle took %v, less than two windows", d)
+	}
+	for i, p := range calls {
+		if r, err := p.Wait(ctx); err != nil || r.Status() != "aborted" {
+			t.Errorf("request %d of the trickle: %v %v, want aborted", i, err, r)
+		}
+	}
+	time.Sleep(window + 100*time.Millisecond)
+	if r, err := h.c.Execute(ctx, "print after", stop); err != nil || r.Status() != "ok" {
+		t.Fatalf("after a quiet window: %v %v", err, r)
+	}
+}
+
+// TestStopOnErrorNoWindow: with the window off, only requests queued at the error are
+// aborted; one sent after the error reply runs.
+func TestStopOnErrorNoWindow(t *testing.T) {
+	h := startKernel(t, func(c *kernel.Config) { c.StopOnErrorTimeout = -1 })
+	ctx := ctxT(t)
+	stop := &client.ExecuteOptions{StopOnError: true}
+	first, _ := h.c.ExecuteAsync("sleepfail 200ms", stop)
+	queued, _ := h.c.ExecuteAsync("print a", stop)
+	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
+		t.Fatalf("first: %v %v", err, r)
+	}
+	if r, err := queued.Wait(ctx); err != nil || r.Status() != "aborted" {
+		t.Fatalf("queued: %v %v", err, r)
+	}
+	if r, err := h.c.Execute(ctx, "print b", stop); err != nil || r.Status() != "ok" {
+		t.Fatalf("sent after the error reply: %v %v", err, r)
 	}
 }
 
@@ -1083,20 +1199,32 @@ func TestIOPubHeldForFirstSubscriber(t *testing.T) {
 	}
 }
 
-// A request sent once the error reply has arrived is not aborted: only what was queued when
-// the cell failed is (a sequential client such as nbclient or quire run must never see its
-// next cell aborted because the kernel drained its queue after replying).
+// A sequential client (nbclient, quire run) never sees its next cell aborted: sending
+// stop_on_error false, as kernel/client does by default, within the stop-on-error window; and
+// sending true, once the error reply has arrived, when there is no window (only what was
+// queued when the cell failed is aborted then).
 func TestStopOnErrorSparesLaterRequests(t *testing.T) {
-	h := startKernel(t, nil)
-	ctx := ctxT(t)
-	for i := 0; i < 40; i++ {
-		r, err := h.c.Execute(ctx, "sleepfail 0ms", nil)
-		if err != nil || r.Status() != "error" {
-			t.Fatalf("failing cell: %v %v", err, r)
-		}
-		r, err = h.c.Execute(ctx, "print next", nil)
-		if err != nil || r.Status() != "ok" {
-			t.Fatalf("round %d: the request sent after the error reply was %v (%v)", i, r.Status(), err)
-		}
+	for _, tc := range []struct {
+		name   string
+		window time.Duration
+		opts   *client.ExecuteOptions
+	}{
+		{"stop_on_error false, default window", 0, nil},
+		{"stop_on_error true, no window", -1, &client.ExecuteOptions{StopOnError: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startKernel(t, func(c *kernel.Config) { c.StopOnErrorTimeout = tc.window })
+			ctx := ctxT(t)
+			for i := 0; i < 40; i++ {
+				r, err := h.c.Execute(ctx, "sleepfail 0ms", tc.opts)
+				if err != nil || r.Status() != "error" {
+					t.Fatalf("failing cell: %v %v", err, r)
+				}
+				r, err = h.c.Execute(ctx, "print next", tc.opts)
+				if err != nil || r.Status() != "ok" {
+					t.Fatalf("round %d: the request sent after the error reply was %v (%v)", i, r.Status(), err)
+				}
+			}
+		})
 	}
 }

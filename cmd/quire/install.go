@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/quire-go/quire/install"
+	"github.com/quire-go/quire/internal/cli"
 )
 
 func cmdInstall(args []string, stdout, stderr io.Writer, remove bool) error {
@@ -23,6 +24,7 @@ as fast and holds half the memory.`
 	sysPrefix := fs.Bool("sys-prefix", false, "the Python environment Jupyter runs in (virtualenv, conda, or python3's sys.prefix)")
 	prefix := fs.String("prefix", "", "install under `DIR`/share/jupyter/kernels")
 	name := fs.String("name", install.DefaultName, "kernelspec `name` (what 'jupyter console --kernel NAME' uses)")
+	stopWindow := fs.String("stop-on-error-timeout", "", "write the kernel's stop-on-error window into kernel.json (`DURATION`, e.g. 0.5s; 0: off; default: the kernel's, 0.2s): after a failing cell, the cells arriving within it are aborted too, as a notebook's Run All expects")
 	kernelBin := fs.String("kernel", "", "the small kernel binary to use (`PATH`; default: quire-kernel next to quire if there; \"-\": none, run 'quire kernel')")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -32,6 +34,12 @@ as fast and holds half the memory.`
 		return errUsage
 	}
 	o := install.Options{Scope: install.User, Name: *name, Kernel: *kernelBin}
+	if *stopWindow != "" && !remove {
+		if _, err := cli.ParseStopOnErrorTimeout(*stopWindow); err != nil {
+			return err
+		}
+		o.Env = map[string]string{cli.StopOnErrorTimeoutEnv: *stopWindow}
+	}
 	chosen := 0
 	if *user {
 		chosen++

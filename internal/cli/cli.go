@@ -82,6 +82,7 @@ else quire next to this program, else quire on PATH).`
 	level := fs.String("log-level", envOr("QUIRE_LOG_LEVEL", "info"), "log `level`: debug, info, warn, error")
 	memLimit := fs.String("memory-limit", os.Getenv("QUIRE_MEMORY_LIMIT"), "cap the memory the interpreter process uses at `SIZE` (resident memory, from 256MiB; e.g. 2GiB, 512MiB; default half the RAM; \"none\": no cap); env QUIRE_MEMORY_LIMIT")
 	maxOutput := fs.String("max-output", os.Getenv("QUIRE_MAX_OUTPUT"), "publish at most `SIZE` of stdout/stderr per cell, then a notice (default 32MiB; \"none\": no cap); env QUIRE_MAX_OUTPUT")
+	stopWindow := fs.String("stop-on-error-timeout", os.Getenv(StopOnErrorTimeoutEnv), "after a cell fails, go on aborting the cells that arrive within `DURATION` (e.g. 0.2s, 500ms, 0: only those already queued; default 0.2s), as ipykernel's stop_on_error_timeout: a notebook's Run All sends every cell at once; env "+StopOnErrorTimeoutEnv)
 	maxMessage := fs.String("max-message", os.Getenv("QUIRE_MAX_MESSAGE"), "refuse incoming messages larger than `SIZE` (default 64MiB); env QUIRE_MAX_MESSAGE")
 	if err := Parse(fs, args); err != nil {
 		return err
@@ -95,6 +96,10 @@ else quire next to this program, else quire on PATH).`
 		return err
 	}
 	msg, err := ParseSize("--max-message", *maxMessage)
+	if err != nil {
+		return err
+	}
+	window, err := ParseStopOnErrorTimeout(*stopWindow)
 	if err != nil {
 		return err
 	}
@@ -123,7 +128,7 @@ else quire next to this program, else quire on PATH).`
 	// Bind the sockets first and start the Go worker afterwards: both start-ups compete for
 	// the CPU, and the Jupyter client is waiting for the sockets, not for the worker.
 	be := &lateBackend{ready: make(chan struct{})}
-	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger, MaxStreamBytes: int(out), MaxMessageBytes: int(msg)})
+	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger, MaxStreamBytes: int(out), MaxMessageBytes: int(msg), StopOnErrorTimeout: window})
 	if err != nil {
 		return err
 	}
@@ -146,6 +151,35 @@ else quire next to this program, else quire on PATH).`
 	err = k.Serve(ctx)
 	sup.Shutdown(false)
 	return err
+}
+
+// StopOnErrorTimeoutEnv names the environment variable behind --stop-on-error-timeout (the
+// kernelspec's "env" can set it: quire install --stop-on-error-timeout).
+const StopOnErrorTimeoutEnv = "QUIRE_STOP_ON_ERROR_TIMEOUT"
+
+// ParseStopOnErrorTimeout reads the stop-on-error window: a Go duration ("200ms") or seconds
+// ("0.2", as ipykernel's stop_on_error_timeout); "" is the default. The result is a
+// kernel.Config.StopOnErrorTimeout: 0 for the default, negative for no window.
+func ParseStopOnErrorTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+			return 0, fmt.Errorf("--stop-on-error-timeout %q: want a duration such as 0.2s or 500ms, or seconds such as 0.2", s)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	switch {
+	case d < 0:
+		return 0, fmt.Errorf("--stop-on-error-timeout %q: the window cannot be negative", s)
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
 }
 
 // WorkerBinaryEnv names the environment variable that gives quire-kernel its worker binary.

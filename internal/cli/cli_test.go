@@ -6,7 +6,31 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
+
+func TestParseStopOnErrorTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		err  bool
+	}{
+		{"", 0, false}, // the kernel's default
+		{"0.2", 200 * time.Millisecond, false},
+		{"500ms", 500 * time.Millisecond, false},
+		{"1s", time.Second, false},
+		{"0", -1, false}, // no window
+		{"0s", -1, false},
+		{"-1s", 0, true},
+		{"soon", 0, true},
+		{"NaN", 0, true},
+	} {
+		got, err := ParseStopOnErrorTimeout(tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("ParseStopOnErrorTimeout(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
 
 func TestParseSize(t *testing.T) {
 	for _, tc := range []struct {

@@ -93,12 +93,17 @@ func (r *Reply) Types() []string {
 	return out
 }
 
-// ExecuteOptions are the fields of an execute_request; the zero value is Jupyter's default
-// (store_history and stop_on_error on, stdin off).
+// ExecuteOptions are the fields of an execute_request. The zero value is Jupyter's default
+// (store_history on, stdin off) except for stop_on_error, which is off: a client that sends
+// its next cell after this one's reply, and means to run it whatever this one did, must not
+// have it aborted by the kernel's stop-on-error window.
 type ExecuteOptions struct {
-	Silent          bool
-	NoStoreHistory  bool
-	NoStopOnError   bool
+	Silent         bool
+	NoStoreHistory bool
+	// StopOnError asks the kernel to abort the execute requests queued behind this one, and
+	// those arriving shortly after, if this one fails (Jupyter's stop_on_error, as notebook
+	// frontends send it for "Run All").
+	StopOnError     bool
 	UserExpressions map[string]string
 	// OnIOPub is called, on the client's iopub goroutine, for each iopub message of the request
 	// as it arrives (live output). It must not block for long.
@@ -498,7 +503,7 @@ func executeContent(code string, o *ExecuteOptions) map[string]any {
 		"store_history":    !o.NoStoreHistory,
 		"user_expressions": ue,
 		"allow_stdin":      o.Input != nil,
-		"stop_on_error":    !o.NoStopOnError,
+		"stop_on_error":    o.StopOnError,
 	}
 }
 

@@ -62,7 +62,9 @@ text = "".join(m["content"]["text"] for m in outs if m["msg_type"] == "stream")
 check(text == "got: Ada\n", "input round trip %r" % text)
 
 outs = []
-reply = kc.execute_interactive("fail boom", output_hook=outs.append, timeout=10)
+# stop_on_error=False: this client goes on right after the error (within the kernel's
+# stop-on-error window, which would abort its next cell otherwise).
+reply = kc.execute_interactive("fail boom", output_hook=outs.append, timeout=10, stop_on_error=False)
 check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "TestError", "error reply")
 check(any(m["msg_type"] == "error" for m in outs), "error on iopub")
 

@@ -59,7 +59,10 @@ func Command(argv ...string) notebook.KernelFactory {
 // Client returns the underlying client.
 func (k *Kernel) Client() *client.Client { return k.c }
 
-// Execute sends code as an execute_request and reports each iopub message to onMsg.
+// Execute sends code as an execute_request and reports each iopub message to onMsg. It sends
+// stop_on_error false (the client's default): notebook.Execute sends each cell after the
+// previous one's reply and decides itself whether to go on after an error (AllowErrors, the
+// "raises-exception" tag), which the kernel's stop-on-error window must not undo.
 func (k *Kernel) Execute(ctx context.Context, code string, onMsg func(notebook.Msg)) (notebook.Reply, error) {
 	opts := &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
 		if onMsg != nil {
