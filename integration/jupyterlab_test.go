@@ -224,6 +224,23 @@ func writeLabNotebooks(t *testing.T, dir string) {
 	write("stdin.ipynb", "import \"fmt\"\nvar name string\nfmt.Scanln(&name)\nfmt.Println(\"hello,\", name)")
 	write("complete.ipynb", "import \"fmt\"", "fmt.Pr")
 	write("docs.ipynb", "import \"fmt\"", "fmt.Println")
+	// The debugger scenario's cell (a breakpoint in a goroutine) and the widgets demo.
+	scenario, err := filepath.Abs(filepath.Join("testdata", "debugger_lab.cjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("node", "-p", "require(process.argv[1]).debugCell", scenario).Output()
+	if err != nil {
+		t.Fatalf("reading the debugger scenario's cell: %v", err)
+	}
+	write("debug.ipynb", strings.TrimSuffix(string(out), "\n"))
+	demo, err := os.ReadFile(filepath.Join("testdata", "widgets_demo.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "widgets_demo.ipynb"), demo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the writes of a process's two pipes.

@@ -271,14 +271,17 @@ const scenarios = {
     return 'tooltip: ' + JSON.stringify(text.replace(/\s+/g, ' ').trim().slice(0, 120));
   },
 
-  // Placeholder: a breakpoint in a goroutine, its variables in the debugger panel.
-  async debugger_breakpoint() {
-    throw new Skip('not written yet: needs the kernel to answer debug_request (the debugger, branch dbg) and to say "debugger": true in kernel_info; then: set a breakpoint in a goroutine\'s line in the editor gutter, run the cell, wait for the debugger panel\'s Callstack to stop there and check the Variables panel shows the goroutine\'s variables');
+  // A breakpoint in a goroutine: the stop in the Callstack panel, the goroutine's variables in
+  // the Variables panel, Next, then Continue to the cell's end (../testdata/debugger_lab.cjs).
+  async debugger_breakpoint(page) {
+    const r = await require('../testdata/debugger_lab.cjs').run(page, base, shots, 'debug.ipynb');
+    return { frames: r.frames, variables: r.variables, screenshot: r.screenshot };
   },
 
-  // Placeholder: an ipywidgets slider moved, the kernel seeing the new value.
-  async widget_slider() {
-    throw new Skip('not written yet: needs the kernel\'s widgets (jupyter.widget comms, branch widgets); then: display an IntSlider from a cell, drag .jp-OutputArea .widget-slider\'s handle, check a cell reading the value (or an observer\'s output) sees it');
+  // An ipywidgets slider dragged: the Go callback redraws a caption and a timeline, a cell
+  // reads the new value, and a reload gets the widgets back from the kernel (widgets.cjs).
+  async widget_slider(page) {
+    return require('./widgets.cjs').widget_slider(page, { openNotebook, waitIdle, cells, command, runCell, outputText, shot, sleep, sec });
   }
 };
 
