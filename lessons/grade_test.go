@@ -45,7 +45,7 @@ func (k *fakeGo) Execute(_ context.Context, code string, onMsg func(notebook.Msg
 		}
 		onMsg(notebook.Msg{Type: "stream", Content: map[string]any{"name": "stdout", "text": s}})
 	}
-	if strings.Contains(code, "panic(") {
+	if strings.Contains(code, `panic("boom")`) {
 		onMsg(notebook.Msg{Type: "error", Content: map[string]any{"ename": "panic", "evalue": "boom\nmore", "traceback": []any{"panic: boom"}}})
 		return notebook.Reply{Status: "error", ExecutionCount: n}, nil
 	}
