@@ -55,7 +55,9 @@ def collect(msg_id):
 
 
 def execute(code):
-    msg_id = kc.execute(code)
+    # stop_on_error=False: a cell sent right after a failing one is part of the test, not a
+    # queued Run All that the kernel's stop-on-error window should abort.
+    msg_id = kc.execute(code, stop_on_error=False)
     msgs = collect(msg_id)
     reply = kc.get_shell_msg(timeout=TIMEOUT)
     while reply["parent_header"].get("msg_id") != msg_id:
