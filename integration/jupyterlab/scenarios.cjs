@@ -335,6 +335,22 @@ async function main() {
           }
         }
         try {
+          // Let the requests JupyterLab has in flight get their replies first (the debugger
+          // extension sends a debug_request after each execute_reply): shutting the kernel down
+          // under them makes JupyterLab reject their futures ("Canceled future for
+          // debug_request"), whatever the kernel. A kernel that never answers still shows:
+          // after 5 s we go on and the console error is reported.
+          await page.waitForFunction(() => {
+            const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+            // An output area keeps its execute_request's future until the cell runs again
+            // (disposeOnDone false), so only the other requests are waited for.
+            return !k || !k._futures || [...k._futures.values()].every(f => f.msg.header.msg_type === 'execute_request');
+          }, { timeout: 5000, polling: 50 }).catch(async () => log(name, 'requests still in flight at shutdown:',
+            await page.evaluate(() => {
+              const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+              return [...k._futures.values()].map(f => f.msg.header.msg_type + (f.msg.content && f.msg.content.command ? ' ' + f.msg.content.command : ''));
+            }).catch(e => String(e))));
           // Shut the notebook's kernel down: the next scenario should not compete with it.
           await page.evaluate(() => {
             const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
