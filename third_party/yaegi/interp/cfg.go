@@ -1289,7 +1289,7 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 					var found bool
 
 					// Infer type parameter from function call arguments.
-					if types, err = inferTypesFromCall(sc, fun, n.child[1:]); err != nil {
+					if types, err = inferTypesFromCall(sc, fun, n.child[1:], n.action == aCallSlice); err != nil {
 						break
 					}
 					// Generate an instantiated AST from the generic function one.
@@ -1819,6 +1819,21 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 					}
 					n.action = aGetSym
 					n.gen = nop
+				} else if sym, ok := interp.srcPkg[pkg][name]; ok && canExport(name) {
+					// quire patch (PATCHES.md, 2): a symbol missing from a binary
+					// package is looked up in the source package of the same path
+					// (the generic functions of sync, which yaegi cannot export).
+					n.findex = sym.index
+					if sym.global {
+						n.level = globalFrame
+					}
+					n.val = sym.node
+					n.gen = nop
+					n.action = aGetSym
+					n.typ = sym.typ
+					n.sym = sym
+					n.recv = sym.recv
+					n.rval = sym.rval
 				} else {
 					err = n.cfgErrorf("package %s \"%s\" has no symbol %s", n.child[0].ident, pkg, name)
 				}
