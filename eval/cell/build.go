@@ -366,7 +366,7 @@ func (b *builder) hoistable(groups []*parsed, kinds []itemKind) []bool {
 func (b *builder) mergeSegments() {
 	var out []Segment
 	for _, seg := range b.plan.Segments {
-		if n := len(out); n > 0 && out[n-1].Kind == seg.Kind {
+		if n := len(out); n > 0 && out[n-1].Kind == seg.Kind && !out[n-1].alone {
 			last := &out[n-1]
 			body := seg.Src
 			if seg.Kind == Stmts {

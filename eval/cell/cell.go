@@ -183,6 +183,9 @@ type Segment struct {
 	Line, Col int
 	// Defines lists what the segment declares, in source order.
 	Defines []Decl
+	// alone: the statements after this segment's go in another Eval (it defines a global
+	// from a generic call, which yaegi v0.16.1 types only when it runs the segment).
+	alone bool
 }
 
 // Plan is the result of Build.

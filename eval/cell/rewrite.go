@@ -1098,6 +1098,22 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			break
 		}
 		var pre []ast.Stmt
+		// var x = G(...) with a generic G is x := G(...), which yaegi v0.16.1 can type at
+		// the top level (the same global, declared once in the cell either way).
+		var define *ast.AssignStmt
+		if vs, ok := gd.Specs[0].(*ast.ValueSpec); ok && gd.Tok == token.VAR && len(gd.Specs) == 1 && vs.Type == nil && len(vs.Names) == len(vs.Values) {
+			define = &ast.AssignStmt{TokPos: vs.Names[0].End(), Tok: token.DEFINE}
+			for i, n := range vs.Names {
+				if g, direct := r.genericCall(vs.Values[i]); g == "" || !direct || n.Name == "_" {
+					define = nil
+					break
+				}
+				define.Lhs = append(define.Lhs, n)
+			}
+			if define != nil {
+				define.Rhs = vs.Values
+			}
+		}
 		for _, sp := range gd.Specs {
 			vs, ok := sp.(*ast.ValueSpec)
 			if !ok {
@@ -1113,6 +1129,9 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			}
 			if gd.Tok == token.VAR {
 				for i, v := range vs.Values {
+					if define != nil {
+						continue
+					}
 					if err := r.checkGenericTop(p, v, "var x = G(...)"); err != nil {
 						return nil, nil, err
 					}
@@ -1123,7 +1142,11 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			}
 		}
 		out = append(out, pre...)
-		out = append(out, s)
+		if define != nil {
+			out = append(out, define)
+		} else {
+			out = append(out, s)
+		}
 		r.declareGen(gd, func(name string, isInt bool) {
 			d := Decl{Name: name, Int: isInt, Uses: uses(s)}
 			switch gd.Tok {
@@ -1184,13 +1207,26 @@ func (r *rewriter) topDefine(p *parsed, s *ast.AssignStmt) ([]ast.Stmt, error) {
 			}
 		}
 	}
+	var pre []ast.Stmt
+	if len(s.Rhs) == 1 {
+		// first := slices.Sorted(seq)[0] is t := slices.Sorted(seq); first := t[0], when
+		// the generic call is the first call evaluated (so the order of calls stays Go's).
+		for i := 0; i < 8; i++ {
+			b := genericFlow(s.Rhs[0], r)
+			if b == nil || b == s.Rhs[0] || firstCall(s.Rhs[0]) != b {
+				break
+			}
+			t := ast.NewIdent(r.tmp("g"))
+			pre = append(pre, define(t, b))
+			s.Rhs[0] = replaceFlow(s.Rhs[0], b, ast.NewIdent(t.Name))
+		}
+	}
 	for _, e := range s.Rhs {
-		if err := r.checkGenericTop(p, e, "y := G(x)"); err != nil {
+		if err := r.checkGenericTop(p, e, defineForm); err != nil {
 			return nil, err
 		}
 	}
 	r.hintCompiledIndex(p, s.Lhs, s.Rhs)
-	var pre []ast.Stmt
 	for i, e := range s.Rhs {
 		var h []ast.Stmt
 		s.Rhs[i], h = r.hoistMinMax(e)
@@ -1267,40 +1303,157 @@ func hasCall(e ast.Expr) bool {
 	return found
 }
 
-// checkGenericTop rejects a generic call in the value of a top-level variable (outside func
-// literals), which crashes yaegi v0.16.1.
+// checkGenericTop rejects a generic call in the value of a top-level variable where yaegi
+// v0.16.1 cannot type the variable: in a var declaration (anywhere outside func literals),
+// and in a := whose value takes its type from the generic call without being that call
+// (1 + G(x), G(x)[0]); y := G(x) itself works (third_party/yaegi PATCHES.md, 4).
 func (r *rewriter) checkGenericTop(p *parsed, e ast.Expr, form string) error {
 	var bad ast.Expr
 	var name string
+	if form == defineForm {
+		if _, direct := r.genericCall(e); !direct {
+			bad = genericFlow(e, r)
+			if bad != nil {
+				name, _ = r.genericCall(bad)
+			}
+		}
+	} else {
+		ast.Inspect(e, func(n ast.Node) bool {
+			if bad != nil {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				if g, _ := r.genericCall(n); g != "" {
+					bad, name = n, g
+				}
+			}
+			return true
+		})
+	}
+	if bad == nil {
+		return nil
+	}
+	l, c := p.pos(bad.Pos())
+	return r.b.errorf(l, c, "%s with the generic func %s at the top level of a cell crashes yaegi v0.16.1: declare the variable with its type first (var y T; y = %s(...)), or give the call its own variable (t := %s(...)), or use y := func() T { return %s(...) }(), or do it inside a func",
+		form, name, name, name, name)
+}
+
+const defineForm = "y := G(x)"
+
+// genericPkgFuncs are the generic funcs of the standard library that cells call as quire's
+// interpreted source (eval/worker/gostd): every func of the packages mapped to nil.
+var genericPkgFuncs = map[string]map[string]bool{
+	"slices": nil, "maps": nil, "cmp": nil, "iter": nil,
+	"sync": {"OnceValue": true, "OnceValues": true},
+}
+
+// genericCall returns the name of the generic func e calls ("" if e is no such call), and
+// whether e is that call itself (not in parentheses).
+func (r *rewriter) genericCall(e ast.Expr) (string, bool) {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return "", false
+	}
+	f := call.Fun
+	switch x := f.(type) {
+	case *ast.IndexExpr:
+		f = x.X
+	case *ast.IndexListExpr:
+		f = x.X
+	}
+	switch x := f.(type) {
+	case *ast.Ident:
+		if r.b.generics[x.Name] || r.b.known.Generics[x.Name] {
+			if d, _ := r.lookup(x.Name); !d {
+				return x.Name, true
+			}
+		}
+	case *ast.SelectorExpr:
+		if pkg, ok := x.X.(*ast.Ident); ok {
+			if fs, ok := genericPkgFuncs[pkg.Name]; ok && (fs == nil || fs[x.Sel.Name]) && ast.IsExported(x.Sel.Name) {
+				if d, _ := r.lookup(pkg.Name); !d {
+					return pkg.Name + "." + x.Sel.Name, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// genericFlow returns a generic call in e whose result type becomes e's type (an operand, an
+// indexed, sliced or selected value), or nil.
+func genericFlow(e ast.Expr, r *rewriter) ast.Expr {
+	switch x := e.(type) {
+	case *ast.CallExpr:
+		if g, _ := r.genericCall(x); g != "" {
+			return x
+		}
+	case *ast.ParenExpr:
+		return genericFlow(x.X, r)
+	case *ast.BinaryExpr:
+		if b := genericFlow(x.X, r); b != nil {
+			return b
+		}
+		return genericFlow(x.Y, r)
+	case *ast.UnaryExpr:
+		return genericFlow(x.X, r)
+	case *ast.StarExpr:
+		return genericFlow(x.X, r)
+	case *ast.IndexExpr:
+		return genericFlow(x.X, r)
+	case *ast.SliceExpr:
+		return genericFlow(x.X, r)
+	case *ast.SelectorExpr:
+		return genericFlow(x.X, r)
+	}
+	return nil
+}
+
+// firstCall returns the call in e that Go evaluates first (outside func literals), or nil.
+func firstCall(e ast.Expr) *ast.CallExpr {
+	var first *ast.CallExpr
 	ast.Inspect(e, func(n ast.Node) bool {
-		if bad != nil {
+		if first != nil {
 			return false
 		}
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			f := n.Fun
-			switch x := f.(type) {
-			case *ast.IndexExpr:
-				f = x.X
-			case *ast.IndexListExpr:
-				f = x.X
-			}
-			if id, ok := f.(*ast.Ident); ok && (r.b.generics[id.Name] || r.b.known.Generics[id.Name]) {
-				if d, _ := r.lookup(id.Name); !d {
-					bad, name = n, id.Name
-				}
-			}
+			first = n
+			return false
 		}
 		return true
 	})
-	if bad == nil {
-		return nil
+	return first
+}
+
+// replaceFlow replaces old, found by genericFlow, with new in e.
+func replaceFlow(e, old, new ast.Expr) ast.Expr {
+	if e == old {
+		return new
 	}
-	l, c := p.pos(bad.Pos())
-	return r.b.errorf(l, c, "%s with the generic func %s at the top level of a cell crashes yaegi v0.16.1: declare the variable with its type first (var y T; y = %s(...)), or start from a value of the result type (y := x; y = %s(x)), or use y := func() T { return %s(...) }(), or do it inside a func",
-		form, name, name, name, name)
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.BinaryExpr:
+		x.X = replaceFlow(x.X, old, new)
+		x.Y = replaceFlow(x.Y, old, new)
+	case *ast.UnaryExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.StarExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.IndexExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.SliceExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.SelectorExpr:
+		x.X = replaceFlow(x.X, old, new)
+	}
+	return e
 }
 
 // hoistMinMax replaces min/max helper calls in e (outside func literals) by temporaries

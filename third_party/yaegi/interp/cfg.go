@@ -683,8 +683,14 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 						sym, _, _ = sc.lookup(dest.ident)
 					}
 					if sym == nil {
-						sym = &symbol{index: sc.add(dest.typ), kind: varSym, typ: dest.typ}
+						// quire patch (PATCHES.md, 4): global when in the global scope
+						// (a define that gta left to cfg, such as y := G(x) with a
+						// generic G).
+						sym = &symbol{index: sc.add(dest.typ), kind: varSym, typ: dest.typ, global: sc.global}
 						sc.sym[dest.ident] = sym
+						if g := interp.scopes[pkgName]; sc.global && sc.anc == g && g != nil {
+							g.sym[dest.ident] = sym // a global of the REPL's statements
+						}
 					}
 					dest.val = src.val
 					dest.recv = src.recv

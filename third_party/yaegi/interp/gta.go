@@ -90,6 +90,12 @@ func (interp *Interpreter) gta(root *node, rpath, importPath, pkgName string) ([
 					revisit = append(revisit, n)
 					return false
 				}
+				if n.kind == defineStmt && atyp == nil && hasTypeParam(typ, 0) {
+					// quire patch (PATCHES.md, 4): the value is a call of a generic
+					// func, whose result type is known once cfg instantiates it: the
+					// variable is declared there, as in a func body.
+					return false
+				}
 				if typ.cat == nilT {
 					err = n.cfgErrorf("use of untyped nil")
 					return false
@@ -472,4 +478,31 @@ func equalNodes(a, b []*node) bool {
 		}
 	}
 	return true
+}
+
+// hasTypeParam reports whether t is or contains a type parameter (quire patch, PATCHES.md, 4).
+func hasTypeParam(t *itype, depth int) bool {
+	if t == nil || depth > 8 {
+		return false
+	}
+	switch t.cat {
+	case genericT:
+		return true
+	case sliceT, arrayT, ptrT, chanT, chanSendT, chanRecvT, variadicT:
+		return hasTypeParam(t.val, depth+1)
+	case mapT:
+		return hasTypeParam(t.key, depth+1) || hasTypeParam(t.val, depth+1)
+	case funcT:
+		for _, a := range t.arg {
+			if hasTypeParam(a, depth+1) {
+				return true
+			}
+		}
+		for _, r := range t.ret {
+			if hasTypeParam(r, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
