@@ -1825,9 +1825,9 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 					}
 					n.action = aGetSym
 					n.gen = nop
-				} else if sym, ok := interp.srcPkg[pkg][name]; ok && canExport(name) {
+				} else if sym, ok := interp.srcPkg[BinExtension(pkg)][name]; ok && canExport(name) {
 					// quire patch (PATCHES.md, 2): a symbol missing from a binary
-					// package is looked up in the source package of the same path
+					// package is looked up in the source package that extends it
 					// (the generic functions of sync, which yaegi cannot export).
 					n.findex = sym.index
 					if sym.global {

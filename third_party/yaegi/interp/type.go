@@ -1000,6 +1000,11 @@ func nodeType2(interp *Interpreter, sc *scope, n *node, seen []*node) (t *itype,
 					break
 				}
 			}
+			// quire patch (PATCHES.md, 2): the source extension of a binary package.
+			if s, ok := interp.srcPkg[BinExtension(lt.path)][name]; ok && lt.cat == binPkgT && canExport(name) {
+				t = s.typ
+				break
+			}
 			err = n.cfgErrorf("undefined selector %s.%s", lt.path, name)
 		default:
 			if m, _ := lt.lookupMethod(name); m != nil {
