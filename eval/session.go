@@ -72,6 +72,7 @@ func (s *session) known() cell.Known {
 		Consts:   map[string]bool{},
 		Generics: map[string]bool{},
 		Ints:     map[string]bool{},
+		Iters:    map[string]int{},
 	}
 	for _, d := range s.imports {
 		k.Imports[d.Name] = d.Path
@@ -94,6 +95,9 @@ func (s *session) known() cell.Known {
 		}
 		if d.Int {
 			k.Ints[d.Name] = true
+		}
+		if d.Iter != 0 && d.Kind != cell.DeclMethod {
+			k.Iters[d.Name] = d.Iter
 		}
 	}
 	return k

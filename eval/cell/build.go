@@ -79,6 +79,7 @@ type builder struct {
 
 	imports   map[string]string // cell imports so far: local name -> path
 	generics  map[string]bool   // generic funcs declared in this cell
+	iterNames map[string]int    // the cell's funcs returning iterators, top-level vars holding them
 	userFns   map[string]bool   // funcs declared in this cell
 	consts    map[string]bool   // consts declared at the top level of this cell
 	ints      map[string]bool   // top-level names of this cell known to be integers
@@ -105,6 +106,7 @@ func (b *builder) run() error {
 	}
 	b.imports = map[string]string{}
 	b.generics = map[string]bool{}
+	b.iterNames = map[string]int{}
 	b.userFns = map[string]bool{}
 	b.consts = map[string]bool{}
 	b.ints = map[string]bool{}

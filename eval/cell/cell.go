@@ -152,6 +152,9 @@ type Decl struct {
 	Path string
 	// Generic reports a func or type with type parameters.
 	Generic bool
+	// Iter is the arity (1 or 2) of the iterator func a func returns or a var holds, as
+	// declared or assigned syntactically (0: none known).
+	Iter int
 	// Int reports a var or const syntactically known to have an integer type (for example
 	// n := 10 or var n int). Feed it back as Known.Ints so later cells can rewrite
 	// for i := range n.
@@ -170,6 +173,7 @@ type Known struct {
 	Vars     map[string]bool // vars and consts defined so far
 	Consts   map[string]bool // consts defined so far (also in Vars)
 	Generics map[string]bool // generic funcs
+	Iters    map[string]int  // funcs that return iterators and vars that hold them: the arity
 	Ints     map[string]bool // vars/consts with an integer type (Decl.Int)
 }
 

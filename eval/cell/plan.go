@@ -42,6 +42,9 @@ func (b *builder) prescanFuncs(p *parsed) {
 			if fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0 {
 				b.generics[fd.Name.Name] = true
 			}
+			if n := funcIterArity(fd.Type); n != 0 {
+				b.iterNames[fd.Name.Name] = n
+			}
 		}
 	}
 }
@@ -140,6 +143,7 @@ func (b *builder) doFuncs(p *parsed) error {
 			Src:       "\n" + src,
 			Uses:      uses(fd.Type, fd.Body),
 			Generic:   fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0,
+			Iter:      funcIterArity(fd.Type),
 			Redefines: redef,
 		})
 		if r.helpers {

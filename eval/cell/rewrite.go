@@ -25,7 +25,8 @@ type rewriter struct {
 	helpers bool              // uses Prelude helpers
 	err     *Error
 	p       *parsed
-	loops   int // depth of for and range bodies being rewritten
+	loops   int            // depth of for and range bodies being rewritten
+	iters   map[string]int // local names known to hold iterator funcs: their arity (rangefunc.go)
 }
 
 func newRewriter(b *builder) *rewriter {
@@ -158,6 +159,11 @@ func (r *rewriter) declareGen(gd *ast.GenDecl, each func(name string, isInt bool
 					v = r.intLike(s.Values[i])
 				}
 				r.declare(n.Name, v)
+				it := typeIterArity(s.Type)
+				if s.Type == nil && len(s.Values) == len(s.Names) {
+					it = r.iterArity(s.Values[i])
+				}
+				r.noteIter(n.Name, it)
 				if each != nil {
 					each(n.Name, v)
 				}
@@ -182,6 +188,7 @@ func (r *rewriter) funcBody(recv *ast.FieldList, ft *ast.FuncType, body *ast.Blo
 		for _, f := range fl.List {
 			for _, n := range f.Names {
 				r.declare(n.Name, isIntType(f.Type))
+				r.noteIter(n.Name, typeIterArity(f.Type))
 			}
 		}
 	}
@@ -221,6 +228,11 @@ func (r *rewriter) stmt(s ast.Stmt) ast.Stmt {
 			for i, l := range s.Lhs {
 				if id, ok := l.(*ast.Ident); ok {
 					r.declare(id.Name, len(s.Lhs) == len(s.Rhs) && r.intLike(s.Rhs[i]))
+					if len(s.Lhs) == len(s.Rhs) {
+						r.noteIter(id.Name, r.iterArity(s.Rhs[i]))
+					} else {
+						r.noteIter(id.Name, 0)
+					}
 				}
 			}
 		} else {
@@ -956,14 +968,15 @@ func replaceContinue(body *ast.BlockStmt, label string, next *ast.Ident) bool {
 func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt {
 	s.X = r.expr(s.X)
 	isInt := s.Value == nil && r.intLike(s.X)
-	if lit, ok := ast.Unparen(s.X).(*ast.FuncLit); ok {
-		r.fail(lit.Pos(), "range over a func (Go 1.23 iterators) is not supported by yaegi v0.16.1; call the func with a yield callback instead")
+	iterN := r.iterArity(s.X)
+	if iterN != 0 {
+		isInt = false
 	}
-	if !isInt && s.Value == nil && !obviouslyNotInt(s.X) && r.p != nil {
+	if !isInt && iterN == 0 && s.Value == nil && !obviouslyNotInt(s.X) && r.p != nil {
 		l, c := r.p.pos(s.X.Pos())
 		r.b.plan.Hints = append(r.b.plan.Hints, Hint{Line: l, Col: c, Msg: fmt.Sprintf(
-			"if %s is an integer, write for i := 0; i < %s; i++ instead of range (yaegi v0.16.1 crashes with \"nil type\" on range over an int the cell rewriter could not prove to be one)",
-			exprString(r.p.fset, s.X), exprString(r.p.fset, s.X)), When: []string{"nil type"}})
+			"if %s is an integer, write for i := 0; i < %s; i++ instead of range (yaegi v0.16.1 crashes with \"nil type\" on range over an int the cell rewriter could not prove to be one); if it is an iterator func, which quire could not tell, range over %s(seq) instead, or call it with a yield func",
+			exprString(r.p.fset, s.X), exprString(r.p.fset, s.X), "slices.Collect"), When: []string{"nil type"}})
 	}
 	var vars []*ast.Ident
 	if s.Tok == token.DEFINE {
@@ -979,6 +992,9 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 	s.Body.List = r.stmts(s.Body.List)
 	r.loops--
 	r.pop()
+	if iterN != 0 {
+		return r.rangeFunc(s, label, iterN)
+	}
 
 	if isInt {
 		pos := s.For
@@ -1087,8 +1103,13 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 				continue
 			}
 			isInt := len(s.Lhs) == len(s.Rhs) && r.intLike(s.Rhs[i])
+			it := 0
+			if len(s.Lhs) == len(s.Rhs) {
+				it = r.iterArity(s.Rhs[i])
+			}
 			r.b.names[id.Name] = true
-			defs = append(defs, Decl{Name: id.Name, Kind: DeclVar, Int: isInt,
+			r.b.iterNames[id.Name] = it
+			defs = append(defs, Decl{Name: id.Name, Kind: DeclVar, Int: isInt, Iter: it,
 				Redefines: r.b.known.Vars[id.Name], Uses: uses(s)})
 		}
 	case *ast.DeclStmt:
@@ -1148,7 +1169,8 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			out = append(out, s)
 		}
 		r.declareGen(gd, func(name string, isInt bool) {
-			d := Decl{Name: name, Int: isInt, Uses: uses(s)}
+			d := Decl{Name: name, Int: isInt, Uses: uses(s), Iter: r.iters[name]}
+			r.b.iterNames[name] = r.iters[name]
 			switch gd.Tok {
 			case token.VAR:
 				d.Kind = DeclVar
@@ -1518,7 +1540,7 @@ func (r *rewriter) hoistMinMax(e ast.Expr) (ast.Expr, []ast.Stmt) {
 // plans with NeedsHelpers call: generic 2-argument min and max, and a reflection-based clear.
 func Prelude() string {
 	var b strings.Builder
-	b.WriteString("\nimport __quire_reflect \"reflect\"\n\n")
+	b.WriteString("\nimport __quire_reflect \"reflect\"\nimport __quire_iter \"iter\"\n" + pullPrelude + "\n")
 	ordered := "~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string"
 	for _, f := range []struct{ name, op string }{{minHelper, "<"}, {maxHelper, ">"}} {
 		// b != b is true only for NaN: min and max return NaN if any argument is NaN.
