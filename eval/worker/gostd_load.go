@@ -5,6 +5,8 @@ import (
 	"github.com/traefik/yaegi/stdlib/generic"
 )
 
+//go:generate sh -c "go run ./internal/gennewstd > newstd_gen.go"
+
 // yaegi compiles the generic standard library sources in generic.Sources into every
 // interpreter when the stdlib symbols are loaded (interp.Use): quire's own versions replace
 // the interpreter's go1.22 ones (see package gostd and third_party/yaegi PATCHES.md, 2).

@@ -193,7 +193,7 @@ func (w *Worker) newInterp() error {
 		defer func() { _ = recover() }()
 		errWrap = i.Symbols("")[""]["_error"]
 	}()
-	for _, e := range []interp.Exports{unrestricted.Symbols, stdlib.Symbols, exports.Symbols} {
+	for _, e := range []interp.Exports{unrestricted.Symbols, stdlib.Symbols, newStdSymbols, exports.Symbols} {
 		if err := i.Use(e); err != nil {
 			return fmt.Errorf("loading symbols: %w", err)
 		}
