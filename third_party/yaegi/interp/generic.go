@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -150,7 +151,10 @@ func genAST(sc *scope, root *node, types []*itype) (*node, bool, error) {
 		return nod, nil
 	}
 
-	if nod, found := root.interp.generic[sname]; found {
+	// quire patch (PATCHES.md, 3): instances are keyed by their generic declaration too;
+	// the name alone made cmp.Compare[int] the instance of slices.Compare[int] made before.
+	key := fmt.Sprintf("%p:%s", root, sname)
+	if nod, found := root.interp.generic[key]; found {
 		return nod, true, nil
 	}
 
@@ -158,7 +162,7 @@ func genAST(sc *scope, root *node, types []*itype) (*node, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	root.interp.generic[sname] = r
+	root.interp.generic[key] = r
 	r.param = append(r.param, types...)
 	if tname != "" {
 		for _, nod := range fixNodes {
