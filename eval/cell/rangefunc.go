@@ -289,13 +289,117 @@ func stopExits(body *ast.BlockStmt, stop, own string) {
 	fix(body.List)
 }
 
-// pullPrelude is the source of the pull helpers (in Prelude).
+// pullPrelude is the source of the pull helpers (in Prelude): iter.Pull and iter.Pull2 of
+// quire's interpreted iter (eval/worker/gostd), under other names (yaegi v0.16.1 mixes up
+// the instances of a generic func made from another generic func and from a cell).
 const pullPrelude = `
 func __quire_pull[__quire_V any](seq func(yield func(__quire_V) bool)) (func() (__quire_V, bool), func()) {
-	return __quire_iter.Pull(seq)
+	req := make(chan bool)
+	vals := make(chan __quire_V)
+	fin := make(chan any)
+	started, done := false, false
+	run := func() {
+		defer func() { fin <- recover() }()
+		if !<-req {
+			return
+		}
+		seq(func(v __quire_V) bool {
+			vals <- v
+			more := <-req // (yaegi v0.16.1 fails on return <-req in a closure)
+			return more
+		})
+	}
+	next := func() (__quire_V, bool) {
+		var zero __quire_V
+		if done {
+			return zero, false
+		}
+		if !started {
+			started = true
+			go run()
+		}
+		req <- true
+		select {
+		case v := <-vals:
+			return v, true
+		case p := <-fin:
+			done = true
+			if p != nil {
+				panic(p)
+			}
+			return zero, false
+		}
+	}
+	stop := func() {
+		if done {
+			return
+		}
+		done = true
+		if !started {
+			return
+		}
+		req <- false
+		if p := <-fin; p != nil {
+			panic(p)
+		}
+	}
+	return next, stop
 }
 
 func __quire_pull2[__quire_K, __quire_V any](seq func(yield func(__quire_K, __quire_V) bool)) (func() (__quire_K, __quire_V, bool), func()) {
-	return __quire_iter.Pull2(seq)
+	req := make(chan bool)
+	keys := make(chan __quire_K)
+	vals := make(chan __quire_V)
+	fin := make(chan any)
+	started, done := false, false
+	run := func() {
+		defer func() { fin <- recover() }()
+		if !<-req {
+			return
+		}
+		seq(func(k __quire_K, v __quire_V) bool {
+			keys <- k
+			vals <- v
+			more := <-req // (yaegi v0.16.1 fails on return <-req in a closure)
+			return more
+		})
+	}
+	next := func() (__quire_K, __quire_V, bool) {
+		var zk __quire_K
+		var zv __quire_V
+		if done {
+			return zk, zv, false
+		}
+		if !started {
+			started = true
+			go run()
+		}
+		req <- true
+		select {
+		case k := <-keys:
+			v := <-vals
+			return k, v, true
+		case p := <-fin:
+			done = true
+			if p != nil {
+				panic(p)
+			}
+			return zk, zv, false
+		}
+	}
+	stop := func() {
+		if done {
+			return
+		}
+		done = true
+		if !started {
+			return
+		}
+		req <- false
+		if p := <-fin; p != nil {
+			panic(p)
+		}
+	}
+	return next, stop
 }
 `

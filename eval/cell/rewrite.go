@@ -1540,7 +1540,7 @@ func (r *rewriter) hoistMinMax(e ast.Expr) (ast.Expr, []ast.Stmt) {
 // plans with NeedsHelpers call: generic 2-argument min and max, and a reflection-based clear.
 func Prelude() string {
 	var b strings.Builder
-	b.WriteString("\nimport __quire_reflect \"reflect\"\nimport __quire_iter \"iter\"\n" + pullPrelude + "\n")
+	b.WriteString("\nimport __quire_reflect \"reflect\"\n" + pullPrelude + "\n")
 	ordered := "~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string"
 	for _, f := range []struct{ name, op string }{{minHelper, "<"}, {maxHelper, ">"}} {
 		// b != b is true only for NaN: min and max return NaN if any argument is NaN.

@@ -846,7 +846,7 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 
 		case defineXStmt:
 			wireChild(n)
-			if sc.def == nil {
+			if _, deferred := n.meta.(deferredDefine); sc.def == nil && !deferred {
 				// In global scope, type definition already handled by GTA.
 				break
 			}
@@ -2347,7 +2347,15 @@ func compDefineX(sc *scope, n *node) error {
 			n.child[i].redeclared = true
 		} else {
 			index = sc.add(t)
-			sc.sym[id] = &symbol{index: index, kind: varSym, typ: t}
+			sc.sym[id] = &symbol{index: index, kind: varSym, typ: t, global: sc.global}
+			if _, deferred := n.meta.(deferredDefine); deferred && sc.global {
+				// quire patch (PATCHES.md, 4): a global of the REPL's statements.
+				g := sc
+				for g.anc != nil && g.anc.anc != nil {
+					g = g.anc
+				}
+				g.sym[id] = sc.sym[id]
+			}
 		}
 		n.child[i].typ = t
 		n.child[i].findex = index

@@ -116,6 +116,14 @@ func (interp *Interpreter) gta(root *node, rpath, importPath, pkgName string) ([
 			return false
 
 		case defineXStmt:
+			if src := n.child[len(n.child)-1]; src.kind == callExpr {
+				if ft, err2 := nodeType(interp, sc, src.child[0]); err2 == nil && hasTypeParam(ft, 0) {
+					// quire patch (PATCHES.md, 4): a, b := G(x) with a generic G is
+					// declared by cfg, once G is instantiated.
+					n.meta = deferredDefine{}
+					return false
+				}
+			}
 			err = compDefineX(sc, n)
 
 		case valueSpec:
@@ -506,3 +514,6 @@ func hasTypeParam(t *itype, depth int) bool {
 	}
 	return false
 }
+
+// deferredDefine marks a global a, b := G(x) that gta left to cfg (quire patch, PATCHES.md, 4).
+type deferredDefine struct{}
