@@ -243,7 +243,10 @@ func inferTypesFromCall(sc *scope, fun *node, args []*node, ellipsis bool) ([]*i
 		switch param.cat {
 		case genericT, nilT:
 			if _, ok := paramTypes[param.name]; ok {
-				if inferred[param.name] == nil && input.cat != nilT {
+				// A typed argument wins over untyped constants, and among those the
+				// last kind of int, rune, float, complex (Go's default type rule).
+				cur := inferred[param.name]
+				if input.cat != nilT && (cur == nil || cur.untyped && (!input.untyped || untypedRank(input) > untypedRank(cur))) {
 					inferred[param.name] = input
 				}
 				return
@@ -337,6 +340,9 @@ func inferTypesFromCall(sc *scope, fun *node, args []*node, ellipsis bool) ([]*i
 	types := []*itype{}
 	for _, name := range names {
 		t := inferred[name]
+		if t != nil && t.untyped {
+			t = untypedDefault(sc, t)
+		}
 		if t == nil {
 			break
 		}
@@ -391,6 +397,45 @@ func structural(t *itype) *itype {
 			rets[i] = valueTOf(rt.Out(i))
 		}
 		return funcOf(args, rets)
+	}
+	return t
+}
+
+// untypedRank orders the kinds of untyped constants: int, rune, float, complex (quire patch,
+// PATCHES.md, 3).
+func untypedRank(t *itype) int {
+	switch t.cat {
+	case int32T:
+		return 2
+	case float32T, float64T:
+		return 3
+	case complex64T, complex128T:
+		return 4
+	}
+	return 1
+}
+
+// untypedDefault is the default type of an untyped constant's type.
+func untypedDefault(sc *scope, t *itype) *itype {
+	name := ""
+	switch t.cat {
+	case intT, int8T, int16T, int64T, uintT, uint8T, uint16T, uint32T, uint64T:
+		name = "int"
+	case int32T:
+		name = "int32"
+	case float32T, float64T:
+		name = "float64"
+	case complex64T, complex128T:
+		name = "complex128"
+	case boolT:
+		name = "bool"
+	case stringT:
+		name = "string"
+	default:
+		return t
+	}
+	if d := sc.getType(name); d != nil {
+		return d
 	}
 	return t
 }
