@@ -27,6 +27,9 @@ type session struct {
 	// zombies are names that only a cell which failed to compile declared: yaegi v0.16.1
 	// keeps them (declared before the error was found), Go would not have them.
 	zombies map[string]bool
+	// snap has the plain-data values of variables after the last cell that ran without
+	// error (snapshot.go), restored after a restart.
+	snap map[string]wire.Snap
 }
 
 func newSession() *session {
@@ -286,7 +289,7 @@ func unavailableMsg(d cell.Decl) string {
 func (s *session) lost() []string {
 	var out []string
 	for name, lost := range s.vars {
-		if lost {
+		if _, restored := s.snap[name]; lost && !restored {
 			out = append(out, name)
 		}
 	}
@@ -299,7 +302,7 @@ func (s *session) lost() []string {
 func (s *session) reset() []string {
 	var out []string
 	for name, lost := range s.vars {
-		if !lost {
+		if _, restored := s.snap[name]; !lost && !restored {
 			out = append(out, name)
 		}
 	}
@@ -308,9 +311,15 @@ func (s *session) reset() []string {
 }
 
 // lostNote tells the user what a restart did to their variables.
-func lostNote(lost, reset []string) string {
+func lostNote(lost, reset, restored []string) string {
 	var b strings.Builder
+	if len(restored) > 0 {
+		b.WriteString("Variables restored to their value after the last cell that ran without error: " + strings.Join(restored, ", ") + ".")
+	}
 	if len(lost) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
 		b.WriteString("Lost variables: " + strings.Join(lost, ", ") + ".")
 	}
 	if len(reset) > 0 {
@@ -322,10 +331,11 @@ func lostNote(lost, reset []string) string {
 	return b.String()
 }
 
-// forgetVars drops the lost variables from the records (after a restart).
+// forgetVars drops the lost variables from the records (after a restart), except those
+// restored from the snapshot.
 func (s *session) forgetVars() {
 	for name, lost := range s.vars {
-		if !lost {
+		if _, restored := s.snap[name]; !lost || restored {
 			continue
 		}
 		delete(s.vars, name)

@@ -540,6 +540,9 @@ func (w *Worker) run(r wire.Request) {
 	}
 	w.result, w.shown = nil, false
 	w.mu.Unlock()
+	if ev.Error == nil && len(ev.Failed) == 0 && len(r.Snapshot) > 0 {
+		ev.Snapshot = w.snapshot(r.Snapshot)
+	}
 	if msg, over := checkMemory(); over {
 		w.memoryExceeded(msg)
 	}

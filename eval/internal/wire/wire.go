@@ -63,6 +63,17 @@ type Request struct {
 	// For OpInput.
 	Text string `json:"text,omitempty"`
 	Err  string `json:"err,omitempty"`
+	// Snapshot names the session's variables: after the steps succeed, EvDone's Snapshot has
+	// the values of those that are plain data.
+	Snapshot []string `json:"snap,omitempty"`
+}
+
+// Snap is the Go source of a variable's value (see Request.Snapshot): Value to assign it
+// (an untyped constant for basic types), Typed to define it (T(constant), composite
+// literals).
+type Snap struct {
+	Value string `json:"v"`
+	Typed string `json:"t"`
 }
 
 // Event kinds.
@@ -117,8 +128,10 @@ type Event struct {
 	Steps    int            `json:"steps,omitempty"` // EvDone: steps that completed without error
 	// Owner is, for EvDisplay, the request the display was made for (see OwnerMarker).
 	Owner uint64 `json:"own,omitempty"`
-	PID   int    `json:"pid,omitempty"`
-	Proto int    `json:"proto,omitempty"` // ready: the worker's Protocol
+	// Snapshot, for EvDone of a request with Snapshot names, has the plain-data values.
+	Snapshot map[string]Snap `json:"snap,omitempty"`
+	PID      int             `json:"pid,omitempty"`
+	Proto    int             `json:"proto,omitempty"` // ready: the worker's Protocol
 }
 
 // EnvNonce names the environment variable that gives the worker its marker nonce, so text a
@@ -128,7 +141,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 3
+const Protocol = 4
 
 // Environment variables the supervisor passes to the worker.
 const (

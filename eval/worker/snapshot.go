@@ -1,0 +1,198 @@
+package worker
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/quire-go/quire/eval/internal/wire"
+)
+
+// Snapshots of plain-data globals (issue 12, item 5): after a successful cell the supervisor
+// names the session's variables, and the worker returns, for each whose value is plain data
+// (booleans, numbers, strings, and slices, arrays and maps of them), Go source that recreates
+// the value. After a crash or an interrupt the supervisor replays the declarations and then
+// assigns these values.
+
+const (
+	snapMaxNames = 256     // variables per snapshot
+	snapMaxSrc   = 1 << 16 // bytes of source per variable
+	snapMaxTotal = 1 << 20 // bytes of source per snapshot
+)
+
+// snapshot returns the restore source of the plain-data variables among names.
+func (w *Worker) snapshot(names []string) map[string]wire.Snap {
+	if len(names) > snapMaxNames {
+		names = names[:snapMaxNames]
+	}
+	out := map[string]wire.Snap{}
+	total := 0
+	for _, name := range names {
+		if !isGoIdent(name) {
+			continue
+		}
+		v, err := w.eval(w.i, ";"+name)
+		if err != nil || !v.IsValid() {
+			continue
+		}
+		typ, ok := plainType(v.Type(), 0)
+		if !ok {
+			continue
+		}
+		var b strings.Builder
+		if !writeLiteral(&b, v, 0) || b.Len() > snapMaxSrc || total+b.Len() > snapMaxTotal {
+			continue
+		}
+		// The variable's static type must be the value's: a variable of a named type
+		// declared in a cell (type Celsius float64) reaches the host as its underlying type.
+		if !w.hasType(name, typ) {
+			continue
+		}
+		lit := b.String()
+		s := wire.Snap{Value: lit, Typed: lit}
+		if v.Kind() <= reflect.Complex128 || v.Kind() == reflect.String {
+			s.Typed = typ + "(" + lit + ")"
+		}
+		total += len(s.Value) + len(s.Typed)
+		out[name] = s
+	}
+	return out
+}
+
+// hasType reports whether the variable name has a type assignable to typ (a type literal of
+// predeclared types), which the interpreter checks without running anything.
+func (w *Worker) hasType(name, typ string) bool {
+	_, err := w.compile(";_ = func() { var _ " + typ + " = " + name + " }")
+	return err == nil
+}
+
+// plainType returns the Go source of t when t is plain data made of predeclared types.
+func plainType(t reflect.Type, depth int) (string, bool) {
+	if depth > 8 || t.PkgPath() != "" {
+		return "", false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		if t.Name() != t.Kind().String() {
+			return "", false
+		}
+		return t.Name(), true
+	case reflect.Slice:
+		e, ok := plainType(t.Elem(), depth+1)
+		return "[]" + e, ok
+	case reflect.Array:
+		e, ok := plainType(t.Elem(), depth+1)
+		return fmt.Sprintf("[%d]%s", t.Len(), e), ok
+	case reflect.Map:
+		k, ok1 := plainType(t.Key(), depth+1)
+		e, ok2 := plainType(t.Elem(), depth+1)
+		return "map[" + k + "]" + e, ok1 && ok2
+	}
+	return "", false
+}
+
+// writeLiteral writes v as Go source: an untyped constant for basic kinds, a composite
+// literal (or T(nil)) for the others. It reports false for values with no constant form (NaN,
+// infinities).
+func writeLiteral(b *strings.Builder, v reflect.Value, depth int) bool {
+	if depth > 8 || b.Len() > snapMaxSrc {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		b.WriteString(strconv.FormatBool(v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		b.WriteString(strconv.FormatInt(v.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		b.WriteString(strconv.FormatUint(v.Uint(), 10))
+	case reflect.Float32, reflect.Float64:
+		return writeFloat(b, v.Float(), v.Type().Bits())
+	case reflect.Complex64, reflect.Complex128:
+		c := v.Complex()
+		bits := v.Type().Bits() / 2
+		b.WriteString("complex(")
+		if !writeFloat(b, real(c), bits) {
+			return false
+		}
+		b.WriteString(", ")
+		if !writeFloat(b, imag(c), bits) {
+			return false
+		}
+		b.WriteString(")")
+	case reflect.String:
+		b.WriteString(strconv.Quote(v.String()))
+	case reflect.Slice, reflect.Map:
+		typ, _ := plainType(v.Type(), 0)
+		if v.IsNil() {
+			b.WriteString(typ + "(nil)")
+			return true
+		}
+		b.WriteString(typ + "{")
+		if v.Kind() == reflect.Map {
+			keys := v.MapKeys()
+			sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+			for i, k := range keys {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				if !writeLiteral(b, k, depth+1) {
+					return false
+				}
+				b.WriteString(": ")
+				if !writeLiteral(b, v.MapIndex(k), depth+1) {
+					return false
+				}
+			}
+		} else if !writeElems(b, v, depth) {
+			return false
+		}
+		b.WriteString("}")
+	case reflect.Array:
+		typ, _ := plainType(v.Type(), 0)
+		b.WriteString(typ + "{")
+		if !writeElems(b, v, depth) {
+			return false
+		}
+		b.WriteString("}")
+	default:
+		return false
+	}
+	return true
+}
+
+func writeElems(b *strings.Builder, v reflect.Value, depth int) bool {
+	for i := 0; i < v.Len(); i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if !writeLiteral(b, v.Index(i), depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+func writeFloat(b *strings.Builder, f float64, bits int) bool {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return false
+	}
+	if f == 0 && math.Signbit(f) {
+		return false // -0 has no constant form
+	}
+	b.WriteString(strconv.FormatFloat(f, 'g', -1, bits))
+	return true
+}
+
+func isGoIdent(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
