@@ -288,6 +288,53 @@ recovered boom
 recovered boom
 `,
 	},
+	{
+		name: "errors.Join's Unwrap, errors.AsType, runes and reflect iterators",
+		prog: `package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"reflect"
+	"unicode/utf8"
+)
+
+type S struct {
+	A int
+	B string
+}
+
+func main() {
+	err1, err2 := errors.New("err1"), errors.New("err2")
+	err := errors.Join(err1, err2)
+	fmt.Println(err.(interface{ Unwrap() []error }).Unwrap())
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		fmt.Println(len(u.Unwrap()))
+	}
+	_, ok := err.(interface{ Timeout() bool })
+	fmt.Println(ok)
+	_, oerr := os.Open("no-such-file")
+	if pe, ok := errors.AsType[*fs.PathError](fmt.Errorf("wrapped: %w", oerr)); ok {
+		fmt.Println("path:", pe.Path)
+	}
+	valid := 'a'
+	fmt.Println(utf8.ValidRune(valid), utf8.RuneLen(valid))
+	for f := range reflect.TypeOf(S{}).Fields() {
+		fmt.Print(f.Name, " ")
+	}
+	fmt.Println()
+}
+`,
+		stdout: `[err1 err2]
+2
+false
+path: no-such-file
+true 1
+A B 
+`,
+	},
 }
 
 func init() {

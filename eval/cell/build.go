@@ -77,17 +77,18 @@ type builder struct {
 	known Known
 	plan  *Plan
 
-	imports   map[string]string // cell imports so far: local name -> path
-	generics  map[string]bool   // generic funcs declared in this cell
-	iterNames map[string]int    // the cell's funcs returning iterators, top-level vars holding them
-	userFns   map[string]bool   // funcs declared in this cell
-	consts    map[string]bool   // consts declared at the top level of this cell
-	ints      map[string]bool   // top-level names of this cell known to be integers
-	names     map[string]bool   // names := defined at top level in the current stmts segment
-	tmp       int               // counter for generated names
-	importSeg *Segment
-	stmtNames map[string]bool // names declared by the cell's top-level statements
-	resolve   bool            // parse with object resolution (Undefined)
+	imports     map[string]string // cell imports so far: local name -> path
+	generics    map[string]bool   // generic funcs declared in this cell
+	iterNames   map[string]int    // the cell's funcs returning iterators, top-level vars holding them
+	methodNames map[string]bool   // names of the cell's methods
+	userFns     map[string]bool   // funcs declared in this cell
+	consts      map[string]bool   // consts declared at the top level of this cell
+	ints        map[string]bool   // top-level names of this cell known to be integers
+	names       map[string]bool   // names := defined at top level in the current stmts segment
+	tmp         int               // counter for generated names
+	importSeg   *Segment
+	stmtNames   map[string]bool // names declared by the cell's top-level statements
+	resolve     bool            // parse with object resolution (Undefined)
 
 	whole    bool // the cell has a package clause: a whole program
 	mainLine int  // position of a whole program's func main (0: none)
@@ -107,6 +108,7 @@ func (b *builder) run() error {
 	b.imports = map[string]string{}
 	b.generics = map[string]bool{}
 	b.iterNames = map[string]int{}
+	b.methodNames = map[string]bool{}
 	b.userFns = map[string]bool{}
 	b.consts = map[string]bool{}
 	b.ints = map[string]bool{}

@@ -37,6 +37,9 @@ func funcKey(fd *ast.FuncDecl) string {
 
 func (b *builder) prescanFuncs(p *parsed) {
 	for _, d := range p.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+			b.methodNames[fd.Name.Name] = true
+		}
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
 			b.userFns[fd.Name.Name] = true
 			if fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0 {

@@ -3,6 +3,7 @@ package cell
 import (
 	"go/ast"
 	"go/token"
+	"strings"
 )
 
 // Range over a func (Go 1.23 iterators), which yaegi v0.16.1 cannot run, is rewritten into a
@@ -45,7 +46,20 @@ var iterFuncs = map[string]map[string]int{
 	"bytes":   {"Lines": 1, "SplitSeq": 1, "SplitAfterSeq": 1, "FieldsSeq": 1, "FieldsFuncSeq": 1},
 	"maps":    {"Keys": 1, "Values": 1, "All": 2},
 	"slices":  {"Values": 1, "Chunk": 1, "All": 2, "Backward": 2},
+	"ast":     {"Preorder": 1},
 }
+
+// iterMethods are the names of the standard library's methods without arguments that return
+// iterators (reflect.Type.Fields, reflect.Value.Seq2, go/types' Methods...), with their
+// arity; anyArity where it depends on the type (reflect.Type.Fields yields one value,
+// reflect.Value.Fields two): the range statement's variables decide. They count only when no
+// method of the session has the name.
+var iterMethods = map[string]int{
+	"Fields": anyArity, "Methods": anyArity, "Ins": 1, "Outs": 1, "Seq": 1, "Seq2": 2,
+	"Children": 1, "EmbeddedTypes": 1, "ExplicitMethods": 1, "Terms": 1, "Variables": 1,
+}
+
+const anyArity = 3
 
 // yieldArity returns the number of values an iterator func type yields (1 or 2), 0 when ft
 // is no iterator type, -1 for func(yield func() bool).
@@ -137,10 +151,11 @@ func (r *rewriter) iterArity(e ast.Expr) int {
 		}
 		switch y := f.(type) {
 		case *ast.SelectorExpr:
-			if pkg, ok := y.X.(*ast.Ident); ok {
-				if d, _ := r.lookup(pkg.Name); !d && !r.b.stmtNames[pkg.Name] {
-					return iterFuncs[pkg.Name][y.Sel.Name]
-				}
+			if pkg, ok := y.X.(*ast.Ident); ok && r.isPackage(pkg.Name) {
+				return iterFuncs[pkg.Name][y.Sel.Name]
+			}
+			if n := iterMethods[y.Sel.Name]; n != 0 && len(x.Args) == 0 && !r.sessionMethod(y.Sel.Name) {
+				return n
 			}
 		case *ast.Ident:
 			if d, _ := r.lookup(y.Name); d {
@@ -159,6 +174,29 @@ func (r *rewriter) iterArity(e ast.Expr) int {
 	return 0
 }
 
+// isPackage reports whether name is an imported package here (not shadowed).
+func (r *rewriter) isPackage(name string) bool {
+	if d, _ := r.lookup(name); d || r.b.stmtNames[name] {
+		return false
+	}
+	_, ok := r.b.imports[name]
+	_, known := r.b.known.Imports[name]
+	return ok || known
+}
+
+// sessionMethod reports whether the cell or the session declares a method called name.
+func (r *rewriter) sessionMethod(name string) bool {
+	if r.b.methodNames[name] {
+		return true
+	}
+	for k := range r.b.known.Funcs {
+		if strings.HasSuffix(k, "."+name) {
+			return true
+		}
+	}
+	return false
+}
+
 // noteIter records that name holds an iterator of arity n (0: it does not, now).
 func (r *rewriter) noteIter(name string, n int) {
 	if name == "_" {
@@ -173,6 +211,12 @@ func (r *rewriter) noteIter(name string, n int) {
 // rangeFunc rewrites a range over an iterator func of arity n (see the top of this file).
 // The body has been rewritten already.
 func (r *rewriter) rangeFunc(s *ast.RangeStmt, label *ast.LabeledStmt, n int) ast.Stmt {
+	if n == anyArity {
+		n = 1
+		if s.Value != nil {
+			n = 2
+		}
+	}
 	if n < 0 {
 		r.fail(s.X.Pos(), "range over a func(yield func() bool) is not supported by yaegi v0.16.1; call the func with a yield callback instead")
 		return s

@@ -1369,7 +1369,8 @@ const defineForm = "y := G(x)"
 // interpreted source (eval/worker/gostd): every func of the packages mapped to nil.
 var genericPkgFuncs = map[string]map[string]bool{
 	"slices": nil, "maps": nil, "cmp": nil, "iter": nil,
-	"sync": {"OnceValue": true, "OnceValues": true},
+	"sync":   {"OnceValue": true, "OnceValues": true},
+	"errors": {"AsType": true},
 }
 
 // genericCall returns the name of the generic func e calls ("" if e is no such call), and

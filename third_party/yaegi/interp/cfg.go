@@ -678,8 +678,10 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 					if dest.typ.incomplete {
 						return
 					}
-					if sc.global {
+					if _, deferred := n.meta.(deferredDefine); sc.global && !deferred {
 						// Do not overload existing symbols (defined in GTA) in global scope.
+						// (quire patch, PATCHES.md, 4: a define gta left to cfg declares
+						// the variable anew, as gta would have.)
 						sym, _, _ = sc.lookup(dest.ident)
 					}
 					if sym == nil {

@@ -94,6 +94,7 @@ func (interp *Interpreter) gta(root *node, rpath, importPath, pkgName string) ([
 					// quire patch (PATCHES.md, 4): the value is a call of a generic
 					// func, whose result type is known once cfg instantiates it: the
 					// variable is declared there, as in a func body.
+					n.meta = deferredDefine{}
 					return false
 				}
 				if typ.cat == nilT {
@@ -117,9 +118,10 @@ func (interp *Interpreter) gta(root *node, rpath, importPath, pkgName string) ([
 
 		case defineXStmt:
 			if src := n.child[len(n.child)-1]; src.kind == callExpr {
-				if ft, err2 := nodeType(interp, sc, src.child[0]); err2 == nil && hasTypeParam(ft, 0) {
-					// quire patch (PATCHES.md, 4): a, b := G(x) with a generic G is
-					// declared by cfg, once G is instantiated.
+				if ft, err2 := nodeType(interp, sc, src.child[0]); err2 == nil && (ft == nil || hasTypeParam(ft, 0)) {
+					// quire patch (PATCHES.md, 4): a, b := G(x) with a generic G (or
+					// G[T](x), whose type gta does not know) is declared by cfg, once
+					// G is instantiated.
 					n.meta = deferredDefine{}
 					return false
 				}

@@ -325,6 +325,16 @@ func typeAssert(n *node, withResult, withOk bool) {
 				}()
 			}
 			if !ok {
+				// quire patch (PATCHES.md, 5): a value of a compiled type (the
+				// *errors.joinError in an error) implements an interpreted interface
+				// when its methods have the interface's names and signatures.
+				if bv, implements := binImplements(valf, typ); implements {
+					ok = true
+					if withResult {
+						value0(f).Set(reflect.ValueOf(valueInterface{&node{typ: valueTOf(bv.Type())}, bv}))
+					}
+					return next
+				}
 				if !withOk {
 					panic(n.cfgErrorf("interface conversion: nil is not %v", typID))
 				}
@@ -4096,4 +4106,28 @@ func realConst(n *node) {
 		n.rval = reflect.ValueOf(real(v.Complex()))
 		n.gen = nop
 	}
+}
+
+// binImplements returns the concrete value in v, which holds a value of a compiled type, and
+// whether it has the methods of the interpreted interface typ (quire patch, PATCHES.md, 5).
+func binImplements(v reflect.Value, typ *itype) (reflect.Value, bool) {
+	for v.IsValid() && v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return v, false
+		}
+		v = v.Elem()
+	}
+	if !v.IsValid() {
+		return v, false
+	}
+	if _, isSrc := v.Interface().(valueInterface); isSrc {
+		return v, false
+	}
+	for name, sig := range typ.methods() {
+		m := v.MethodByName(name)
+		if !m.IsValid() || m.Type().String() != sig {
+			return v, false
+		}
+	}
+	return v, true
 }

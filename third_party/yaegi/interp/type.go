@@ -529,6 +529,11 @@ func nodeType2(interp *Interpreter, sc *scope, n *node, seen []*node) (t *itype,
 				t = untypedString(n)
 			case constant.Int:
 				t = untypedInt(n)
+				if n.kind == basicLit && strings.HasPrefix(n.ident, "'") {
+					// quire patch (PATCHES.md, 5): a rune literal typed a second
+					// time (its rval is now a constant) is still an untyped rune.
+					t = untypedRune(n)
+				}
 			case constant.Float:
 				t = untypedFloat(n)
 			case constant.Complex:
