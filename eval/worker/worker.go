@@ -43,6 +43,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
+	yaegiunsafe "github.com/traefik/yaegi/stdlib/unsafe"
 )
 
 // Environment variables the supervisor passes to the worker.
@@ -193,7 +194,7 @@ func (w *Worker) newInterp() error {
 		defer func() { _ = recover() }()
 		errWrap = i.Symbols("")[""]["_error"]
 	}()
-	for _, e := range []interp.Exports{unrestricted.Symbols, stdlib.Symbols, newStdSymbols, exports.Symbols} {
+	for _, e := range []interp.Exports{unrestricted.Symbols, stdlib.Symbols, newStdSymbols, yaegiunsafe.Symbols, unsafeFuncs, exports.Symbols} {
 		if err := i.Use(e); err != nil {
 			return fmt.Errorf("loading symbols: %w", err)
 		}
