@@ -432,6 +432,10 @@ func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
 	for i, seg := range plan.Segments {
 		steps = append(steps, wire.Step{Kind: wire.StepEval, Src: seg.Src})
 		segOf = append(segOf, i)
+		for _, st := range nestedMethodSteps(seg) {
+			steps = append(steps, st)
+			segOf = append(segOf, -1)
+		}
 		for _, d := range seg.Defines {
 			if !changed[d.Name] {
 				continue

@@ -59,3 +59,34 @@ time.Sleep(2 * time.Second)`)
 		t.Errorf("after %%restart len(names) = %s", got)
 	}
 }
+
+// TestNestedStringWarns: fmt prints a cell type's values nested in a slice or struct without
+// their String method (yaegi v0.16.1); the cell says so, once per type, instead of printing
+// a different output silently (issue 12, item 4). A value printed directly calls String.
+func TestNestedStringWarns(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, `import "fmt"
+type P struct{ N string }
+func (p P) String() string { return "P(" + p.N + ")" }
+type E struct{ Code int }
+func (e *E) Error() string { return "E" }`)
+	_, out := mustOK(t, s, `fmt.Println(P{"a"})
+fmt.Println([]P{{"b"}}, []P{{"c"}})
+s := fmt.Sprint(map[string]*E{"k": {1}})
+_ = s`)
+	if got := out.Stdout(); got != "P(a)\n[{b}] [{c}]\n" {
+		t.Errorf("stdout %q", got)
+	}
+	want := []string{
+		"quire: fmt.Println does not call the String method of the P values inside a slice, map, struct or pointer here (Go does)",
+		"quire: fmt.Sprint does not call the Error method of the E values",
+	}
+	for _, w := range want {
+		if strings.Count(out.Stderr(), w) != 1 {
+			t.Errorf("stderr %q: want once %q", out.Stderr(), w)
+		}
+	}
+	if _, out := mustOK(t, s, `fmt.Println(P{"d"}, []int{1})`); out.Stderr() != "" {
+		t.Errorf("direct value: stderr %q", out.Stderr())
+	}
+}

@@ -58,6 +58,7 @@ const HostImportPath = "quire.host"
 
 // Worker is the state of the worker process.
 type Worker struct {
+	nested nestedMethods // methods.go
 	in     *os.File
 	evMu   sync.Mutex
 	ev     *os.File
@@ -226,8 +227,9 @@ func (w *Worker) newInterp() error {
 	fmtSyms["Fprint"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprint(route(wr), a...) })
 	fmtSyms["Fprintf"] = reflect.ValueOf(func(wr io.Writer, f string, a ...any) (int, error) { return fmt.Fprintf(route(wr), f, a...) })
 	fmtSyms["Fprintln"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprintln(route(wr), a...) })
+	w.checkedFmt(fmtSyms)
 	mt := logTypes
-	for _, name := range []string{"Fprint", "Fprintf", "Fprintln"} {
+	for _, name := range []string{"Print", "Printf", "Println", "Fprint", "Fprintf", "Fprintln", "Sprint", "Sprintf", "Sprintln", "Errorf"} {
 		if ts := stdlib.MapTypes[stdlib.Symbols["fmt/fmt"][name]]; ts != nil {
 			mt[fmtSyms[name]] = ts
 		}
@@ -281,7 +283,9 @@ func (w *Worker) hostSymbols() interp.Exports {
 			// methods that take any (display.Handle.Update), where yaegi does not wrap.
 			"Wrap":    reflect.ValueOf(func(v any) any { return v }),
 			"GoPanic": reflect.ValueOf(w.goPanic),
-			"Defer":   reflect.ValueOf(w.deferCall),
+			// NoteMethod: the String or Error method of a type declared in a cell (methods.go).
+			"NoteMethod": reflect.ValueOf(w.noteMethod),
+			"Defer":      reflect.ValueOf(w.deferCall),
 		},
 		"quire/quire": {
 			"Input":    reflect.ValueOf(func(prompt string) (string, error) { return w.input(prompt, false) }),
@@ -506,6 +510,7 @@ func (w *Worker) run(r wire.Request) {
 	}
 	w.reqID, w.stdin, w.result, w.shown = r.ID, r.AllowStdin, nil, false
 	w.mu.Unlock()
+	w.newCellMethods()
 	done := make(chan wire.Event, 1)
 	cr := &cellRun{exitC: make(chan wire.Event, 1)}
 	w.stepsDone.Store(0)
