@@ -57,6 +57,9 @@
 //   - in loop bodies, a func literal passed to a call (other than of a builtin or a func of
 //     the session) is parenthesised, so yaegi hands compiled code a closure that keeps its
 //     iteration's variables (wg.Go, sync.OnceFunc, time.AfterFunc in a loop);
+//   - range over an iterator func known syntactically (rangefunc.go) loops over a pull
+//     iterator; y := G(x) and var y = G(x) with a generic G end their segment, so that what
+//     follows is evaluated once yaegi has typed y;
 //   - a variable, const or type named main is MainName in the interpreter (yaegi calls a
 //     global main after every evaluation); Decl names and the session keep main.
 //
@@ -66,8 +69,9 @@
 //
 // # Not supported (Build returns an *Error saying what to write instead)
 //
-// func main, top-level defer and return, v, ok := <-ch at the top level, a generic func call in
-// the value of a top-level := or var, range over a func literal. Known yaegi bugs this package
+// func main, top-level defer and return, v, ok := <-ch at the top level, a generic func call
+// whose type a top-level := or var takes without being that call (other than a call evaluated
+// first, which gets its own variable), range over func(yield func() bool). Known yaegi bugs this package
 // does not work around: deferred calls inside a loop see the last iteration's values (yaegi
 // evaluates their arguments late), a generic func's type parameter name leaks into the
 // global scope, and a top-level := or var cannot take its type from an element of a compiled
