@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,11 +24,15 @@ const (
 	snapMaxTotal = 1 << 20 // bytes of source per snapshot
 )
 
-// snapshot returns the restore source of the plain-data variables among names.
+// snapshot returns the restore source of the plain-data variables among names. While
+// goroutines of the cells may still run (more goroutines than when the first cell ran), maps
+// are left out: reading one that a goroutine writes would end the process (concurrent map
+// read and map write), which the program itself might never do.
 func (w *Worker) snapshot(names []string) map[string]wire.Snap {
 	if len(names) > snapMaxNames {
 		names = names[:snapMaxNames]
 	}
+	busy := w.idleGoroutines == 0 || runtime.NumGoroutine() > w.idleGoroutines
 	out := map[string]wire.Snap{}
 	total := 0
 	for _, name := range names {
@@ -39,7 +44,7 @@ func (w *Worker) snapshot(names []string) map[string]wire.Snap {
 			continue
 		}
 		typ, ok := plainType(v.Type(), 0)
-		if !ok {
+		if !ok || busy && strings.Contains(typ, "map[") {
 			continue
 		}
 		var b strings.Builder

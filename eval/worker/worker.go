@@ -59,13 +59,15 @@ const HostImportPath = "quire.host"
 // Worker is the state of the worker process.
 type Worker struct {
 	nested nestedMethods // methods.go
-	in     *os.File
-	evMu   sync.Mutex
-	ev     *os.File
-	stdout *outStream // user's stdout: buffered, to fd 1 (nil in --task mode)
-	stderr *outStream // user's stderr: buffered, to fd 5 (nil in --task mode)
-	outW   io.Writer  // the interpreter's stdout
-	errW   io.Writer  // where non-trace stderr text goes
+	// idleGoroutines is the number of goroutines after the first request (snapshot.go).
+	idleGoroutines int
+	in             *os.File
+	evMu           sync.Mutex
+	ev             *os.File
+	stdout         *outStream // user's stdout: buffered, to fd 1 (nil in --task mode)
+	stderr         *outStream // user's stderr: buffered, to fd 5 (nil in --task mode)
+	outW           io.Writer  // the interpreter's stdout
+	errW           io.Writer  // where non-trace stderr text goes
 
 	nonce   string      // marker nonce (wire.EnvNonce)
 	cleanup []func()    // run before a normal exit
@@ -538,6 +540,9 @@ func (w *Worker) run(r wire.Request) {
 	case ev = <-cr.exitC: // os.Exit: that goroutine is parked
 	}
 	ev.Duration = int64(time.Since(start))
+	if w.idleGoroutines == 0 {
+		w.idleGoroutines = runtime.NumGoroutine() // after the first request (snapshot.go)
+	}
 	ev.Ev, ev.ID = wire.EvDone, r.ID
 	w.mu.Lock()
 	w.cell = nil
