@@ -335,6 +335,36 @@ true 1
 A B 
 `,
 	},
+	{
+		name: "range over a func that is an iterator, and over a parameter",
+		prog: `package main
+
+import "fmt"
+
+func seq(yield func(int) bool) {
+	for i := 1; i <= 3; i++ {
+		if !yield(i) {
+			return
+		}
+	}
+}
+
+func sum(s func(func(int) bool)) (n int) {
+	for x := range s {
+		n += x
+	}
+	return n
+}
+
+func main() {
+	for x := range seq {
+		fmt.Print(x, " ")
+	}
+	fmt.Println(sum(seq))
+}
+`,
+		stdout: "1 2 3 6\n",
+	},
 }
 
 func init() {

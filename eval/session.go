@@ -76,6 +76,7 @@ func (s *session) known() cell.Known {
 		Generics: map[string]bool{},
 		Ints:     map[string]bool{},
 		Iters:    map[string]int{},
+		Yields:   map[string]int{},
 	}
 	for _, d := range s.imports {
 		k.Imports[d.Name] = d.Path
@@ -101,6 +102,9 @@ func (s *session) known() cell.Known {
 		}
 		if d.Iter != 0 && d.Kind != cell.DeclMethod {
 			k.Iters[d.Name] = d.Iter
+		}
+		if d.Yields != 0 && d.Kind == cell.DeclFunc {
+			k.Yields[d.Name] = d.Yields
 		}
 	}
 	return k

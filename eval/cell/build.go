@@ -81,6 +81,7 @@ type builder struct {
 	generics    map[string]bool   // generic funcs declared in this cell
 	iterNames   map[string]int    // the cell's funcs returning iterators, top-level vars holding them
 	methodNames map[string]bool   // names of the cell's methods
+	yields      map[string]int    // the cell's funcs that are iterators
 	userFns     map[string]bool   // funcs declared in this cell
 	consts      map[string]bool   // consts declared at the top level of this cell
 	ints        map[string]bool   // top-level names of this cell known to be integers
@@ -109,6 +110,7 @@ func (b *builder) run() error {
 	b.generics = map[string]bool{}
 	b.iterNames = map[string]int{}
 	b.methodNames = map[string]bool{}
+	b.yields = map[string]int{}
 	b.userFns = map[string]bool{}
 	b.consts = map[string]bool{}
 	b.ints = map[string]bool{}

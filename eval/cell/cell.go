@@ -159,6 +159,8 @@ type Decl struct {
 	// Iter is the arity (1 or 2) of the iterator func a func returns or a var holds, as
 	// declared or assigned syntactically (0: none known).
 	Iter int
+	// Yields is the arity of a func that is itself an iterator (func seq(yield func(V) bool)).
+	Yields int
 	// Int reports a var or const syntactically known to have an integer type (for example
 	// n := 10 or var n int). Feed it back as Known.Ints so later cells can rewrite
 	// for i := range n.
@@ -178,6 +180,7 @@ type Known struct {
 	Consts   map[string]bool // consts defined so far (also in Vars)
 	Generics map[string]bool // generic funcs
 	Iters    map[string]int  // funcs that return iterators and vars that hold them: the arity
+	Yields   map[string]int  // funcs that are iterators (func seq(yield func(V) bool)): the arity
 	Ints     map[string]bool // vars/consts with an integer type (Decl.Int)
 }
 

@@ -48,6 +48,9 @@ func (b *builder) prescanFuncs(p *parsed) {
 			if n := funcIterArity(fd.Type); n != 0 {
 				b.iterNames[fd.Name.Name] = n
 			}
+			if n := yieldArity(fd.Type); n != 0 && (fd.Type.TypeParams == nil || len(fd.Type.TypeParams.List) == 0) {
+				b.yields[fd.Name.Name] = n
+			}
 		}
 	}
 }
@@ -147,6 +150,7 @@ func (b *builder) doFuncs(p *parsed) error {
 			Uses:      uses(fd.Type, fd.Body),
 			Generic:   fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0,
 			Iter:      funcIterArity(fd.Type),
+			Yields:    yieldArity(fd.Type),
 			Redefines: redef,
 		})
 		if r.helpers {

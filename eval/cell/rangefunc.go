@@ -137,6 +137,13 @@ func (r *rewriter) iterArity(e ast.Expr) int {
 		if d, _ := r.lookup(x.Name); d {
 			return 0
 		}
+		if r.b.userFns[x.Name] || r.b.known.Funcs[x.Name] {
+			// A func that is itself an iterator: func seq(yield func(int) bool).
+			if n, ok := r.b.yields[x.Name]; ok {
+				return n
+			}
+			return r.b.known.Yields[x.Name]
+		}
 		if n, ok := r.b.iterNames[x.Name]; ok {
 			return n
 		}

@@ -90,7 +90,7 @@ func TestInterpreterSuggestsGoCell(t *testing.T) {
 	cases := []struct{ code, hint, out string }{
 		{"import \"unique\"\nh := unique.Make(\"a\")\nh.Value()", "package unique is Go 1.23; the interpreter's standard library is Go 1.22", `"a"`},
 		{"import \"runtime\"\nx := new(int)\nruntime.AddCleanup(x, func(int) {}, 0)\n\"added\"", "runtime.AddCleanup is Go 1.24", `"added"`},
-		{"func seq(yield func(int) bool) { _ = yield(1) && yield(2) }\nfunc total() (n int) {\n\tfor x := range seq {\n\t\tn += x\n\t}\n\treturn\n}\ntotal()", "limit of the Go interpreter", "3"},
+		{"type box struct{ f func(func(int) bool) }\nfunc total(b box) (n int) {\n\tfor x := range b.f {\n\t\tn += x\n\t}\n\treturn\n}\ntotal(box{func(y func(int) bool) { _ = y(1) && y(2) }})", "limit of the Go interpreter", "3"},
 	}
 	for _, tc := range cases {
 		r, _ := execute(t, s, tc.code)
