@@ -29,18 +29,23 @@ const (
 // are left out: reading one that a goroutine writes would end the process (concurrent map
 // read and map write), which the program itself might never do.
 func (w *Worker) snapshot(names []string) map[string]wire.Snap {
-	if len(names) > snapMaxNames {
-		names = names[:snapMaxNames]
+	var idents []string
+	for _, n := range names {
+		if isGoIdent(n) && len(idents) < snapMaxNames {
+			idents = append(idents, n)
+		}
 	}
 	busy := w.idleGoroutines == 0 || runtime.NumGoroutine() > w.idleGoroutines
-	out := map[string]wire.Snap{}
+	vals := w.snapValues(idents)
+	type cand struct {
+		name, typ string
+		snap      wire.Snap
+	}
+	var cands []cand
 	total := 0
-	for _, name := range names {
-		if !isGoIdent(name) {
-			continue
-		}
-		v, err := w.eval(w.i, ";"+name)
-		if err != nil || !v.IsValid() {
+	for i, name := range idents {
+		v := vals[i]
+		if !v.IsValid() {
 			continue
 		}
 		typ, ok := plainType(v.Type(), 0)
@@ -48,23 +53,68 @@ func (w *Worker) snapshot(names []string) map[string]wire.Snap {
 			continue
 		}
 		var b strings.Builder
-		if !writeLiteral(&b, v, 0) || b.Len() > snapMaxSrc || total+b.Len() > snapMaxTotal {
-			continue
-		}
-		// The variable's static type must be the value's: a variable of a named type
-		// declared in a cell (type Celsius float64) reaches the host as its underlying type.
-		if !w.hasType(name, typ) {
+		if !writeLiteral(&b, v, 0) || b.Len() > snapMaxSrc || total+2*b.Len() > snapMaxTotal {
 			continue
 		}
 		lit := b.String()
-		s := wire.Snap{Value: lit, Typed: lit}
+		sn := wire.Snap{Value: lit, Typed: lit}
 		if v.Kind() <= reflect.Complex128 || v.Kind() == reflect.String {
-			s.Typed = typ + "(" + lit + ")"
+			sn.Typed = typ + "(" + lit + ")"
 		}
-		total += len(s.Value) + len(s.Typed)
-		out[name] = s
+		total += len(sn.Value) + len(sn.Typed)
+		cands = append(cands, cand{name, typ, sn})
+	}
+	// The variable's static type must be the value's: a variable of a named type declared
+	// in a cell (type Celsius float64) reaches the host as its underlying type. One
+	// compilation checks all (then one per variable if that fails).
+	var check strings.Builder
+	check.WriteString(";_ = func() {")
+	for _, c := range cands {
+		fmt.Fprintf(&check, " var _ %s = %s;", c.typ, c.name)
+	}
+	check.WriteString(" }")
+	_, err := w.compile(check.String())
+	out := map[string]wire.Snap{}
+	for _, c := range cands {
+		if err == nil || w.hasType(c.name, c.typ) {
+			out[c.name] = c.snap
+		}
 	}
 	return out
+}
+
+// snapValues returns the values of the variables (the invalid Value for one that cannot be
+// read), read through pointers in one evaluation when it compiles.
+func (w *Worker) snapValues(names []string) []reflect.Value {
+	vals := make([]reflect.Value, len(names))
+	if len(names) == 0 {
+		return vals
+	}
+	var src strings.Builder
+	src.WriteString(";__quire.SnapValues(")
+	for i, n := range names {
+		if i > 0 {
+			src.WriteString(", ")
+		}
+		src.WriteString("&" + n)
+	}
+	src.WriteString(")")
+	w.snapGot = nil
+	if _, err := w.eval(w.i, src.String()); err == nil && len(w.snapGot) == len(names) {
+		for i, p := range w.snapGot {
+			if rv := reflect.ValueOf(p); rv.Kind() == reflect.Ptr && !rv.IsNil() {
+				vals[i] = rv.Elem()
+			}
+		}
+		w.snapGot = nil
+		return vals
+	}
+	for i, n := range names {
+		if v, err := w.eval(w.i, ";"+n); err == nil {
+			vals[i] = v
+		}
+	}
+	return vals
 }
 
 // hasType reports whether the variable name has a type assignable to typ (a type literal of

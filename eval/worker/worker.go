@@ -61,6 +61,7 @@ type Worker struct {
 	nested nestedMethods // methods.go
 	// idleGoroutines is the number of goroutines after the first request (snapshot.go).
 	idleGoroutines int
+	snapGot        []any // SnapValues' arguments (snapshot.go; the run goroutine only)
 	in             *os.File
 	evMu           sync.Mutex
 	ev             *os.File
@@ -287,6 +288,8 @@ func (w *Worker) hostSymbols() interp.Exports {
 			"GoPanic": reflect.ValueOf(w.goPanic),
 			// NoteMethod: the String or Error method of a type declared in a cell (methods.go).
 			"NoteMethod": reflect.ValueOf(w.noteMethod),
+			// SnapValues receives pointers to the variables of a snapshot (snapshot.go).
+			"SnapValues": reflect.ValueOf(func(ps ...any) { w.snapGot = ps }),
 			"Defer":      reflect.ValueOf(w.deferCall),
 		},
 		"quire/quire": {
