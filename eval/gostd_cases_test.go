@@ -365,6 +365,45 @@ func main() {
 `,
 		stdout: "1 2 3 6\n",
 	},
+	{
+		name: "String and Error of a cell's types inside slices, maps, structs and pointers",
+		prog: `package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+type P struct{ N string }
+
+func (p P) String() string { return "P(" + p.N + ")" }
+
+type E struct{ Code int }
+
+func (e *E) Error() string { return fmt.Sprint("E", e.Code) }
+
+type W struct {
+	In  P
+	Num int
+}
+
+func main() {
+	fmt.Println(P{"a"}, []P{{"b"}, {"c"}}, [1]P{{"d"}})
+	fmt.Println(map[string]P{"k": {"e"}}, W{P{"f"}, 1}, &W{P{"g"}, 2})
+	fmt.Printf("%v %s|%d\n", []*P{{"h"}}, []P{{"i"}}, 3)
+	s := fmt.Sprint(map[string]*E{"x": {7}}, []error{&E{8}, errors.New("plain")})
+	fmt.Println(s)
+	err := fmt.Errorf("wrapped %v: %d", []P{{"j"}}, 9)
+	fmt.Println(err, errors.Unwrap(err) == nil)
+}
+`,
+		stdout: `P(a) [P(b) P(c)] [P(d)]
+map[k:P(e)] {P(f) 1} &{P(g) 2}
+[P(h)] [P(i)]|3
+map[x:E7] [E8 plain]
+wrapped [P(j)]: 9 true
+`,
+	},
 }
 
 func init() {

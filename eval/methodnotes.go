@@ -13,8 +13,8 @@ import (
 var recvStar = regexp.MustCompile(`func\s*\(\s*(?:\w+\s+)?(\*?)\s*(\w+)\s*\)`)
 
 // nestedMethodSteps tell the worker about the String and Error methods a segment declares,
-// so that fmt warns where it prints values of the type nested in others without calling
-// them (eval/worker/methods.go).
+// and how to call them, so that fmt calls them on values of the type nested in others, as Go
+// does (eval/worker/methods.go).
 func nestedMethodSteps(seg cell.Segment) []wire.Step {
 	var steps []wire.Step
 	for _, d := range seg.Defines {
@@ -26,13 +26,17 @@ func nestedMethodSteps(seg cell.Segment) []wire.Step {
 		if r == nil || r[2] != typ {
 			continue // a generic receiver type, or unusual source
 		}
-		vals := []string{"new(" + typ + ")"}
+		recvs := []string{"*" + typ}
 		if r[1] == "" {
-			vals = append(vals, "*new("+typ+")")
+			recvs = append(recvs, typ)
 		}
-		for _, v := range vals {
+		for _, rt := range recvs {
+			zero := "new(" + typ + ")"
+			if rt == typ {
+				zero = "*" + zero
+			}
 			steps = append(steps, wire.Step{Kind: wire.StepEval, Tolerant: true, Name: "quire's note of " + d.Name,
-				Src: fmt.Sprintf(";%s.NoteMethod(%q, %q, %s)", cell.HostPkg, typ, m, v)})
+				Src: fmt.Sprintf(";%s.NoteMethod(%q, %q, %s, func(v any) string { return v.(%s).%s() })", cell.HostPkg, typ, m, zero, rt, m)})
 		}
 	}
 	return steps
