@@ -12,23 +12,24 @@ func TestGoroutinePanic(t *testing.T) {
 func helper() int { return 41 }
 var total int
 total = 9
-kept := 1`)
+kept := 1
+f := func() int { return 2 }`)
 	e, _ := mustErr(t, s, `go func() { panic("boom") }()
 time.Sleep(2 * time.Second)`)
 	if e.Name != "panic" || !strings.Contains(e.Value, "boom") {
 		t.Fatalf("goroutine panic: %s %q", e.Name, e.Value)
 	}
 	tb := strings.Join(e.Traceback, "\n")
-	if !strings.Contains(tb, "Lost variables: kept.") || !strings.Contains(tb, "declared initial value: total.") {
-		t.Fatalf("traceback does not name lost variables:\n%s", tb)
+	if !strings.Contains(tb, "Lost variables: f.") || !strings.Contains(tb, "restored to their value after the last cell that ran without error: kept, total.") {
+		t.Fatalf("traceback does not name lost and restored variables:\n%s", tb)
 	}
-	if got, _ := mustOK(t, s, "total"); got != "0" {
-		t.Fatalf("replayed var total = %q", got)
+	if got, _ := mustOK(t, s, "total + kept"); got != "10" {
+		t.Fatalf("restored total + kept = %q", got)
 	}
 	if got, _ := mustOK(t, s, "helper() + 1"); got != "42" {
 		t.Fatalf("after restart helper()+1 = %q", got)
 	}
-	if _, out := mustErr(t, s, "kept"); out == nil {
+	if _, out := mustErr(t, s, "f"); out == nil {
 		t.Fatal("unreachable")
 	}
 }

@@ -189,7 +189,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.mu.Unlock()
 	if len(redefined) > 0 {
 		s.mu.Lock()
-		lost, reset := s.sess.lost(), s.sess.reset()
+		lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
 		s.sess.record(redefined, code)
 		s.sess.forgetVars()
 		s.mu.Unlock()
@@ -198,7 +198,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			names[i] = string(d.Kind) + " " + d.Name
 		}
 		msg := "quire: " + strings.Join(names, ", ") + " changed: the Go interpreter was restarted and your declarations replayed."
-		if note := lostNote(lost, reset); note != "" {
+		if note := lostNote(lost, reset, restored); note != "" {
 			msg += "\n" + note
 		}
 		s.stream("stderr", msg+"\n")
@@ -233,10 +233,13 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 	}
 	s.mu.Unlock()
+	s.mu.Lock()
+	snapNames := s.sess.snapshotNames(plan.Defines())
+	s.mu.Unlock()
 	s.debugCell(ctx, p, name, code)
 	id := s.reqID.Add(1)
 	s.ownRequest(id)
-	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session})
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session, Snapshot: snapNames})
 	s.mu.Lock()
 	interrupted := s.cell != nil && s.cell.interrupted
 	s.running = nil
@@ -258,6 +261,9 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 	}
 	s.sess.history = append(s.sess.history, code)
+	if ev.Error == nil && len(ev.Failed) == 0 {
+		s.sess.takeSnapshot(ev.Snapshot)
+	}
 	var notes []string
 	for i, seg := range plan.Segments {
 		if !recorded[i] {
@@ -427,6 +433,10 @@ func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
 	for i, seg := range plan.Segments {
 		steps = append(steps, wire.Step{Kind: wire.StepEval, Src: seg.Src})
 		segOf = append(segOf, i)
+		for _, st := range nestedMethodSteps(seg) {
+			steps = append(steps, st)
+			segOf = append(segOf, -1)
+		}
 		for _, d := range seg.Defines {
 			if !changed[d.Name] {
 				continue
@@ -492,7 +502,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 		}
 		s.sess.record(ds, code)
 	}
-	lost, reset := s.sess.lost(), s.sess.reset()
+	lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
 	s.sess.forgetVars()
 	s.mu.Unlock()
 	s.restartIf(p)
@@ -502,7 +512,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 	}
 	if interrupted {
 		note := "The cell was stopped; quire restarted the Go worker and replayed your declarations."
-		if n := lostNote(lost, reset); n != "" {
+		if n := lostNote(lost, reset, restored); n != "" {
 			note += "\n" + n
 		}
 		return errorResult("KeyboardInterrupt", "interrupted", note)
@@ -515,7 +525,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 		value += " (while running " + plan.File + ")"
 	}
 	tb := append(traceLines(traces, plan.File), e.Traceback...)
-	tb = append(tb, crashNote(nil, lostNote(lost, reset)))
+	tb = append(tb, crashNote(nil, lostNote(lost, reset, restored)))
 	return errorResult(e.Name, value, tb...)
 }
 
@@ -620,10 +630,10 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		s.mu.Lock()
 		s.running = nil
 		interrupted := s.cell != nil && s.cell.interrupted
-		var lost, reset []string
+		var lost, reset, restored []string
 		if !ok {
 			p.reported = true
-			lost, reset = s.sess.lost(), s.sess.reset()
+			lost, reset, restored = s.sess.lost(), s.sess.reset(), s.sess.restored()
 			s.sess.forgetVars()
 		}
 		s.mu.Unlock()
@@ -631,7 +641,7 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		case !ok:
 			s.restartIf(p)
 			note := "quire restarted the Go worker and replayed your declarations."
-			if n := lostNote(lost, reset); n != "" {
+			if n := lostNote(lost, reset, restored); n != "" {
 				note += " " + strings.ReplaceAll(n, "\n", " ")
 			}
 			switch {

@@ -1,6 +1,6 @@
 package eval
 
-// Channel cases the lessons hit (yaegi patch 5 in third_party/yaegi/PATCHES.md).
+// Channel cases the lessons hit (yaegi patch 7 in third_party/yaegi/PATCHES.md).
 func init() {
 	goCases = append(goCases,
 		goCase{

@@ -65,6 +65,7 @@ func (e *magicEnv) Restart(ctx context.Context) ([]string, error) {
 	s := e.s
 	s.mu.Lock()
 	p := s.p
+	s.sess.snap = nil // a restart the user asks for starts from the declarations
 	lost := s.sess.lost()
 	s.sess.forgetVars()
 	s.mu.Unlock()

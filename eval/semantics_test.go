@@ -30,7 +30,7 @@ func TestTypeRedefinition(t *testing.T) {
 	s := newSup(t)
 	mustOK(t, s, "type T struct{ A int }\nfunc (t T) Sum() int { return t.A }\nx := 5")
 	_, out := mustOK(t, s, "type T struct{ A, B int }\nfunc (t T) Sum() int { return t.A + t.B }")
-	if !strings.Contains(out.Stderr(), "Lost variables: x") {
+	if !strings.Contains(out.Stderr(), "restored to their value after the last cell that ran without error: x.") {
 		t.Fatalf("no lost-variables note: %q", out.Stderr())
 	}
 	if got, _ := mustOK(t, s, "T{1, 2}.Sum()"); got != "3" {

@@ -27,6 +27,9 @@ type session struct {
 	// zombies are names that only a cell which failed to compile declared: yaegi v0.16.1
 	// keeps them (declared before the error was found), Go would not have them.
 	zombies map[string]bool
+	// snap has the plain-data values of variables after the last cell that ran without
+	// error (snapshot.go), restored after a restart.
+	snap map[string]wire.Snap
 }
 
 func newSession() *session {
@@ -72,6 +75,8 @@ func (s *session) known() cell.Known {
 		Consts:   map[string]bool{},
 		Generics: map[string]bool{},
 		Ints:     map[string]bool{},
+		Iters:    map[string]int{},
+		Yields:   map[string]int{},
 	}
 	for _, d := range s.imports {
 		k.Imports[d.Name] = d.Path
@@ -94,6 +99,12 @@ func (s *session) known() cell.Known {
 		}
 		if d.Int {
 			k.Ints[d.Name] = true
+		}
+		if d.Iter != 0 && d.Kind != cell.DeclMethod {
+			k.Iters[d.Name] = d.Iter
+		}
+		if d.Yields != 0 && d.Kind == cell.DeclFunc {
+			k.Yields[d.Name] = d.Yields
 		}
 	}
 	return k
@@ -282,7 +293,7 @@ func unavailableMsg(d cell.Decl) string {
 func (s *session) lost() []string {
 	var out []string
 	for name, lost := range s.vars {
-		if lost {
+		if _, restored := s.snap[name]; lost && !restored {
 			out = append(out, name)
 		}
 	}
@@ -295,7 +306,7 @@ func (s *session) lost() []string {
 func (s *session) reset() []string {
 	var out []string
 	for name, lost := range s.vars {
-		if !lost {
+		if _, restored := s.snap[name]; !lost && !restored {
 			out = append(out, name)
 		}
 	}
@@ -304,9 +315,15 @@ func (s *session) reset() []string {
 }
 
 // lostNote tells the user what a restart did to their variables.
-func lostNote(lost, reset []string) string {
+func lostNote(lost, reset, restored []string) string {
 	var b strings.Builder
+	if len(restored) > 0 {
+		b.WriteString("Variables restored to their value after the last cell that ran without error: " + strings.Join(restored, ", ") + ".")
+	}
 	if len(lost) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
 		b.WriteString("Lost variables: " + strings.Join(lost, ", ") + ".")
 	}
 	if len(reset) > 0 {
@@ -318,10 +335,11 @@ func lostNote(lost, reset []string) string {
 	return b.String()
 }
 
-// forgetVars drops the lost variables from the records (after a restart).
+// forgetVars drops the lost variables from the records (after a restart), except those
+// restored from the snapshot.
 func (s *session) forgetVars() {
 	for name, lost := range s.vars {
-		if !lost {
+		if _, restored := s.snap[name]; !lost || restored {
 			continue
 		}
 		delete(s.vars, name)

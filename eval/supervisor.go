@@ -185,7 +185,7 @@ func (s *Supervisor) startAndReplay(ready chan struct{}) {
 			return
 		}
 		s.mu.Lock()
-		steps := s.sess.replaySteps(prelude())
+		steps := append(s.sess.replaySteps(prelude()), s.sess.restoreSteps()...)
 		s.mu.Unlock()
 		if len(steps) > 0 {
 			ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps})
@@ -287,7 +287,7 @@ func (s *Supervisor) watch(p *proc) {
 		s.mu.Unlock()
 		return // the running cell reports it
 	}
-	note := lostNote(s.sess.lost(), s.sess.reset())
+	note := lostNote(s.sess.lost(), s.sess.reset(), s.sess.restored())
 	s.sess.forgetVars()
 	s.mu.Unlock()
 	e := p.crashError()

@@ -146,7 +146,7 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 	var note string
 	if !ok {
 		p.reported = true
-		note = lostNote(s.sess.lost(), s.sess.reset())
+		note = lostNote(s.sess.lost(), s.sess.reset(), s.sess.restored())
 		s.sess.forgetVars()
 	}
 	s.mu.Unlock()

@@ -77,16 +77,19 @@ type builder struct {
 	known Known
 	plan  *Plan
 
-	imports   map[string]string // cell imports so far: local name -> path
-	generics  map[string]bool   // generic funcs declared in this cell
-	userFns   map[string]bool   // funcs declared in this cell
-	consts    map[string]bool   // consts declared at the top level of this cell
-	ints      map[string]bool   // top-level names of this cell known to be integers
-	names     map[string]bool   // names := defined at top level in the current stmts segment
-	tmp       int               // counter for generated names
-	importSeg *Segment
-	stmtNames map[string]bool // names declared by the cell's top-level statements
-	resolve   bool            // parse with object resolution (Undefined)
+	imports     map[string]string // cell imports so far: local name -> path
+	generics    map[string]bool   // generic funcs declared in this cell
+	iterNames   map[string]int    // the cell's funcs returning iterators, top-level vars holding them
+	methodNames map[string]bool   // names of the cell's methods
+	yields      map[string]int    // the cell's funcs that are iterators
+	userFns     map[string]bool   // funcs declared in this cell
+	consts      map[string]bool   // consts declared at the top level of this cell
+	ints        map[string]bool   // top-level names of this cell known to be integers
+	names       map[string]bool   // names := defined at top level in the current stmts segment
+	tmp         int               // counter for generated names
+	importSeg   *Segment
+	stmtNames   map[string]bool // names declared by the cell's top-level statements
+	resolve     bool            // parse with object resolution (Undefined)
 
 	whole    bool // the cell has a package clause: a whole program
 	mainLine int  // position of a whole program's func main (0: none)
@@ -105,6 +108,9 @@ func (b *builder) run() error {
 	}
 	b.imports = map[string]string{}
 	b.generics = map[string]bool{}
+	b.iterNames = map[string]int{}
+	b.methodNames = map[string]bool{}
+	b.yields = map[string]int{}
 	b.userFns = map[string]bool{}
 	b.consts = map[string]bool{}
 	b.ints = map[string]bool{}
@@ -366,7 +372,7 @@ func (b *builder) hoistable(groups []*parsed, kinds []itemKind) []bool {
 func (b *builder) mergeSegments() {
 	var out []Segment
 	for _, seg := range b.plan.Segments {
-		if n := len(out); n > 0 && out[n-1].Kind == seg.Kind {
+		if n := len(out); n > 0 && out[n-1].Kind == seg.Kind && !out[n-1].alone {
 			last := &out[n-1]
 			body := seg.Src
 			if seg.Kind == Stmts {

@@ -57,6 +57,9 @@
 //   - in loop bodies, a func literal passed to a call (other than of a builtin or a func of
 //     the session) is parenthesised, so yaegi hands compiled code a closure that keeps its
 //     iteration's variables (wg.Go, sync.OnceFunc, time.AfterFunc in a loop);
+//   - range over an iterator func known syntactically (rangefunc.go) loops over a pull
+//     iterator; y := G(x) and var y = G(x) with a generic G end their segment, so that what
+//     follows is evaluated once yaegi has typed y;
 //   - a variable, const or type named main is MainName in the interpreter (yaegi calls a
 //     global main after every evaluation); Decl names and the session keep main.
 //
@@ -66,8 +69,9 @@
 //
 // # Not supported (Build returns an *Error saying what to write instead)
 //
-// func main, top-level defer and return, v, ok := <-ch at the top level, a generic func call in
-// the value of a top-level := or var, range over a func literal. Known yaegi bugs this package
+// func main, top-level defer and return, v, ok := <-ch at the top level, a generic func call
+// whose type a top-level := or var takes without being that call (other than a call evaluated
+// first, which gets its own variable), range over func(yield func() bool). Known yaegi bugs this package
 // does not work around: deferred calls inside a loop see the last iteration's values (yaegi
 // evaluates their arguments late), a generic func's type parameter name leaks into the
 // global scope, and a top-level := or var cannot take its type from an element of a compiled
@@ -152,6 +156,11 @@ type Decl struct {
 	Path string
 	// Generic reports a func or type with type parameters.
 	Generic bool
+	// Iter is the arity (1 or 2) of the iterator func a func returns or a var holds, as
+	// declared or assigned syntactically (0: none known).
+	Iter int
+	// Yields is the arity of a func that is itself an iterator (func seq(yield func(V) bool)).
+	Yields int
 	// Int reports a var or const syntactically known to have an integer type (for example
 	// n := 10 or var n int). Feed it back as Known.Ints so later cells can rewrite
 	// for i := range n.
@@ -170,6 +179,8 @@ type Known struct {
 	Vars     map[string]bool // vars and consts defined so far
 	Consts   map[string]bool // consts defined so far (also in Vars)
 	Generics map[string]bool // generic funcs
+	Iters    map[string]int  // funcs that return iterators and vars that hold them: the arity
+	Yields   map[string]int  // funcs that are iterators (func seq(yield func(V) bool)): the arity
 	Ints     map[string]bool // vars/consts with an integer type (Decl.Int)
 }
 
@@ -183,6 +194,9 @@ type Segment struct {
 	Line, Col int
 	// Defines lists what the segment declares, in source order.
 	Defines []Decl
+	// alone: the statements after this segment's go in another Eval (it defines a global
+	// from a generic call, which yaegi v0.16.1 types only when it runs the segment).
+	alone bool
 }
 
 // Plan is the result of Build.

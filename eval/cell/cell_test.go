@@ -105,11 +105,11 @@ func TestRejections(t *testing.T) {
 		{"import \"math/rand/v2\"", 1, 8, `the name rand already refers to "math/rand"`},
 		{"import \"os\"\nimport os \"io\"", 2, 8, `the name os already refers to "os"`},
 		{"ch := make(chan int)\nv, ok := <-ch", 2, 1, "v, ok := <-ch at the top level"},
-		{"y := Map(xs)", 1, 6, "generic func Map"},
-		{"func G[T any](x T) T { return x }\ny := 1 + G[int](2)", 2, 10, "generic func G"},
-		{"var y = Map(xs)", 1, 9, "var y T; y = Map(...)"},
+		{"func G[T any](x T) T { return x }\ny := len(\"a\") + G[int](2)", 2, 17, "generic func G"},
+		{"var y, z = Map(xs), 1", 1, 12, "var y T; y = Map(...)"},
+		{"var y = 1 + slices.Max(xs)", 1, 13, "generic func slices.Max"},
 		{"x := (1 +\ny := 2", 2, 3, "syntax error"},
-		{"for i := range func(yield func(int) bool) {} {}", 1, 16, "range over a func"},
+		{"for range func(yield func() bool) {} {}", 1, 11, "range over a func(yield func() bool)"},
 	} {
 		e := buildErr(t, tc.src, known)
 		if e.Line != tc.line || e.Col != tc.col || !strings.Contains(e.Msg, tc.msg) {
@@ -777,16 +777,21 @@ func TestIsComplete(t *testing.T) {
 	}
 }
 
-// The forms the generic-call error suggests do work at the top level.
+// The forms the generic-call error suggests do work at the top level, and so do y := G(x),
+// var y = G(x) and a generic call evaluated first in a :=, which quire makes work.
 func TestGenericAdviceWorks(t *testing.T) {
 	s := newSession(t)
 	s.mustRun("func G[T any](x T) T { return x }\nx := 5")
-	if _, err := s.run("y := G(x)"); err == nil {
-		t.Fatal("y := G(x) at the top level was accepted")
-	}
 	r := s.mustRun("var y1 int\ny1 = G(x)\ny2 := x\ny2 = G(x)\ny3 := func() int { return G(x) }()\ny1 + y2 + y3 + G(1)")
 	if r.shown != "16" {
 		t.Errorf("shown %s, want 16", r.shown)
+	}
+	r = s.mustRun("y4 := G(x)\nvar y5 = G(y4 + 1)\ny6 := G(y5) * 2\ny4 + y5 + y6")
+	if r.shown != "23" {
+		t.Errorf("shown %s, want 23", r.shown)
+	}
+	if r := s.mustRun("y4 + y5 + y6"); r.shown != "23" {
+		t.Errorf("next cell: shown %s, want 23", r.shown)
 	}
 }
 

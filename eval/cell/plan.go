@@ -37,10 +37,19 @@ func funcKey(fd *ast.FuncDecl) string {
 
 func (b *builder) prescanFuncs(p *parsed) {
 	for _, d := range p.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+			b.methodNames[fd.Name.Name] = true
+		}
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
 			b.userFns[fd.Name.Name] = true
 			if fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0 {
 				b.generics[fd.Name.Name] = true
+			}
+			if n := funcIterArity(fd.Type); n != 0 {
+				b.iterNames[fd.Name.Name] = n
+			}
+			if n := yieldArity(fd.Type); n != 0 && (fd.Type.TypeParams == nil || len(fd.Type.TypeParams.List) == 0) {
+				b.yields[fd.Name.Name] = n
 			}
 		}
 	}
@@ -140,6 +149,8 @@ func (b *builder) doFuncs(p *parsed) error {
 			Src:       "\n" + src,
 			Uses:      uses(fd.Type, fd.Body),
 			Generic:   fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0,
+			Iter:      funcIterArity(fd.Type),
+			Yields:    yieldArity(fd.Type),
 			Redefines: redef,
 		})
 		if r.helpers {
@@ -216,7 +227,14 @@ func (b *builder) doStmts(p *parsed, last bool) error {
 	b.names = map[string]bool{}
 	var srcs []string
 	var defs []Decl
-	for _, s := range list {
+	line, col := p.tline, p.tcol
+	flush := func(alone bool) {
+		b.plan.Segments = append(b.plan.Segments, Segment{
+			Kind: Stmts, Src: ";\n" + strings.Join(srcs, "\n"), Line: line, Col: col, Defines: defs, alone: alone,
+		})
+		srcs, defs = nil, nil
+	}
+	for k, s := range list {
 		r := newRewriter(b)
 		out, ds, err := r.topStmt(p, s)
 		if err != nil {
@@ -225,25 +243,61 @@ func (b *builder) doStmts(p *parsed, last bool) error {
 		if r.helpers {
 			b.plan.NeedsHelpers = true
 		}
-		var parts []string
-		for _, o := range out {
+		var parts, all []string
+		for j, o := range out {
 			src, err := b.print(p, o, s.Pos())
 			if err != nil {
 				return err
 			}
 			parts = append(parts, src)
+			all = append(all, src)
+			// A global defined by a generic call is typed when its segment runs: what
+			// follows, which may use its type, goes in the next segment.
+			if r.genericDefine(o) && (j < len(out)-1 || k < len(list)-1) {
+				srcs = append(srcs, strings.Join(parts, "\n"))
+				parts = nil
+				if j == len(out)-1 {
+					// The statement ends the segment: its names belong there.
+					for i := range ds {
+						ds[i].Src = ";\n" + strings.Join(all, "\n")
+					}
+					defs = append(defs, ds...)
+					ds = nil
+				}
+				flush(true)
+				line, col = p.pos(s.Pos())
+				if j == len(out)-1 {
+					line, col = p.pos(list[k+1].Pos())
+				}
+			}
 		}
-		src := strings.Join(parts, "\n")
-		srcs = append(srcs, src)
+		if len(parts) > 0 {
+			srcs = append(srcs, strings.Join(parts, "\n"))
+		}
+		src := strings.Join(all, "\n")
 		for i := range ds {
 			ds[i].Src = ";\n" + src
 			defs = append(defs, ds[i])
 		}
 	}
-	b.plan.Segments = append(b.plan.Segments, Segment{
-		Kind: Stmts, Src: ";\n" + strings.Join(srcs, "\n"), Line: p.tline, Col: p.tcol, Defines: defs,
-	})
+	if len(srcs) > 0 || len(defs) > 0 {
+		flush(false)
+	}
 	return nil
+}
+
+// genericDefine reports a := of globals from generic calls.
+func (r *rewriter) genericDefine(s ast.Stmt) bool {
+	a, ok := s.(*ast.AssignStmt)
+	if !ok || a.Tok != token.DEFINE {
+		return false
+	}
+	for _, e := range a.Rhs {
+		if g, direct := r.genericCall(e); g != "" && direct {
+			return true
+		}
+	}
+	return false
 }
 
 // uses returns the sorted identifiers (and selector names) referenced under the nodes.

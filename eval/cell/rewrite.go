@@ -25,7 +25,8 @@ type rewriter struct {
 	helpers bool              // uses Prelude helpers
 	err     *Error
 	p       *parsed
-	loops   int // depth of for and range bodies being rewritten
+	loops   int            // depth of for and range bodies being rewritten
+	iters   map[string]int // local names known to hold iterator funcs: their arity (rangefunc.go)
 }
 
 func newRewriter(b *builder) *rewriter {
@@ -158,6 +159,11 @@ func (r *rewriter) declareGen(gd *ast.GenDecl, each func(name string, isInt bool
 					v = r.intLike(s.Values[i])
 				}
 				r.declare(n.Name, v)
+				it := typeIterArity(s.Type)
+				if s.Type == nil && len(s.Values) == len(s.Names) {
+					it = r.iterArity(s.Values[i])
+				}
+				r.noteIter(n.Name, it)
 				if each != nil {
 					each(n.Name, v)
 				}
@@ -182,6 +188,7 @@ func (r *rewriter) funcBody(recv *ast.FieldList, ft *ast.FuncType, body *ast.Blo
 		for _, f := range fl.List {
 			for _, n := range f.Names {
 				r.declare(n.Name, isIntType(f.Type))
+				r.noteIter(n.Name, typeIterArity(f.Type))
 			}
 		}
 	}
@@ -221,6 +228,11 @@ func (r *rewriter) stmt(s ast.Stmt) ast.Stmt {
 			for i, l := range s.Lhs {
 				if id, ok := l.(*ast.Ident); ok {
 					r.declare(id.Name, len(s.Lhs) == len(s.Rhs) && r.intLike(s.Rhs[i]))
+					if len(s.Lhs) == len(s.Rhs) {
+						r.noteIter(id.Name, r.iterArity(s.Rhs[i]))
+					} else {
+						r.noteIter(id.Name, 0)
+					}
 				}
 			}
 		} else {
@@ -956,14 +968,15 @@ func replaceContinue(body *ast.BlockStmt, label string, next *ast.Ident) bool {
 func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt {
 	s.X = r.expr(s.X)
 	isInt := s.Value == nil && r.intLike(s.X)
-	if lit, ok := ast.Unparen(s.X).(*ast.FuncLit); ok {
-		r.fail(lit.Pos(), "range over a func (Go 1.23 iterators) is not supported by yaegi v0.16.1; call the func with a yield callback instead")
+	iterN := r.iterArity(s.X)
+	if iterN != 0 {
+		isInt = false
 	}
-	if !isInt && s.Value == nil && !obviouslyNotInt(s.X) && r.p != nil {
+	if !isInt && iterN == 0 && s.Value == nil && !obviouslyNotInt(s.X) && r.p != nil {
 		l, c := r.p.pos(s.X.Pos())
 		r.b.plan.Hints = append(r.b.plan.Hints, Hint{Line: l, Col: c, Msg: fmt.Sprintf(
-			"if %s is an integer, write for i := 0; i < %s; i++ instead of range (yaegi v0.16.1 crashes with \"nil type\" on range over an int the cell rewriter could not prove to be one)",
-			exprString(r.p.fset, s.X), exprString(r.p.fset, s.X)), When: []string{"nil type"}})
+			"if %s is an integer, write for i := 0; i < %s; i++ instead of range (yaegi v0.16.1 crashes with \"nil type\" on range over an int the cell rewriter could not prove to be one); if it is an iterator func, which quire could not tell, range over %s(seq) instead, or call it with a yield func",
+			exprString(r.p.fset, s.X), exprString(r.p.fset, s.X), "slices.Collect"), When: []string{"nil type"}})
 	}
 	var vars []*ast.Ident
 	if s.Tok == token.DEFINE {
@@ -979,6 +992,9 @@ func (r *rewriter) rangeStmt(s *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 	s.Body.List = r.stmts(s.Body.List)
 	r.loops--
 	r.pop()
+	if iterN != 0 {
+		return r.rangeFunc(s, label, iterN)
+	}
 
 	if isInt {
 		pos := s.For
@@ -1087,8 +1103,13 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 				continue
 			}
 			isInt := len(s.Lhs) == len(s.Rhs) && r.intLike(s.Rhs[i])
+			it := 0
+			if len(s.Lhs) == len(s.Rhs) {
+				it = r.iterArity(s.Rhs[i])
+			}
 			r.b.names[id.Name] = true
-			defs = append(defs, Decl{Name: id.Name, Kind: DeclVar, Int: isInt,
+			r.b.iterNames[id.Name] = it
+			defs = append(defs, Decl{Name: id.Name, Kind: DeclVar, Int: isInt, Iter: it,
 				Redefines: r.b.known.Vars[id.Name], Uses: uses(s)})
 		}
 	case *ast.DeclStmt:
@@ -1098,6 +1119,22 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			break
 		}
 		var pre []ast.Stmt
+		// var x = G(...) with a generic G is x := G(...), which yaegi v0.16.1 can type at
+		// the top level (the same global, declared once in the cell either way).
+		var define *ast.AssignStmt
+		if vs, ok := gd.Specs[0].(*ast.ValueSpec); ok && gd.Tok == token.VAR && len(gd.Specs) == 1 && vs.Type == nil && len(vs.Names) == len(vs.Values) {
+			define = &ast.AssignStmt{TokPos: vs.Names[0].End(), Tok: token.DEFINE}
+			for i, n := range vs.Names {
+				if g, direct := r.genericCall(vs.Values[i]); g == "" || !direct || n.Name == "_" {
+					define = nil
+					break
+				}
+				define.Lhs = append(define.Lhs, n)
+			}
+			if define != nil {
+				define.Rhs = vs.Values
+			}
+		}
 		for _, sp := range gd.Specs {
 			vs, ok := sp.(*ast.ValueSpec)
 			if !ok {
@@ -1113,6 +1150,9 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			}
 			if gd.Tok == token.VAR {
 				for i, v := range vs.Values {
+					if define != nil {
+						continue
+					}
 					if err := r.checkGenericTop(p, v, "var x = G(...)"); err != nil {
 						return nil, nil, err
 					}
@@ -1123,9 +1163,14 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			}
 		}
 		out = append(out, pre...)
-		out = append(out, s)
+		if define != nil {
+			out = append(out, define)
+		} else {
+			out = append(out, s)
+		}
 		r.declareGen(gd, func(name string, isInt bool) {
-			d := Decl{Name: name, Int: isInt, Uses: uses(s)}
+			d := Decl{Name: name, Int: isInt, Uses: uses(s), Iter: r.iters[name]}
+			r.b.iterNames[name] = r.iters[name]
 			switch gd.Tok {
 			case token.VAR:
 				d.Kind = DeclVar
@@ -1184,13 +1229,26 @@ func (r *rewriter) topDefine(p *parsed, s *ast.AssignStmt) ([]ast.Stmt, error) {
 			}
 		}
 	}
+	var pre []ast.Stmt
+	if len(s.Rhs) == 1 {
+		// first := slices.Sorted(seq)[0] is t := slices.Sorted(seq); first := t[0], when
+		// the generic call is the first call evaluated (so the order of calls stays Go's).
+		for i := 0; i < 8; i++ {
+			b := genericFlow(s.Rhs[0], r)
+			if b == nil || b == s.Rhs[0] || firstCall(s.Rhs[0]) != b {
+				break
+			}
+			t := ast.NewIdent(r.tmp("g"))
+			pre = append(pre, define(t, b))
+			s.Rhs[0] = replaceFlow(s.Rhs[0], b, ast.NewIdent(t.Name))
+		}
+	}
 	for _, e := range s.Rhs {
-		if err := r.checkGenericTop(p, e, "y := G(x)"); err != nil {
+		if err := r.checkGenericTop(p, e, defineForm); err != nil {
 			return nil, err
 		}
 	}
 	r.hintCompiledIndex(p, s.Lhs, s.Rhs)
-	var pre []ast.Stmt
 	for i, e := range s.Rhs {
 		var h []ast.Stmt
 		s.Rhs[i], h = r.hoistMinMax(e)
@@ -1267,40 +1325,158 @@ func hasCall(e ast.Expr) bool {
 	return found
 }
 
-// checkGenericTop rejects a generic call in the value of a top-level variable (outside func
-// literals), which crashes yaegi v0.16.1.
+// checkGenericTop rejects a generic call in the value of a top-level variable where yaegi
+// v0.16.1 cannot type the variable: in a var declaration (anywhere outside func literals),
+// and in a := whose value takes its type from the generic call without being that call
+// (1 + G(x), G(x)[0]); y := G(x) itself works (third_party/yaegi PATCHES.md, 5).
 func (r *rewriter) checkGenericTop(p *parsed, e ast.Expr, form string) error {
 	var bad ast.Expr
 	var name string
+	if form == defineForm {
+		if _, direct := r.genericCall(e); !direct {
+			bad = genericFlow(e, r)
+			if bad != nil {
+				name, _ = r.genericCall(bad)
+			}
+		}
+	} else {
+		ast.Inspect(e, func(n ast.Node) bool {
+			if bad != nil {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				if g, _ := r.genericCall(n); g != "" {
+					bad, name = n, g
+				}
+			}
+			return true
+		})
+	}
+	if bad == nil {
+		return nil
+	}
+	l, c := p.pos(bad.Pos())
+	return r.b.errorf(l, c, "%s with the generic func %s at the top level of a cell crashes yaegi v0.16.1: declare the variable with its type first (var y T; y = %s(...)), or give the call its own variable (t := %s(...)), or use y := func() T { return %s(...) }(), or do it inside a func",
+		form, name, name, name, name)
+}
+
+const defineForm = "y := G(x)"
+
+// genericPkgFuncs are the generic funcs of the standard library that cells call as quire's
+// interpreted source (eval/worker/gostd): every func of the packages mapped to nil.
+var genericPkgFuncs = map[string]map[string]bool{
+	"slices": nil, "maps": nil, "cmp": nil, "iter": nil,
+	"sync":   {"OnceValue": true, "OnceValues": true},
+	"errors": {"AsType": true},
+}
+
+// genericCall returns the name of the generic func e calls ("" if e is no such call), and
+// whether e is that call itself (not in parentheses).
+func (r *rewriter) genericCall(e ast.Expr) (string, bool) {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return "", false
+	}
+	f := call.Fun
+	switch x := f.(type) {
+	case *ast.IndexExpr:
+		f = x.X
+	case *ast.IndexListExpr:
+		f = x.X
+	}
+	switch x := f.(type) {
+	case *ast.Ident:
+		if r.b.generics[x.Name] || r.b.known.Generics[x.Name] {
+			if d, _ := r.lookup(x.Name); !d {
+				return x.Name, true
+			}
+		}
+	case *ast.SelectorExpr:
+		if pkg, ok := x.X.(*ast.Ident); ok {
+			if fs, ok := genericPkgFuncs[pkg.Name]; ok && (fs == nil || fs[x.Sel.Name]) && ast.IsExported(x.Sel.Name) {
+				if d, _ := r.lookup(pkg.Name); !d {
+					return pkg.Name + "." + x.Sel.Name, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// genericFlow returns a generic call in e whose result type becomes e's type (an operand, an
+// indexed, sliced or selected value), or nil.
+func genericFlow(e ast.Expr, r *rewriter) ast.Expr {
+	switch x := e.(type) {
+	case *ast.CallExpr:
+		if g, _ := r.genericCall(x); g != "" {
+			return x
+		}
+	case *ast.ParenExpr:
+		return genericFlow(x.X, r)
+	case *ast.BinaryExpr:
+		if b := genericFlow(x.X, r); b != nil {
+			return b
+		}
+		return genericFlow(x.Y, r)
+	case *ast.UnaryExpr:
+		return genericFlow(x.X, r)
+	case *ast.StarExpr:
+		return genericFlow(x.X, r)
+	case *ast.IndexExpr:
+		return genericFlow(x.X, r)
+	case *ast.SliceExpr:
+		return genericFlow(x.X, r)
+	case *ast.SelectorExpr:
+		return genericFlow(x.X, r)
+	}
+	return nil
+}
+
+// firstCall returns the call in e that Go evaluates first (outside func literals), or nil.
+func firstCall(e ast.Expr) *ast.CallExpr {
+	var first *ast.CallExpr
 	ast.Inspect(e, func(n ast.Node) bool {
-		if bad != nil {
+		if first != nil {
 			return false
 		}
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			f := n.Fun
-			switch x := f.(type) {
-			case *ast.IndexExpr:
-				f = x.X
-			case *ast.IndexListExpr:
-				f = x.X
-			}
-			if id, ok := f.(*ast.Ident); ok && (r.b.generics[id.Name] || r.b.known.Generics[id.Name]) {
-				if d, _ := r.lookup(id.Name); !d {
-					bad, name = n, id.Name
-				}
-			}
+			first = n
+			return false
 		}
 		return true
 	})
-	if bad == nil {
-		return nil
+	return first
+}
+
+// replaceFlow replaces old, found by genericFlow, with new in e.
+func replaceFlow(e, old, new ast.Expr) ast.Expr {
+	if e == old {
+		return new
 	}
-	l, c := p.pos(bad.Pos())
-	return r.b.errorf(l, c, "%s with the generic func %s at the top level of a cell crashes yaegi v0.16.1: declare the variable with its type first (var y T; y = %s(...)), or start from a value of the result type (y := x; y = %s(x)), or use y := func() T { return %s(...) }(), or do it inside a func",
-		form, name, name, name, name)
+	switch x := e.(type) {
+	case *ast.ParenExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.BinaryExpr:
+		x.X = replaceFlow(x.X, old, new)
+		x.Y = replaceFlow(x.Y, old, new)
+	case *ast.UnaryExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.StarExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.IndexExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.SliceExpr:
+		x.X = replaceFlow(x.X, old, new)
+	case *ast.SelectorExpr:
+		x.X = replaceFlow(x.X, old, new)
+	}
+	return e
 }
 
 // hoistMinMax replaces min/max helper calls in e (outside func literals) by temporaries
@@ -1365,7 +1541,7 @@ func (r *rewriter) hoistMinMax(e ast.Expr) (ast.Expr, []ast.Stmt) {
 // plans with NeedsHelpers call: generic 2-argument min and max, and a reflection-based clear.
 func Prelude() string {
 	var b strings.Builder
-	b.WriteString("\nimport __quire_reflect \"reflect\"\n\n")
+	b.WriteString("\nimport __quire_reflect \"reflect\"\n" + pullPrelude + "\n")
 	ordered := "~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string"
 	for _, f := range []struct{ name, op string }{{minHelper, "<"}, {maxHelper, ">"}} {
 		// b != b is true only for NaN: min and max return NaN if any argument is NaN.

@@ -46,6 +46,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
+	yaegiunsafe "github.com/traefik/yaegi/stdlib/unsafe"
 )
 
 // Environment variables the supervisor passes to the worker.
@@ -60,13 +61,17 @@ const HostImportPath = "quire.host"
 
 // Worker is the state of the worker process.
 type Worker struct {
-	in     *os.File
-	evMu   sync.Mutex
-	ev     *os.File
-	stdout *outStream // user's stdout: buffered, to fd 1 (nil in --task mode)
-	stderr *outStream // user's stderr: buffered, to fd 5 (nil in --task mode)
-	outW   io.Writer  // the interpreter's stdout
-	errW   io.Writer  // where non-trace stderr text goes
+	nested nestedMethods // methods.go
+	// idleGoroutines is the number of goroutines after the first request (snapshot.go).
+	idleGoroutines int
+	snapGot        []any // SnapValues' arguments (snapshot.go; the run goroutine only)
+	in             *os.File
+	evMu           sync.Mutex
+	ev             *os.File
+	stdout         *outStream // user's stdout: buffered, to fd 1 (nil in --task mode)
+	stderr         *outStream // user's stderr: buffered, to fd 5 (nil in --task mode)
+	outW           io.Writer  // the interpreter's stdout
+	errW           io.Writer  // where non-trace stderr text goes
 
 	nonce   string      // marker nonce (wire.EnvNonce)
 	cleanup []func()    // run before a normal exit
@@ -199,7 +204,7 @@ func (w *Worker) newInterp() error {
 		defer func() { _ = recover() }()
 		errWrap = i.Symbols("")[""]["_error"]
 	}()
-	for _, e := range []interp.Exports{unrestricted.Symbols, stdlib.Symbols, exports.Symbols} {
+	for _, e := range []interp.Exports{unrestricted.Symbols, stdlib.Symbols, newStdSymbols, yaegiunsafe.Symbols, unsafeFuncs, exports.Symbols} {
 		if err := i.Use(e); err != nil {
 			return fmt.Errorf("loading symbols: %w", err)
 		}
@@ -234,8 +239,9 @@ func (w *Worker) newInterp() error {
 	fmtSyms["Fprint"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprint(route(wr), a...) })
 	fmtSyms["Fprintf"] = reflect.ValueOf(func(wr io.Writer, f string, a ...any) (int, error) { return fmt.Fprintf(route(wr), f, a...) })
 	fmtSyms["Fprintln"] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return fmt.Fprintln(route(wr), a...) })
+	w.checkedFmt(fmtSyms)
 	mt := logTypes
-	for _, name := range []string{"Fprint", "Fprintf", "Fprintln"} {
+	for _, name := range []string{"Print", "Printf", "Println", "Fprint", "Fprintf", "Fprintln", "Sprint", "Sprintf", "Sprintln", "Errorf"} {
 		if ts := stdlib.MapTypes[stdlib.Symbols["fmt/fmt"][name]]; ts != nil {
 			mt[fmtSyms[name]] = ts
 		}
@@ -303,7 +309,11 @@ func (w *Worker) hostSymbols() interp.Exports {
 			// methods that take any (display.Handle.Update), where yaegi does not wrap.
 			"Wrap":    reflect.ValueOf(func(v any) any { return v }),
 			"GoPanic": reflect.ValueOf(w.goPanic),
-			"Defer":   reflect.ValueOf(w.deferCall),
+			// NoteMethod: the String or Error method of a type declared in a cell (methods.go).
+			"NoteMethod": reflect.ValueOf(w.noteMethod),
+			// SnapValues receives pointers to the variables of a snapshot (snapshot.go).
+			"SnapValues": reflect.ValueOf(func(ps ...any) { w.snapGot = ps }),
+			"Defer":      reflect.ValueOf(w.deferCall),
 		},
 		"quire/quire": {
 			"Input":    reflect.ValueOf(func(prompt string) (string, error) { return w.input(prompt, false) }),
@@ -541,6 +551,7 @@ func (w *Worker) run(r wire.Request) {
 	}
 	w.reqID, w.stdin, w.result, w.shown = r.ID, r.AllowStdin, nil, false
 	w.mu.Unlock()
+	w.newCellMethods()
 	done := make(chan wire.Event, 1)
 	cr := &cellRun{exitC: make(chan wire.Event, 1)}
 	w.stepsDone.Store(0)
@@ -568,6 +579,9 @@ func (w *Worker) run(r wire.Request) {
 	case ev = <-cr.exitC: // os.Exit: that goroutine is parked
 	}
 	ev.Duration = int64(time.Since(start))
+	if w.idleGoroutines == 0 {
+		w.idleGoroutines = runtime.NumGoroutine() // after the first request (snapshot.go)
+	}
 	ev.Ev, ev.ID = wire.EvDone, r.ID
 	w.mu.Lock()
 	w.cell = nil
@@ -576,6 +590,9 @@ func (w *Worker) run(r wire.Request) {
 	}
 	w.result, w.shown = nil, false
 	w.mu.Unlock()
+	if ev.Error == nil && len(ev.Failed) == 0 && len(r.Snapshot) > 0 {
+		ev.Snapshot = w.snapshot(r.Snapshot)
+	}
 	if msg, over := checkMemory(); over {
 		w.memoryExceeded(msg)
 	}

@@ -73,6 +73,17 @@ type Request struct {
 	Comm *Comm `json:"comm,omitempty"`
 	// For OpDebug: the request (a Debug Adapter Protocol request: command, arguments).
 	Debug json.RawMessage `json:"dbg,omitempty"`
+	// Snapshot names the session's variables: after the steps succeed, EvDone's Snapshot has
+	// the values of those that are plain data.
+	Snapshot []string `json:"snap,omitempty"`
+}
+
+// Snap is the Go source of a variable's value (see Request.Snapshot): Value to assign it
+// (an untyped constant for basic types), Typed to define it (T(constant), composite
+// literals).
+type Snap struct {
+	Value string `json:"v"`
+	Typed string `json:"t"`
 }
 
 // Event kinds.
@@ -138,8 +149,10 @@ type Event struct {
 	// Owner is, for EvDisplay and EvComm, the request the message was made for (see
 	// OwnerMarker).
 	Owner uint64 `json:"own,omitempty"`
-	PID   int    `json:"pid,omitempty"`
-	Proto int    `json:"proto,omitempty"` // ready: the worker's Protocol
+	// Snapshot, for EvDone of a request with Snapshot names, has the plain-data values.
+	Snapshot map[string]Snap `json:"snap,omitempty"`
+	PID      int             `json:"pid,omitempty"`
+	Proto    int             `json:"proto,omitempty"` // ready: the worker's Protocol
 	// Debug is, for EvDebug, the answer (success, message, body) and, for EvDebugEv, the
 	// event (event, body), in the Debug Adapter Protocol's terms.
 	Debug json.RawMessage `json:"dbg,omitempty"`
@@ -152,7 +165,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 6
+const Protocol = 7
 
 // Environment variables the supervisor passes to the worker.
 const (

@@ -678,13 +678,21 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 					if dest.typ.incomplete {
 						return
 					}
-					if sc.global {
+					if _, deferred := n.meta.(deferredDefine); sc.global && !deferred {
 						// Do not overload existing symbols (defined in GTA) in global scope.
+						// (quire patch, PATCHES.md, 5: a define gta left to cfg declares
+						// the variable anew, as gta would have.)
 						sym, _, _ = sc.lookup(dest.ident)
 					}
 					if sym == nil {
-						sym = &symbol{index: sc.add(dest.typ), kind: varSym, typ: dest.typ}
+						// quire patch (PATCHES.md, 5): global when in the global scope
+						// (a define that gta left to cfg, such as y := G(x) with a
+						// generic G).
+						sym = &symbol{index: sc.add(dest.typ), kind: varSym, typ: dest.typ, global: sc.global}
 						sc.sym[dest.ident] = sym
+						if g := interp.scopes[pkgName]; sc.global && sc.anc == g && g != nil {
+							g.sym[dest.ident] = sym // a global of the REPL's statements
+						}
 					}
 					dest.val = src.val
 					dest.recv = src.recv
@@ -840,7 +848,7 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 
 		case defineXStmt:
 			wireChild(n)
-			if sc.def == nil {
+			if _, deferred := n.meta.(deferredDefine); sc.def == nil && !deferred {
 				// In global scope, type definition already handled by GTA.
 				break
 			}
@@ -1289,7 +1297,7 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 					var found bool
 
 					// Infer type parameter from function call arguments.
-					if types, err = inferTypesFromCall(sc, fun, n.child[1:]); err != nil {
+					if types, err = inferTypesFromCall(sc, fun, n.child[1:], n.action == aCallSlice); err != nil {
 						break
 					}
 					// Generate an instantiated AST from the generic function one.
@@ -1819,6 +1827,21 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 					}
 					n.action = aGetSym
 					n.gen = nop
+				} else if sym, ok := interp.srcPkg[BinExtension(pkg)][name]; ok && canExport(name) {
+					// quire patch (PATCHES.md, 3): a symbol missing from a binary
+					// package is looked up in the source package that extends it
+					// (the generic functions of sync, which yaegi cannot export).
+					n.findex = sym.index
+					if sym.global {
+						n.level = globalFrame
+					}
+					n.val = sym.node
+					n.gen = nop
+					n.action = aGetSym
+					n.typ = sym.typ
+					n.sym = sym
+					n.recv = sym.recv
+					n.rval = sym.rval
 				} else {
 					err = n.cfgErrorf("package %s \"%s\" has no symbol %s", n.child[0].ident, pkg, name)
 				}
@@ -2326,7 +2349,15 @@ func compDefineX(sc *scope, n *node) error {
 			n.child[i].redeclared = true
 		} else {
 			index = sc.add(t)
-			sc.sym[id] = &symbol{index: index, kind: varSym, typ: t}
+			sc.sym[id] = &symbol{index: index, kind: varSym, typ: t, global: sc.global}
+			if _, deferred := n.meta.(deferredDefine); deferred && sc.global {
+				// quire patch (PATCHES.md, 5): a global of the REPL's statements.
+				g := sc
+				for g.anc != nil && g.anc.anc != nil {
+					g = g.anc
+				}
+				g.sym[id] = sc.sym[id]
+			}
 		}
 		n.child[i].typ = t
 		n.child[i].findex = index

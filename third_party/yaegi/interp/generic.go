@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"sync/atomic"
 )
@@ -149,7 +151,10 @@ func genAST(sc *scope, root *node, types []*itype) (*node, bool, error) {
 		return nod, nil
 	}
 
-	if nod, found := root.interp.generic[sname]; found {
+	// quire patch (PATCHES.md, 4): instances are keyed by their generic declaration too;
+	// the name alone made cmp.Compare[int] the instance of slices.Compare[int] made before.
+	key := fmt.Sprintf("%p:%s", root, sname)
+	if nod, found := root.interp.generic[key]; found {
 		return nod, true, nil
 	}
 
@@ -157,7 +162,7 @@ func genAST(sc *scope, root *node, types []*itype) (*node, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	root.interp.generic[sname] = r
+	root.interp.generic[key] = r
 	r.param = append(r.param, types...)
 	if tname != "" {
 		for _, nod := range fixNodes {
@@ -208,10 +213,17 @@ func copyNode(n, anc *node, recursive bool) *node {
 	return nod
 }
 
-func inferTypesFromCall(sc *scope, fun *node, args []*node) ([]*itype, error) {
+func inferTypesFromCall(sc *scope, fun *node, args []*node, ellipsis bool) ([]*itype, error) {
+	// quire patch (PATCHES.md, 4): types are inferred by type parameter name, not by the
+	// position of the parameter they were found in (Map[T, U any](s []T, f func(T) U) gave
+	// U the type of T), each parameter name is matched with its own argument (s1, s2 S
+	// used to share the first one), a variadic parameter is inferred from its arguments,
+	// and a type parameter left undetermined is inferred from the core type of the
+	// constraint of one that is (S ~[]E gives E).
 	ftn := fun.typ.node
 	// Fill the map of parameter types, indexed by type param ident.
 	paramTypes := map[string]*itype{}
+	var names []string
 	for _, c := range ftn.child[0].child {
 		typ, err := nodeType(fun.interp, sc, c.lastChild())
 		if err != nil {
@@ -219,85 +231,123 @@ func inferTypesFromCall(sc *scope, fun *node, args []*node) ([]*itype, error) {
 		}
 		for _, cc := range c.child[:len(c.child)-1] {
 			paramTypes[cc.ident] = typ
+			names = append(names, cc.ident)
 		}
 	}
-
-	var inferTypes func(*itype, *itype) ([]*itype, error)
-	inferTypes = func(param, input *itype) ([]*itype, error) {
+	inferred := map[string]*itype{}
+	var inferTypes func(*itype, *itype)
+	inferTypes = func(param, input *itype) {
+		if param == nil || input == nil {
+			return
+		}
 		switch param.cat {
-		case chanT, ptrT, sliceT:
-			return inferTypes(param.val, input.val)
+		case genericT, nilT:
+			if _, ok := paramTypes[param.name]; ok {
+				// A typed argument wins over untyped constants, and among those the
+				// last kind of int, rune, float, complex (Go's default type rule).
+				cur := inferred[param.name]
+				if input.cat != nilT && (cur == nil || cur.untyped && (!input.untyped || untypedRank(input) > untypedRank(cur))) {
+					inferred[param.name] = input
+				}
+				return
+			}
+		}
+		input = structural(input.underlying())
+		switch param.cat {
+		case chanT, ptrT, sliceT, arrayT:
+			inferTypes(param.val, input.val)
+
+		case variadicT:
+			inferTypes(param.val, input)
 
 		case mapT:
-			k, err := inferTypes(param.key, input.key)
-			if err != nil {
-				return nil, err
-			}
-			v, err := inferTypes(param.val, input.val)
-			if err != nil {
-				return nil, err
-			}
-			return append(k, v...), nil
+			inferTypes(param.key, input.key)
+			inferTypes(param.val, input.val)
 
 		case structT:
-			lt := []*itype{}
 			for i, f := range param.field {
-				nl, err := inferTypes(f.typ, input.field[i].typ)
-				if err != nil {
-					return nil, err
+				if i < len(input.field) {
+					inferTypes(f.typ, input.field[i].typ)
 				}
-				lt = append(lt, nl...)
 			}
-			return lt, nil
 
 		case funcT:
-			lt := []*itype{}
 			for i, t := range param.arg {
-				if i >= len(input.arg) {
-					break
+				if i < len(input.arg) {
+					inferTypes(t, input.arg[i])
 				}
-				nl, err := inferTypes(t, input.arg[i])
-				if err != nil {
-					return nil, err
-				}
-				lt = append(lt, nl...)
 			}
 			for i, t := range param.ret {
-				if i >= len(input.ret) {
-					break
+				if i < len(input.ret) {
+					inferTypes(t, input.ret[i])
 				}
-				nl, err := inferTypes(t, input.ret[i])
-				if err != nil {
-					return nil, err
-				}
-				lt = append(lt, nl...)
 			}
-			return lt, nil
-
-		case nilT:
-			if paramTypes[param.name] != nil {
-				return []*itype{input}, nil
-			}
-
-		case genericT:
-			return []*itype{input}, nil
 		}
-		return nil, nil
 	}
 
-	types := []*itype{}
-	for i, c := range ftn.child[1].child {
+	ai := 0
+	for _, c := range ftn.child[1].child {
 		typ, err := nodeType(fun.interp, sc, c.lastChild())
 		if err != nil {
 			return nil, err
 		}
-		lt, err := inferTypes(typ, args[i].typ)
-		if err != nil {
-			return nil, err
+		n := len(c.child) - 1
+		if n == 0 {
+			n = 1 // an unnamed parameter
 		}
-		types = append(types, lt...)
+		for k := 0; k < n; k++ {
+			if typ.cat == variadicT {
+				for ; ai < len(args); ai++ {
+					if ellipsis {
+						inferTypes(sliceOf(typ.val), args[ai].typ)
+					} else {
+						inferTypes(typ, args[ai].typ)
+					}
+				}
+				break
+			}
+			if ai < len(args) {
+				inferTypes(typ, args[ai].typ)
+			}
+			ai++
+		}
+	}
+	// Core types of constraints: S ~[]E with S known gives E.
+	for changed := true; changed; {
+		changed = false
+		for _, name := range names {
+			ct, t := paramTypes[name], inferred[name]
+			if t == nil || ct == nil {
+				continue
+			}
+			var core *itype
+			switch {
+			case len(ct.ulconstraint) == 1 && len(ct.constraint) == 0:
+				core = ct.ulconstraint[0]
+			case len(ct.constraint) == 1 && len(ct.ulconstraint) == 0:
+				core = ct.constraint[0]
+			case ct.cat == sliceT || ct.cat == mapT || ct.cat == ptrT || ct.cat == chanT || ct.cat == arrayT || ct.cat == funcT:
+				core = ct // an inline ~[]E constraint is typed []E
+			default:
+				continue
+			}
+			before := len(inferred)
+			inferTypes(core, t)
+			changed = changed || len(inferred) > before
+		}
 	}
 
+	types := []*itype{}
+	for _, name := range names {
+		t := inferred[name]
+		if t != nil && t.untyped {
+			t = untypedDefault(sc, t)
+		}
+		if t == nil {
+			break
+		}
+		types = append(types, t)
+	}
 	return types, nil
 }
 
@@ -316,4 +366,76 @@ func checkConstraint(it, ct *itype) error {
 		}
 	}
 	return it.node.cfgErrorf("%s does not implement %s", it.id(), ct.id())
+}
+
+// structural returns t, or for a compiled (valueT) slice, array, pointer, channel, map or func
+// type, the same type made of itypes, so that inference can look inside it (quire patch,
+// PATCHES.md, 4).
+func structural(t *itype) *itype {
+	if t.cat != valueT || t.rtype == nil {
+		return t
+	}
+	rt := t.rtype
+	switch rt.Kind() {
+	case reflect.Slice:
+		return sliceOf(valueTOf(rt.Elem()))
+	case reflect.Array:
+		return arrayOf(valueTOf(rt.Elem()), rt.Len())
+	case reflect.Ptr:
+		return ptrOf(valueTOf(rt.Elem()))
+	case reflect.Map:
+		return mapOf(valueTOf(rt.Key()), valueTOf(rt.Elem()))
+	case reflect.Chan:
+		return chanOf(valueTOf(rt.Elem()), chanSendRecv)
+	case reflect.Func:
+		args := make([]*itype, rt.NumIn())
+		for i := range args {
+			args[i] = valueTOf(rt.In(i))
+		}
+		rets := make([]*itype, rt.NumOut())
+		for i := range rets {
+			rets[i] = valueTOf(rt.Out(i))
+		}
+		return funcOf(args, rets)
+	}
+	return t
+}
+
+// untypedRank orders the kinds of untyped constants: int, rune, float, complex (quire patch,
+// PATCHES.md, 4).
+func untypedRank(t *itype) int {
+	switch t.cat {
+	case int32T:
+		return 2
+	case float32T, float64T:
+		return 3
+	case complex64T, complex128T:
+		return 4
+	}
+	return 1
+}
+
+// untypedDefault is the default type of an untyped constant's type.
+func untypedDefault(sc *scope, t *itype) *itype {
+	name := ""
+	switch t.cat {
+	case intT, int8T, int16T, int64T, uintT, uint8T, uint16T, uint32T, uint64T:
+		name = "int"
+	case int32T:
+		name = "int32"
+	case float32T, float64T:
+		name = "float64"
+	case complex64T, complex128T:
+		name = "complex128"
+	case boolT:
+		name = "bool"
+	case stringT:
+		name = "string"
+	default:
+		return t
+	}
+	if d := sc.getType(name); d != nil {
+		return d
+	}
+	return t
 }

@@ -90,6 +90,13 @@ func (interp *Interpreter) gta(root *node, rpath, importPath, pkgName string) ([
 					revisit = append(revisit, n)
 					return false
 				}
+				if n.kind == defineStmt && atyp == nil && hasTypeParam(typ, 0) {
+					// quire patch (PATCHES.md, 5): the value is a call of a generic
+					// func, whose result type is known once cfg instantiates it: the
+					// variable is declared there, as in a func body.
+					n.meta = deferredDefine{}
+					return false
+				}
 				if typ.cat == nilT {
 					err = n.cfgErrorf("use of untyped nil")
 					return false
@@ -110,6 +117,15 @@ func (interp *Interpreter) gta(root *node, rpath, importPath, pkgName string) ([
 			return false
 
 		case defineXStmt:
+			if src := n.child[len(n.child)-1]; src.kind == callExpr {
+				if ft, err2 := nodeType(interp, sc, src.child[0]); err2 == nil && (ft == nil || hasTypeParam(ft, 0)) {
+					// quire patch (PATCHES.md, 5): a, b := G(x) with a generic G (or
+					// G[T](x), whose type gta does not know) is declared by cfg, once
+					// G is instantiated.
+					n.meta = deferredDefine{}
+					return false
+				}
+			}
 			err = compDefineX(sc, n)
 
 		case valueSpec:
@@ -473,3 +489,33 @@ func equalNodes(a, b []*node) bool {
 	}
 	return true
 }
+
+// hasTypeParam reports whether t is or contains a type parameter (quire patch, PATCHES.md, 5).
+func hasTypeParam(t *itype, depth int) bool {
+	if t == nil || depth > 8 {
+		return false
+	}
+	switch t.cat {
+	case genericT:
+		return true
+	case sliceT, arrayT, ptrT, chanT, chanSendT, chanRecvT, variadicT:
+		return hasTypeParam(t.val, depth+1)
+	case mapT:
+		return hasTypeParam(t.key, depth+1) || hasTypeParam(t.val, depth+1)
+	case funcT:
+		for _, a := range t.arg {
+			if hasTypeParam(a, depth+1) {
+				return true
+			}
+		}
+		for _, r := range t.ret {
+			if hasTypeParam(r, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deferredDefine marks a global a, b := G(x) that gta left to cfg (quire patch, PATCHES.md, 5).
+type deferredDefine struct{}

@@ -337,6 +337,16 @@ func typeAssert(n *node, withResult, withOk bool) {
 				}()
 			}
 			if !ok {
+				// quire patch (PATCHES.md, 6): a value of a compiled type (the
+				// *errors.joinError in an error) implements an interpreted interface
+				// when its methods have the interface's names and signatures.
+				if bv, implements := binImplements(valf, typ); implements {
+					ok = true
+					if withResult {
+						value0(f).Set(reflect.ValueOf(valueInterface{&node{typ: valueTOf(bv.Type())}, bv}))
+					}
+					return next
+				}
 				if !withOk {
 					panic(n.cfgErrorf("interface conversion: nil is not %v", typID))
 				}
@@ -3618,7 +3628,7 @@ func recv(n *node) {
 
 // setRecv stores a received value in its frame slot. The slot may be a function's result
 // (return <-ch), which the caller reads through its address: replacing the slot with the
-// unaddressable value Recv returns made that read panic (quire patch 5), so the value is copied
+// unaddressable value Recv returns made that read panic (quire patch 7), so the value is copied
 // in when the slot can be set.
 func setRecv(slot *reflect.Value, v reflect.Value) {
 	if slot.CanSet() && v.IsValid() && v.Type().AssignableTo(slot.Type()) {
@@ -4122,4 +4132,28 @@ func realConst(n *node) {
 		n.rval = reflect.ValueOf(real(v.Complex()))
 		n.gen = nop
 	}
+}
+
+// binImplements returns the concrete value in v, which holds a value of a compiled type, and
+// whether it has the methods of the interpreted interface typ (quire patch, PATCHES.md, 6).
+func binImplements(v reflect.Value, typ *itype) (reflect.Value, bool) {
+	for v.IsValid() && v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return v, false
+		}
+		v = v.Elem()
+	}
+	if !v.IsValid() {
+		return v, false
+	}
+	if _, isSrc := v.Interface().(valueInterface); isSrc {
+		return v, false
+	}
+	for name, sig := range typ.methods() {
+		m := v.MethodByName(name)
+		if !m.IsValid() || m.Type().String() != sig {
+			return v, false
+		}
+	}
+	return v, true
 }

@@ -148,7 +148,7 @@ func (s *scope) lookup(ident string) (*symbol, int, bool) {
 func (s *scope) rangeChanType(n *node) *itype {
 	if len(n.child) == 4 {
 		// for k, v := range x: child[1] is the value variable, not x, and a channel has no
-		// key, so this is not a range over a channel (quire patch 5: a slice of channels
+		// key, so this is not a range over a channel (quire patch 7: a slice of channels
 		// ranged with index and value was run as a channel receive).
 		return nil
 	}

@@ -529,6 +529,11 @@ func nodeType2(interp *Interpreter, sc *scope, n *node, seen []*node) (t *itype,
 				t = untypedString(n)
 			case constant.Int:
 				t = untypedInt(n)
+				if n.kind == basicLit && strings.HasPrefix(n.ident, "'") {
+					// quire patch (PATCHES.md, 6): a rune literal typed a second
+					// time (its rval is now a constant) is still an untyped rune.
+					t = untypedRune(n)
+				}
 			case constant.Float:
 				t = untypedFloat(n)
 			case constant.Complex:
@@ -999,6 +1004,11 @@ func nodeType2(interp *Interpreter, sc *scope, n *node, seen []*node) (t *itype,
 					t = s.typ
 					break
 				}
+			}
+			// quire patch (PATCHES.md, 3): the source extension of a binary package.
+			if s, ok := interp.srcPkg[BinExtension(lt.path)][name]; ok && lt.cat == binPkgT && canExport(name) {
+				t = s.typ
+				break
 			}
 			err = n.cfgErrorf("undefined selector %s.%s", lt.path, name)
 		default:

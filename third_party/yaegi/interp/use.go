@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"reflect"
+	"strings"
 
 	gen "github.com/traefik/yaegi/stdlib/generic"
 )
@@ -258,4 +259,12 @@ func fixStdlib(interp *Interpreter) {
 		// Do not trust extracted value maybe from another arch.
 		p["UintSize"] = reflect.ValueOf(constant.MakeInt64(bits.UintSize))
 	}
+}
+
+// BinExtension is the name of the source package that adds to the binary package of the
+// given import path what it cannot export (generic functions): a symbol that the binary
+// package lacks is looked up there (quire patch, PATCHES.md, 3). For "sync" it is
+// "__yaegi_ext_sync"; compile a source file with that package name to provide it.
+func BinExtension(importPath string) string {
+	return "__yaegi_ext_" + strings.NewReplacer("/", "_", ".", "_", "-", "_").Replace(importPath)
 }

@@ -29,7 +29,10 @@ var syncAtomicSource string
 */
 
 // Sources contains the list of generic packages source strings.
-var Sources = [...]string{
+//
+// quire patch (PATCHES.md, 3): a slice, which quire replaces with its own sources before
+// the first Use of the stdlib symbols.
+var Sources = []string{
 	cmpSource,
 	mapsSource,
 	slicesSource,

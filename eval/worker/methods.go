@@ -1,0 +1,309 @@
+package worker
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// String and Error methods of types declared in cells, which compiled fmt does not see on
+// values nested in slices, arrays, maps, struct fields or pointers (yaegi v0.16.1 hands such
+// values over as plain data; it wraps only a value passed directly). Go calls the methods
+// there: the fmt functions of cells warn, once per cell and type, when an argument holds such
+// a value, so that the different output does not come silently (issue 12, item 4).
+//
+// The supervisor tells the worker about the methods (NoteMethod, a step after the segment
+// declaring them) with a zero value of the receiver type, whose reflect type is how the
+// type's values reach compiled code. Only struct types are tracked: a named basic type has
+// its underlying reflect type (a type Celsius float64 reaches fmt as float64), which would
+// flag every float64; the supervisor notes those at their declaration instead.
+type nestedMethods struct {
+	mu     sync.Mutex
+	types  map[reflect.Type]tracked
+	warned map[string]bool // in the running cell
+}
+
+// tracked is a type with a String or Error method, and how to call it on a value of the type
+// as compiled code holds it (an interpreted func that asserts the type and calls the method).
+type tracked struct {
+	name string // "Person.String"
+	call func(any) string
+}
+
+// Wrappers that give fmt the method's result where Go would call the method.
+type (
+	stringerText string
+	errorText    string
+)
+
+func (s stringerText) String() string { return string(s) }
+func (s errorText) Error() string     { return string(s) }
+
+// noteMethod records that the type of v (a zero value of the receiver type) has the method,
+// which call calls.
+func (w *Worker) noteMethod(name, method string, v any, call func(any) string) {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return
+	}
+	if e := t; e.Kind() != reflect.Struct && (e.Kind() != reflect.Ptr || e.Elem().Kind() != reflect.Struct) {
+		return
+	}
+	w.nested.mu.Lock()
+	defer w.nested.mu.Unlock()
+	if w.nested.types == nil {
+		w.nested.types = map[reflect.Type]tracked{}
+	}
+	w.nested.types[t] = tracked{name: name + "." + method, call: call}
+}
+
+// newCellMethods starts a cell: its warnings are new.
+func (w *Worker) newCellMethods() {
+	w.nested.mu.Lock()
+	w.nested.warned = nil
+	w.nested.mu.Unlock()
+}
+
+// fixNested returns args with the values of tracked types below their top level replaced by
+// their method's result, so that fmt prints what Go prints; where it cannot (convert false,
+// for %#v and %T; a map keyed by such a value; a method that panics), it warns, once per cell
+// and type.
+func (w *Worker) fixNested(fn string, args []any, convert bool) []any {
+	w.nested.mu.Lock()
+	types := w.nested.types
+	w.nested.mu.Unlock()
+	if len(types) == 0 {
+		return args
+	}
+	c := converter{types: types, budget: 10000, unfixed: map[string]bool{}}
+	var out []any
+	for i, a := range args {
+		v, changed := c.conv(reflect.ValueOf(a), 0, convert)
+		if changed && v.IsValid() && v.CanInterface() {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			out[i] = v.Interface()
+		}
+	}
+	w.warnUnfixed(fn, c.unfixed)
+	if out == nil || c.budget <= 0 {
+		return args
+	}
+	return out
+}
+
+func (w *Worker) warnUnfixed(fn string, unfixed map[string]bool) {
+	w.nested.mu.Lock()
+	defer w.nested.mu.Unlock()
+	var names []string
+	for n := range unfixed {
+		if !w.nested.warned[n] {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	if len(names) > 0 && w.nested.warned == nil {
+		w.nested.warned = map[string]bool{}
+	}
+	for _, n := range names {
+		w.nested.warned[n] = true
+		typ, method, _ := strings.Cut(n, ".")
+		_, _ = io.WriteString(w.errW, fmt.Sprintf("quire: fmt.%s does not call the %s method of the %s values inside a slice, map, struct or pointer here (Go does): "+
+			"the interpreter (yaegi v0.16.1) gives compiled packages such nested values without their methods. Run the cell with %%%%go to see what Go prints.\n", fn, method, typ))
+	}
+}
+
+var anyType = reflect.TypeOf((*any)(nil)).Elem()
+
+// converter rebuilds values with tracked nested values replaced by their method's text.
+type converter struct {
+	types   map[reflect.Type]tracked
+	budget  int
+	unfixed map[string]bool // tracked types met where they could not be replaced
+}
+
+func (c *converter) conv(v reflect.Value, depth int, convert bool) (reflect.Value, bool) {
+	if !v.IsValid() || depth > 4 || c.budget <= 0 {
+		return v, false
+	}
+	c.budget--
+	if v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return v, false
+		}
+		v = v.Elem()
+	}
+	if _, ok := c.types[v.Type()]; ok && depth == 0 {
+		return v, false // passed directly: yaegi hands fmt the method
+	}
+	if depth > 0 {
+		if t, ok := c.types[v.Type()]; ok {
+			if !convert {
+				c.unfixed[t.name] = true
+				return v, false
+			}
+			text, ok := callMethod(t, v)
+			if !ok {
+				c.unfixed[t.name] = true
+				return v, false
+			}
+			if strings.HasSuffix(t.name, ".Error") {
+				return reflect.ValueOf(errorText(text)), true
+			}
+			return reflect.ValueOf(stringerText(text)), true
+		}
+	}
+	switch v.Kind() {
+	case reflect.Ptr:
+		if depth == 0 && !v.IsNil() {
+			if e, changed := c.conv(v.Elem(), depth, convert); changed {
+				p := reflect.New(e.Type())
+				p.Elem().Set(e)
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		return c.convList(v, depth, convert)
+	case reflect.Map:
+		return c.convMap(v, depth, convert)
+	case reflect.Struct:
+		return c.convStruct(v, depth, convert)
+	}
+	return v, false
+}
+
+func (c *converter) convList(v reflect.Value, depth int, convert bool) (reflect.Value, bool) {
+	elems := make([]reflect.Value, v.Len())
+	changed := false
+	for i := range elems {
+		var ch bool
+		elems[i], ch = c.conv(v.Index(i), depth+1, convert)
+		changed = changed || ch
+	}
+	if !changed {
+		return v, false
+	}
+	var out reflect.Value
+	if v.Kind() == reflect.Slice {
+		out = reflect.MakeSlice(reflect.SliceOf(anyType), len(elems), len(elems))
+	} else {
+		out = reflect.New(reflect.ArrayOf(len(elems), anyType)).Elem()
+	}
+	for i, e := range elems {
+		if e.IsValid() {
+			out.Index(i).Set(e)
+		}
+	}
+	return out, true
+}
+
+func (c *converter) convMap(v reflect.Value, depth int, convert bool) (reflect.Value, bool) {
+	if t, ok := c.types[v.Type().Key()]; ok {
+		c.unfixed[t.name] = true // keys: fmt sorts them by the values it is given
+		return v, false
+	}
+	out := reflect.MakeMapWithSize(reflect.MapOf(v.Type().Key(), anyType), v.Len())
+	changed := false
+	it := v.MapRange()
+	for it.Next() {
+		e, ch := c.conv(it.Value(), depth+1, convert)
+		changed = changed || ch
+		if !e.IsValid() {
+			e = reflect.Zero(anyType)
+		}
+		out.SetMapIndex(it.Key(), e)
+	}
+	if !changed {
+		return v, false
+	}
+	return out, true
+}
+
+func (c *converter) convStruct(v reflect.Value, depth int, convert bool) (reflect.Value, bool) {
+	t := v.Type()
+	if t.Name() != "" || t.PkgPath() != "" {
+		return v, false // a compiled struct type: fmt sees its own methods
+	}
+	fields := make([]reflect.StructField, t.NumField())
+	vals := make([]reflect.Value, t.NumField())
+	changed := false
+	for i := range fields {
+		f := t.Field(i)
+		if !f.IsExported() || f.Anonymous {
+			return v, false
+		}
+		var ch bool
+		vals[i], ch = c.conv(v.Field(i), depth+1, convert)
+		fields[i] = reflect.StructField{Name: f.Name, Type: f.Type, Tag: f.Tag}
+		if ch {
+			fields[i].Type = anyType
+			changed = true
+		}
+	}
+	if !changed {
+		return v, false
+	}
+	out := reflect.New(reflect.StructOf(fields)).Elem()
+	for i, e := range vals {
+		if e.IsValid() {
+			out.Field(i).Set(e)
+		}
+	}
+	return out, true
+}
+
+// callMethod calls the tracked method on v, reporting false if it panics.
+func callMethod(t tracked, v reflect.Value) (text string, ok bool) {
+	if t.call == nil || !v.CanInterface() {
+		return "", false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return t.call(v.Interface()), true
+}
+
+// convertsFor reports whether a Printf format lets fmt call String and Error (not %#v, %T).
+func convertsFor(format string) bool {
+	return !strings.Contains(format, "%#") && !strings.Contains(format, "%T")
+}
+
+// checkedFmt wraps the cells' fmt printing functions with fixNested.
+func (w *Worker) checkedFmt(syms map[string]reflect.Value) {
+	type printer = func(a ...any) (int, error)
+	type printerf = func(f string, a ...any) (int, error)
+	type fprinter = func(wr io.Writer, a ...any) (int, error)
+	type fprinterf = func(wr io.Writer, f string, a ...any) (int, error)
+	for _, name := range []string{"Print", "Println"} {
+		if f, ok := syms[name].Interface().(printer); ok {
+			n := name
+			syms[name] = reflect.ValueOf(func(a ...any) (int, error) { return f(w.fixNested(n, a, true)...) })
+		}
+	}
+	if f, ok := syms["Printf"].Interface().(printerf); ok {
+		syms["Printf"] = reflect.ValueOf(func(s string, a ...any) (int, error) { return f(s, w.fixNested("Printf", a, convertsFor(s))...) })
+	}
+	for _, name := range []string{"Fprint", "Fprintln"} {
+		if f, ok := syms[name].Interface().(fprinter); ok {
+			n := name
+			syms[name] = reflect.ValueOf(func(wr io.Writer, a ...any) (int, error) { return f(wr, w.fixNested(n, a, true)...) })
+		}
+	}
+	if f, ok := syms["Fprintf"].Interface().(fprinterf); ok {
+		syms["Fprintf"] = reflect.ValueOf(func(wr io.Writer, s string, a ...any) (int, error) {
+			return f(wr, s, w.fixNested("Fprintf", a, convertsFor(s))...)
+		})
+	}
+	syms["Sprint"] = reflect.ValueOf(func(a ...any) string { return fmt.Sprint(w.fixNested("Sprint", a, true)...) })
+	syms["Sprintln"] = reflect.ValueOf(func(a ...any) string { return fmt.Sprintln(w.fixNested("Sprintln", a, true)...) })
+	syms["Sprintf"] = reflect.ValueOf(func(s string, a ...any) string { return fmt.Sprintf(s, w.fixNested("Sprintf", a, convertsFor(s))...) })
+	syms["Errorf"] = reflect.ValueOf(func(s string, a ...any) error {
+		return fmt.Errorf(s, w.fixNested("Errorf", a, convertsFor(s) && !strings.Contains(s, "%w"))...)
+	})
+}
