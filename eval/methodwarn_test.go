@@ -1,0 +1,36 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestNestedNonStructMethodWarns: a named non-struct type reaches compiled fmt as its
+// underlying type, so fmt cannot call its String method on nested values as Go does
+// (Go prints "[1.0°C 2.0°C]"): the cell is told, in every cell where it can happen.
+func TestNestedNonStructMethodWarns(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "import \"fmt\"\ntype Celsius float64\nfunc (c Celsius) String() string { return fmt.Sprintf(\"%.1f°C\", float64(c)) }")
+	for i := 0; i < 2; i++ {
+		_, out := mustOK(t, s, "fmt.Println(Celsius(3), []Celsius{1, 2})\nfmt.Println(map[string]Celsius{\"a\": 4})")
+		if out.Stdout() != "3.0°C [1 2]\nmap[a:4]\n" {
+			t.Errorf("stdout %q", out.Stdout())
+		}
+		if e := out.Stderr(); strings.Count(e, "quire: fmt.Println prints any Celsius values inside a slice, map, struct or pointer here as plain float64, without calling their String method (Go calls it)") != 1 {
+			t.Errorf("cell %d: stderr %q", i, e)
+		}
+	}
+	_, out := mustOK(t, s, "fmt.Println([]int{1}, 2.5)")
+	if out.Stderr() != "" {
+		t.Errorf("no float64 nested: stderr %q", out.Stderr())
+	}
+	_, out = mustOK(t, s, "fmt.Printf(\"%T\\n\", Celsius(1))")
+	if !strings.Contains(out.Stderr(), "quire: fmt.Printf's %T and %#v show a value of a type declared in a cell under another type than Go does (here: Celsius)") {
+		t.Errorf("%%T: stdout %q stderr %q", out.Stdout(), out.Stderr())
+	}
+	mustOK(t, s, "type P struct{ X int }")
+	_, out = mustOK(t, s, "fmt.Printf(\"%T %#v\\n\", P{1}, []P{{2}})")
+	if !strings.Contains(out.Stderr(), "quire: fmt.Printf's %T and %#v show a value of a type declared in a cell under another type than Go does (here: struct { X int })") {
+		t.Errorf("%%T of a struct: stdout %q stderr %q", out.Stdout(), out.Stderr())
+	}
+}
