@@ -34,3 +34,30 @@ func TestNestedNonStructMethodWarns(t *testing.T) {
 		t.Errorf("%%T of a struct: stdout %q stderr %q", out.Stdout(), out.Stderr())
 	}
 }
+
+// TestMethodUseNotes: a method compiled packages look for (here UnmarshalJSON, which
+// encoding/json does not call on a value of a type declared in a cell) is told about in every
+// cell that uses the package, also through a func of the session, and only there.
+func TestMethodUseNotes(t *testing.T) {
+	s := newSup(t)
+	const note = "quire: Temp.UnmarshalJSON is a method of a type declared in a cell, which compiled packages see only in part: encoding/json does not call it. This cell uses encoding/json: where it gets Temp values, the output differs from Go's; run the cell with %%go to see what Go prints.\n"
+	_, out := mustOK(t, s, "import (\"encoding/json\"; \"fmt\")\ntype Temp struct{ C float64 }\nfunc (t *Temp) UnmarshalJSON(b []byte) error { t.C = 1; return nil }")
+	if out.Stderr() != "" {
+		t.Errorf("declaration: stderr %q", out.Stderr())
+	}
+	for i := 0; i < 2; i++ {
+		_, out = mustOK(t, s, "var t Temp\n_ = json.Unmarshal([]byte(`{\"C\": 5}`), &t)\nfmt.Println(t.C)")
+		if out.Stderr() != note {
+			t.Errorf("cell %d: stderr %q", i, out.Stderr())
+		}
+	}
+	mustOK(t, s, "func load(t *Temp) { _ = json.Unmarshal([]byte(`{}`), t) }")
+	_, out = mustOK(t, s, "var t2 Temp\nload(&t2)")
+	if out.Stderr() != note {
+		t.Errorf("through a func: stderr %q", out.Stderr())
+	}
+	_, out = mustOK(t, s, "fmt.Println(Temp{2})")
+	if out.Stderr() != "" {
+		t.Errorf("no json: stderr %q", out.Stderr())
+	}
+}
