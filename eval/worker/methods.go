@@ -244,7 +244,11 @@ func (c *converter) conv(v reflect.Value, depth int, convert bool) (reflect.Valu
 		for _, n := range c.basic[v.Type()] {
 			c.maybe[n] = v.Type().String()
 		}
-		if t, ok := c.types[v.Type()]; ok {
+		t, ok := c.types[v.Type()]
+		if !ok {
+			t, v, ok = c.promoted(v)
+		}
+		if ok {
 			if !convert {
 				c.unfixed[t.name] = true
 				return v, false
@@ -339,7 +343,7 @@ func (c *converter) convStruct(v reflect.Value, depth int, convert bool) (reflec
 	changed := false
 	for i := range fields {
 		f := t.Field(i)
-		if !f.IsExported() || f.Anonymous {
+		if !f.IsExported() {
 			return v, false
 		}
 		var ch bool
@@ -360,6 +364,50 @@ func (c *converter) convStruct(v reflect.Value, depth int, convert bool) (reflec
 		}
 	}
 	return out, true
+}
+
+// promoted finds, in a struct value of no tracked type, the one embedded field (at the
+// shallowest depth that has any) whose tracked method Go promotes to the struct: fmt calls it
+// on the struct, as on the field. Two at the same depth make the method ambiguous: none.
+func (c *converter) promoted(v reflect.Value) (tracked, reflect.Value, bool) {
+	for level := []reflect.Value{v}; len(level) > 0; {
+		var next []reflect.Value
+		var found []reflect.Value
+		var with []tracked
+		for _, s := range level {
+			if s.Kind() != reflect.Struct {
+				continue
+			}
+			for i := 0; i < s.NumField(); i++ {
+				if !s.Type().Field(i).Anonymous {
+					continue
+				}
+				f := s.Field(i)
+				if t, ok := c.types[f.Type()]; ok {
+					found, with = append(found, f), append(with, t)
+					continue
+				}
+				if f.Kind() == reflect.Ptr {
+					if f.IsNil() {
+						continue
+					}
+					f = f.Elem()
+				}
+				next = append(next, f)
+			}
+		}
+		switch {
+		case len(found) == 1:
+			return with[0], found[0], true
+		case len(found) > 1:
+			return tracked{}, v, false
+		}
+		if len(next) > 20 {
+			break
+		}
+		level = next
+	}
+	return tracked{}, v, false
 }
 
 // callMethod calls the tracked method on v, reporting false if it panics.
