@@ -61,3 +61,26 @@ func TestMethodUseNotes(t *testing.T) {
 		t.Errorf("no json: stderr %q", out.Stderr())
 	}
 }
+
+// TestSeesInterpreterNotes: reflect and the runtime's call stack see what the interpreter
+// built (reflect.ExampleValue_FieldByName prints "Name: <invalid reflect.Value>" where Go
+// prints "Name: John"; runtime.ExampleFrames lists yaegi's frames): every cell that uses them
+// is told.
+func TestSeesInterpreterNotes(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "import (\"fmt\"; \"reflect\"; \"runtime\")\ntype user struct{ firstName string }")
+	for i := 0; i < 2; i++ {
+		_, out := mustOK(t, s, "fmt.Println(\"Name:\", reflect.ValueOf(user{\"John\"}).FieldByName(\"firstName\"))")
+		if out.Stdout() != "Name: <invalid reflect.Value>\n" || strings.Count(out.Stderr(), "quire: this cell uses reflect, which sees the values of types declared in a cell as the interpreter (yaegi v0.16.1) builds them") != 1 {
+			t.Errorf("reflect, cell %d: stdout %q stderr %q", i, out.Stdout(), out.Stderr())
+		}
+	}
+	_, out := mustOK(t, s, "pc := make([]uintptr, 5)\n_ = runtime.Callers(0, pc)")
+	if !strings.Contains(out.Stderr(), "quire: this cell asks the runtime for its call stack") {
+		t.Errorf("runtime.Callers: stderr %q", out.Stderr())
+	}
+	_, out = mustOK(t, s, "fmt.Println(runtime.NumCPU() > 0)")
+	if out.Stderr() != "" {
+		t.Errorf("runtime.NumCPU: stderr %q", out.Stderr())
+	}
+}

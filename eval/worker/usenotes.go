@@ -35,6 +35,19 @@ var lookedFor = map[string]struct {
 	"LogValue":      {regexp.MustCompile(`\bslog\.`), "log/slog", "log/slog does not call it"},
 }
 
+// Packages that see the interpreter rather than the cell, whatever the session declares: a
+// cell that uses them is told (once per cell).
+var seesInterpreter = []struct {
+	use  *regexp.Regexp
+	note string
+}{
+	{regexp.MustCompile(`\breflect\.`), "quire: this cell uses reflect, which sees the values of types declared in a cell as the interpreter (yaegi v0.16.1) builds them: " +
+		"as unnamed types (Type().Name() is \"\", %T and Type().String() give struct { ... } or the underlying type), without their methods, and with unexported fields renamed " +
+		"(a field name is XName: FieldByName(\"name\") finds nothing). Where a value of such a type reaches reflect, run the cell with %%go to see what Go prints.\n"},
+	{regexp.MustCompile(`\bruntime\.(Callers|Caller|CallersFrames|FuncForPC|Stack)\b|\bdebug\.(Stack|PrintStack)\b`), "quire: this cell asks the runtime for its call stack, " +
+		"which holds the interpreter's (yaegi v0.16.1) frames, not the cell's funcs and lines as in Go. Run the cell with %%go to see what Go prints.\n"},
+}
+
 // A method declaration: the receiver's type and the method's name.
 var methodDecl = regexp.MustCompile(`(?m)^\s*func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(\w+)\s*[\[(]`)
 
@@ -73,9 +86,6 @@ func (w *Worker) noteUses(steps []wire.Step) {
 			u.funcs[body.name] = body.src
 		}
 	}
-	if len(u.methods) == 0 {
-		return
-	}
 	var src strings.Builder
 	for _, s := range steps {
 		if (s.Kind == wire.StepEval || s.Kind == wire.StepShow) && !s.Tolerant && !s.Retry {
@@ -96,6 +106,11 @@ func (w *Worker) noteUses(steps []wire.Step) {
 		}
 	}
 	sort.Strings(notes)
+	for _, g := range seesInterpreter {
+		if g.use.MatchString(code) {
+			notes = append(notes, g.note)
+		}
+	}
 	for _, n := range notes {
 		_, _ = io.WriteString(w.errW, n)
 	}
