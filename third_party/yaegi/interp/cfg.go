@@ -2956,6 +2956,13 @@ func compositeGenerator(n *node, typ *itype, rtyp reflect.Type) (gen bltnGenerat
 			// TODO(mpl): maybe needs a NoType version too
 			gen = compositeBinMap
 		case reflect.Ptr:
+			if n.typ.val == nil {
+				// quire patch (PATCHES.md, 10): an elided &T{...} in a literal of a
+				// compiled type (fstest.MapFS{"f": {...}}) has a pointer type of
+				// reflect only.
+				gen = compositeGenerator(n, typ, rtyp.Elem())
+				break
+			}
 			gen = compositeGenerator(n, typ, n.typ.val.rtype)
 		case reflect.Slice, reflect.Array:
 			gen = compositeBinSlice
