@@ -36,12 +36,13 @@ var lookedFor = map[string]struct {
 }
 
 // Packages that see the interpreter rather than the cell, whatever the session declares: a
-// cell that uses them is told (once per cell).
+// cell that uses them is told (once per cell). For reflect, only where the cell asks for
+// names, fields or methods (what differs; Kind, Int, String... are as in Go).
 var seesInterpreter = []struct {
 	use  *regexp.Regexp
 	note string
 }{
-	{regexp.MustCompile(`\breflect\.`), "quire: this cell uses reflect, which sees the values of types declared in a cell as the interpreter (yaegi v0.16.1) builds them: " +
+	{regexp.MustCompile(`\breflect\.[\s\S]*\.(FieldByName|NumField|Field|Name|PkgPath|NumMethod|Method|MethodByName)\(|\.(FieldByName|NumField|Field|Name|PkgPath|NumMethod|Method|MethodByName)\([\s\S]*\breflect\.`), "quire: this cell uses reflect, which sees the values of types declared in a cell as the interpreter (yaegi v0.16.1) builds them: " +
 		"as unnamed types (Type().Name() is \"\", %T and Type().String() give struct { ... } or the underlying type), without their methods, and with unexported fields renamed " +
 		"(a field name is XName: FieldByName(\"name\") finds nothing). Where a value of such a type reaches reflect, run the cell with %%go to see what Go prints.\n"},
 	{regexp.MustCompile(`\bruntime\.(Callers|Caller|CallersFrames|FuncForPC|Stack)\b|\bdebug\.(Stack|PrintStack)\b`), "quire: this cell asks the runtime for its call stack, " +
