@@ -16,6 +16,12 @@ func init() {
 			stdout: "a b\n",
 		},
 		goCase{
+			name:   "return <-ch inside a closure",
+			cells:  []string{"import \"fmt\"\nch := make(chan int, 3)\nch <- 1\nch <- 2\nch <- 3\nnext := func() int { return <-ch }\nget := func(c chan int) (int, bool) { v, ok := <-c; return v, ok }\na := next()\nfunc() { fmt.Println(a, next(), func() int { return <-ch }()) }()\nclose(ch)\nfmt.Println(get(ch))"},
+			prog:   "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tch := make(chan int, 3)\n\tch <- 1\n\tch <- 2\n\tch <- 3\n\tnext := func() int { return <-ch }\n\tget := func(c chan int) (int, bool) { v, ok := <-c; return v, ok }\n\ta := next()\n\tfunc() { fmt.Println(a, next(), func() int { return <-ch }()) }()\n\tclose(ch)\n\tfmt.Println(get(ch))\n}\n",
+			stdout: "1 2 3\n0 false\n",
+		},
+		goCase{
 			name:   "a received value read through a pointer taken before",
 			cells:  []string{"import \"fmt\"\nch := make(chan int, 2)\nch <- 1\nch <- 2\nx := <-ch\np := &x\nx = <-ch\nfmt.Println(*p, x)"},
 			prog:   "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tch := make(chan int, 2)\n\tch <- 1\n\tch <- 2\n\tx := <-ch\n\tp := &x\n\tx = <-ch\n\tfmt.Println(*p, x)\n}\n",

@@ -69,41 +69,9 @@ func compiledHints(msg string) []string {
 // goRelease turns "go1.23" into "Go 1.23".
 func goRelease(v string) string { return "Go " + strings.TrimPrefix(v, "go") }
 
-// Methods that compiled packages look for on the values they are given. yaegi v0.16.1 hands a
-// value of an interpreted type to compiled code as its underlying type, so compiled code sees
-// these methods only where quire or yaegi wrap the value (a String, Error, Format or
-// MarshalJSON of a value passed directly), and never on values inside slices, maps, struct
-// fields or wrapped errors. String, Error and Format are left out of the notes: they work in
-// the common case (the value itself printed) and nearly every type has one; the README's
-// Limits say where they do not.
-var compiledLooksFor = map[string]string{
-	"GoString":      "fmt's %%#v does not call it",
-	"MarshalJSON":   "encoding/json calls it for a %[1]s passed directly, not for one inside a slice, map or struct",
-	"UnmarshalJSON": "encoding/json does not call it",
-	"MarshalText":   "encoding/json and encoding/xml do not call it",
-	"UnmarshalText": "encoding/json and encoding/xml do not call it",
-	"MarshalXML":    "encoding/xml does not call it",
-	"UnmarshalXML":  "encoding/xml does not call it",
-	"Is":            "errors.Is does not call it",
-	"As":            "errors.As does not call it",
-	"Unwrap":        "errors.Is, errors.As and errors.Unwrap do not call it",
-	"LogValue":      "log/slog does not call it",
-}
-
-// methodNote explains, once per method, where the compiled standard library will not see a
-// method declared in a cell, so that a different output never comes without a word.
-func methodNote(d cell.Decl) string {
-	if d.Kind != cell.DeclMethod {
-		return ""
-	}
-	typ, m, ok := strings.Cut(d.Name, ".")
-	if !ok {
-		return ""
-	}
-	why, ok := compiledLooksFor[m]
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("quire: %s.%s is a method of a type interpreted by yaegi, which compiled packages see only in part: %s. Run code that relies on it with %%%%go.",
-		typ, m, fmt.Sprintf(why, typ))
-}
+// methodNote was the note given once per session where a method declared in a cell is one
+// that compiled packages look for (MarshalJSON, Is, LogValue...). The worker now tells every
+// cell that uses such a package while the session has such a method
+// (eval/worker/usenotes.go), so that a later cell does not differ silently; nothing is said
+// at the declaration any more.
+func methodNote(cell.Decl) string { return "" }

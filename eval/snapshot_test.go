@@ -77,7 +77,7 @@ _, _ = x, y`)
 		t.Errorf("stdout %q", got)
 	}
 	w := "quire: fmt.Sprintf does not call the String method of the P values inside a slice, map, struct or pointer here (Go does)"
-	if strings.Count(out.Stderr(), "quire: fmt.") != 1 || !strings.Contains(out.Stderr(), w) {
+	if strings.Count(out.Stderr(), "does not call the String method") != 1 || !strings.Contains(out.Stderr(), w) {
 		t.Errorf("stderr %q: want once %q", out.Stderr(), w)
 	}
 }

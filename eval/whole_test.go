@@ -55,22 +55,28 @@ func TestTopLevelDefer(t *testing.T) {
 }
 
 // Methods that the compiled standard library would call in Go but does not see on interpreted
-// types are explained when declared, once: the output then differs with a word, not silently.
+// types are explained in every cell that uses the package: the output then differs with a
+// word, not silently (eval/worker/usenotes.go).
 func TestMethodLimitsNoted(t *testing.T) {
 	s := newSup(t)
 	_, out := mustOK(t, s, "import (\n\t\"errors\"\n\t\"os\"\n)\ntype notFound struct{}\nfunc (notFound) Error() string { return \"not found\" }\nfunc (notFound) Is(target error) bool { return target == os.ErrNotExist }")
-	if !strings.Contains(out.Stderr(), "notFound.Is is a method of a type interpreted by yaegi") || !strings.Contains(out.Stderr(), "errors.Is does not call it") || !strings.Contains(out.Stderr(), "%%go") {
-		t.Errorf("no note for notFound.Is: stderr %q", out.Stderr())
-	}
-	if strings.Contains(out.Stderr(), "notFound.Error") {
-		t.Errorf("Error is honoured where it matters most and gets no note: %q", out.Stderr())
+	if out.Stderr() != "" {
+		t.Errorf("the declaration does not use errors: stderr %q", out.Stderr())
 	}
 	// What the note is about (if yaegi learns it, drop the note).
-	if got, _ := mustOK(t, s, "errors.Is(notFound{}, os.ErrNotExist)"); got != "false" {
-		t.Errorf("errors.Is now sees Is (%s): drop its note in eval/hints.go", got)
+	for i := 0; i < 2; i++ {
+		got, out := mustOK(t, s, "errors.Is(notFound{}, os.ErrNotExist)")
+		if got != "false" {
+			t.Errorf("errors.Is now sees Is (%s): drop its note in eval/worker/usenotes.go", got)
+		}
+		if e := out.Stderr(); !strings.Contains(e, "notFound.Is is a method of a type declared in a cell") || !strings.Contains(e, "errors.Is does not call it") || !strings.Contains(e, "%%go") {
+			t.Errorf("cell %d: no note for notFound.Is: stderr %q", i, e)
+		}
+		if strings.Contains(out.Stderr(), "notFound.Error") {
+			t.Errorf("Error is honoured where it matters most and gets no note: %q", out.Stderr())
+		}
 	}
-	// Once per method.
-	if _, out := mustOK(t, s, "func (notFound) Is(target error) bool { return false }"); strings.Contains(out.Stderr(), "interpreted by yaegi") {
-		t.Errorf("noted twice: %q", out.Stderr())
+	if _, out := mustOK(t, s, "os.Getpid()"); out.Stderr() != "" {
+		t.Errorf("a cell without errors: stderr %q", out.Stderr())
 	}
 }

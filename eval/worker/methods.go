@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,13 +18,16 @@ import (
 //
 // The supervisor tells the worker about the methods (NoteMethod, a step after the segment
 // declaring them) with a zero value of the receiver type, whose reflect type is how the
-// type's values reach compiled code. Only struct types are tracked: a named basic type has
-// its underlying reflect type (a type Celsius float64 reaches fmt as float64), which would
-// flag every float64; the supervisor notes those at their declaration instead.
+// type's values reach compiled code. A struct type has a reflect type of its own, so its
+// nested values are found and given their method's result. A named non-struct type has its
+// underlying reflect type (a type Celsius float64 reaches fmt as float64): a nested value of
+// that reflect type may or may not be one, so fmt cannot call the method there, and warns
+// instead (once per cell and type) that it may print something else than Go.
 type nestedMethods struct {
 	mu     sync.Mutex
 	types  map[reflect.Type]tracked
-	warned map[string]bool // in the running cell
+	basic  map[reflect.Type][]string // "Celsius.String" by underlying reflect type
+	warned map[string]bool           // in the running cell
 }
 
 // tracked is a type with a String or Error method, and how to call it on a value of the type
@@ -49,11 +53,18 @@ func (w *Worker) noteMethod(name, method string, v any, call func(any) string) {
 	if t == nil {
 		return
 	}
-	if e := t; e.Kind() != reflect.Struct && (e.Kind() != reflect.Ptr || e.Elem().Kind() != reflect.Struct) {
-		return
-	}
 	w.nested.mu.Lock()
 	defer w.nested.mu.Unlock()
+	if e := t; e.Kind() != reflect.Struct && (e.Kind() != reflect.Ptr || e.Elem().Kind() != reflect.Struct) {
+		if w.nested.basic == nil {
+			w.nested.basic = map[reflect.Type][]string{}
+		}
+		n := name + "." + method
+		if !slices.Contains(w.nested.basic[t], n) {
+			w.nested.basic[t] = append(w.nested.basic[t], n)
+		}
+		return
+	}
 	if w.nested.types == nil {
 		w.nested.types = map[reflect.Type]tracked{}
 	}
@@ -73,14 +84,17 @@ func (w *Worker) newCellMethods() {
 // and type.
 func (w *Worker) fixNested(fn string, args []any, convert bool) []any {
 	w.nested.mu.Lock()
-	types := w.nested.types
+	types, basic := w.nested.types, w.nested.basic
 	w.nested.mu.Unlock()
-	if len(types) == 0 {
+	if len(types) == 0 && len(basic) == 0 && convert {
 		return args
 	}
-	c := converter{types: types, budget: 10000, unfixed: map[string]bool{}}
+	c := converter{types: types, basic: basic, budget: 10000, unfixed: map[string]bool{}, maybe: map[string]string{}}
 	var out []any
 	for i, a := range args {
+		if !convert {
+			c.checkTyped(reflect.ValueOf(a), 0)
+		}
 		v, changed := c.conv(reflect.ValueOf(a), 0, convert)
 		if changed && v.IsValid() && v.CanInterface() {
 			if out == nil {
@@ -89,32 +103,54 @@ func (w *Worker) fixNested(fn string, args []any, convert bool) []any {
 			out[i] = v.Interface()
 		}
 	}
-	w.warnUnfixed(fn, c.unfixed)
+	w.warnUnfixed(fn, c.unfixed, c.maybe, c.typed)
 	if out == nil || c.budget <= 0 {
 		return args
 	}
 	return out
 }
 
-func (w *Worker) warnUnfixed(fn string, unfixed map[string]bool) {
+func (w *Worker) warnUnfixed(fn string, unfixed map[string]bool, maybe map[string]string, typed string) {
 	w.nested.mu.Lock()
 	defer w.nested.mu.Unlock()
-	var names []string
-	for n := range unfixed {
-		if !w.nested.warned[n] {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	if len(names) > 0 && w.nested.warned == nil {
+	if w.nested.warned == nil {
 		w.nested.warned = map[string]bool{}
 	}
-	for _, n := range names {
-		w.nested.warned[n] = true
+	for _, n := range sortedNew(unfixed, w.nested.warned, "") {
 		typ, method, _ := strings.Cut(n, ".")
 		_, _ = io.WriteString(w.errW, fmt.Sprintf("quire: fmt.%s does not call the %s method of the %s values inside a slice, map, struct or pointer here (Go does): "+
 			"the interpreter (yaegi v0.16.1) gives compiled packages such nested values without their methods. Run the cell with %%%%go to see what Go prints.\n", fn, method, typ))
 	}
+	names := map[string]bool{}
+	for n := range maybe {
+		names[n] = true
+	}
+	for _, n := range sortedNew(names, w.nested.warned, "maybe ") {
+		typ, method, _ := strings.Cut(n, ".")
+		under := maybe[n]
+		_, _ = io.WriteString(w.errW, fmt.Sprintf("quire: fmt.%s prints any %s values inside a slice, map, struct or pointer here as plain %s, without calling their %s method (Go calls it): "+
+			"the interpreter (yaegi v0.16.1) gives compiled packages values of a non-struct type declared in a cell as their underlying type. "+
+			"If these are %s values, run the cell with %%%%go to see what Go prints.\n", fn, typ, under, method, typ))
+	}
+	if typed != "" && !w.nested.warned["%T"] {
+		w.nested.warned["%T"] = true
+		_, _ = io.WriteString(w.errW, fmt.Sprintf("quire: fmt.%s's %%T and %%#v show a value of a type declared in a cell under another type than Go does (here: %s): "+
+			"the interpreter (yaegi v0.16.1) gives compiled packages such values as their underlying type, or in a wrapper. "+
+			"If the value is of a type declared in a cell, run the cell with %%%%go to see what Go prints.\n", fn, typed))
+	}
+}
+
+// sortedNew returns the names not yet warned about (with prefix), marking them warned.
+func sortedNew(names, warned map[string]bool, prefix string) []string {
+	var out []string
+	for n := range names {
+		if !warned[prefix+n] {
+			warned[prefix+n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
@@ -122,8 +158,72 @@ var anyType = reflect.TypeOf((*any)(nil)).Elem()
 // converter rebuilds values with tracked nested values replaced by their method's text.
 type converter struct {
 	types   map[reflect.Type]tracked
+	basic   map[reflect.Type][]string
 	budget  int
-	unfixed map[string]bool // tracked types met where they could not be replaced
+	unfixed map[string]bool   // tracked types met where they could not be replaced
+	maybe   map[string]string // non-struct tracked types whose underlying type was met nested: that type
+	typed   string            // for %T and %#v: a type declared in a cell met, as it is shown
+}
+
+// wrapperPkg is the package path of the wrappers yaegi gives fmt for a value of a type of a
+// cell with methods (wrappers_gen.go).
+var wrapperPkg = reflect.TypeOf(wString{}).PkgPath()
+
+// checkTyped looks, for %T and %#v, for values whose type fmt shows differently from Go:
+// a wrapper of a value with methods, an unnamed struct type (how a struct type declared in a
+// cell reaches compiled code), or the underlying type of a tracked non-struct type.
+func (c *converter) checkTyped(v reflect.Value, depth int) {
+	if !v.IsValid() || depth > 4 || c.typed != "" || c.budget <= 0 {
+		return
+	}
+	c.budget--
+	if v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	t := v.Type()
+	switch {
+	case t.PkgPath() == wrapperPkg && t.Kind() == reflect.Struct && t.NumField() > 0 && t.Field(0).Name == "IValue":
+		c.typed = "a value of a type with methods"
+		if iv := v.Field(0); iv.Kind() == reflect.Interface && !iv.IsNil() {
+			if tr, ok := c.types[iv.Elem().Type()]; ok {
+				c.typed, _, _ = strings.Cut(tr.name, ".")
+			} else if names := c.basic[iv.Elem().Type()]; len(names) > 0 {
+				c.typed, _, _ = strings.Cut(names[0], ".")
+			}
+		}
+		return
+	case t.Kind() == reflect.Struct && t.Name() == "":
+		c.typed = t.String()
+		return
+	}
+	if names := c.basic[t]; len(names) > 0 {
+		typ, _, _ := strings.Cut(names[0], ".")
+		c.typed = typ + " (if it is one)"
+		return
+	}
+	switch t.Kind() {
+	case reflect.Ptr:
+		if !v.IsNil() {
+			c.checkTyped(v.Elem(), depth+1)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len() && i < 100; i++ {
+			c.checkTyped(v.Index(i), depth+1)
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for n := 0; it.Next() && n < 100; n++ {
+			c.checkTyped(it.Key(), depth+1)
+			c.checkTyped(it.Value(), depth+1)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			c.checkTyped(v.Field(i), depth+1)
+		}
+	}
 }
 
 func (c *converter) conv(v reflect.Value, depth int, convert bool) (reflect.Value, bool) {
@@ -141,7 +241,14 @@ func (c *converter) conv(v reflect.Value, depth int, convert bool) (reflect.Valu
 		return v, false // passed directly: yaegi hands fmt the method
 	}
 	if depth > 0 {
-		if t, ok := c.types[v.Type()]; ok {
+		for _, n := range c.basic[v.Type()] {
+			c.maybe[n] = v.Type().String()
+		}
+		t, ok := c.types[v.Type()]
+		if !ok {
+			t, v, ok = c.promoted(v)
+		}
+		if ok {
 			if !convert {
 				c.unfixed[t.name] = true
 				return v, false
@@ -206,6 +313,9 @@ func (c *converter) convMap(v reflect.Value, depth int, convert bool) (reflect.V
 		c.unfixed[t.name] = true // keys: fmt sorts them by the values it is given
 		return v, false
 	}
+	for _, n := range c.basic[v.Type().Key()] {
+		c.maybe[n] = v.Type().Key().String()
+	}
 	out := reflect.MakeMapWithSize(reflect.MapOf(v.Type().Key(), anyType), v.Len())
 	changed := false
 	it := v.MapRange()
@@ -233,7 +343,7 @@ func (c *converter) convStruct(v reflect.Value, depth int, convert bool) (reflec
 	changed := false
 	for i := range fields {
 		f := t.Field(i)
-		if !f.IsExported() || f.Anonymous {
+		if !f.IsExported() {
 			return v, false
 		}
 		var ch bool
@@ -254,6 +364,50 @@ func (c *converter) convStruct(v reflect.Value, depth int, convert bool) (reflec
 		}
 	}
 	return out, true
+}
+
+// promoted finds, in a struct value of no tracked type, the one embedded field (at the
+// shallowest depth that has any) whose tracked method Go promotes to the struct: fmt calls it
+// on the struct, as on the field. Two at the same depth make the method ambiguous: none.
+func (c *converter) promoted(v reflect.Value) (tracked, reflect.Value, bool) {
+	for level := []reflect.Value{v}; len(level) > 0; {
+		var next []reflect.Value
+		var found []reflect.Value
+		var with []tracked
+		for _, s := range level {
+			if s.Kind() != reflect.Struct {
+				continue
+			}
+			for i := 0; i < s.NumField(); i++ {
+				if !s.Type().Field(i).Anonymous {
+					continue
+				}
+				f := s.Field(i)
+				if t, ok := c.types[f.Type()]; ok {
+					found, with = append(found, f), append(with, t)
+					continue
+				}
+				if f.Kind() == reflect.Ptr {
+					if f.IsNil() {
+						continue
+					}
+					f = f.Elem()
+				}
+				next = append(next, f)
+			}
+		}
+		switch {
+		case len(found) == 1:
+			return with[0], found[0], true
+		case len(found) > 1:
+			return tracked{}, v, false
+		}
+		if len(next) > 20 {
+			break
+		}
+		level = next
+	}
+	return tracked{}, v, false
 }
 
 // callMethod calls the tracked method on v, reporting false if it panics.

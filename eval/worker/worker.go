@@ -62,6 +62,7 @@ const HostImportPath = "quire.host"
 // Worker is the state of the worker process.
 type Worker struct {
 	nested nestedMethods // methods.go
+	uses   useNotes      // usenotes.go
 	// idleGoroutines is the number of goroutines after the first request (snapshot.go).
 	idleGoroutines int
 	snapGot        []any // SnapValues' arguments (snapshot.go; the run goroutine only)
@@ -568,6 +569,7 @@ func (w *Worker) run(r wire.Request) {
 				done <- wire.Event{Error: &wire.Error{Name: "Goexit", Value: "the cell called runtime.Goexit"}}
 			}
 		}()
+		w.noteUses(r.Steps)
 		ev := w.steps(r.Steps)
 		w.runDeferred(&ev)
 		finished = true

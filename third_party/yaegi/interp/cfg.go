@@ -2083,6 +2083,12 @@ func (interp *Interpreter) cfg(root *node, sc *scope, importPath, pkgName string
 				init := n.child[1].lastChild().child[0]
 				init.tnext = sbn.start
 				n.child[0].tnext = init.start
+			} else if len(n.child) == 3 {
+				// quire patch (PATCHES.md, 8): with an init statement, evaluate the
+				// tag after it (the tag was skipped: a tag that is a call was
+				// compared as its zero value).
+				n.child[0].tnext = n.child[1].start
+				n.child[1].tnext = sbn.start
 			} else {
 				n.child[0].tnext = sbn.start
 			}
@@ -2950,6 +2956,13 @@ func compositeGenerator(n *node, typ *itype, rtyp reflect.Type) (gen bltnGenerat
 			// TODO(mpl): maybe needs a NoType version too
 			gen = compositeBinMap
 		case reflect.Ptr:
+			if n.typ.val == nil {
+				// quire patch (PATCHES.md, 10): an elided &T{...} in a literal of a
+				// compiled type (fstest.MapFS{"f": {...}}) has a pointer type of
+				// reflect only.
+				gen = compositeGenerator(n, typ, rtyp.Elem())
+				break
+			}
 			gen = compositeGenerator(n, typ, n.typ.val.rtype)
 		case reflect.Slice, reflect.Array:
 			gen = compositeBinSlice

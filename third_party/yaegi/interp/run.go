@@ -2684,6 +2684,8 @@ func doCompositeBinStruct(n *node, hasType bool) {
 	typ := n.typ.rtype
 	if n.typ.cat == ptrT || n.typ.cat == linkedT {
 		typ = n.typ.val.rtype
+	} else if typ != nil && typ.Kind() == reflect.Ptr {
+		typ = typ.Elem() // quire patch (PATCHES.md, 10): an elided &T{...} of a compiled T
 	}
 	child := n.child
 	if hasType {

@@ -2168,6 +2168,12 @@ func (t *itype) refType(ctx *refTypeContext) reflect.Type {
 				// Mark the field as embedded (anonymous) only if it is the
 				// only one, to avoid a panic due to golang/go#15924 issue.
 				field.Anonymous = true
+			} else if f.embed && embeddable(field.Type) {
+				// quire patch (PATCHES.md, 9): a struct type of the interpreter (or
+				// a pointer to one) has no methods for reflect, so StructOf takes it
+				// as an embedded field: encoding/json and encoding/xml then promote
+				// its fields, as in Go.
+				field.Anonymous = true
 			}
 			fields = append(fields, field)
 			// Find any nil type refs that indicates a rebuild is needed on this field.
@@ -2539,3 +2545,12 @@ func isNumber(t reflect.Type) bool {
 func isBoolean(t reflect.Type) bool       { return t != nil && t.Kind() == reflect.Bool }
 func isString(t reflect.Type) bool        { return t != nil && t.Kind() == reflect.String }
 func isConstantValue(t reflect.Type) bool { return t != nil && t.Implements(constVal) }
+
+// embeddable reports whether reflect.StructOf accepts t as one embedded field among others
+// (quire patch, PATCHES.md 9): an unnamed struct type, or a pointer to one, has no methods.
+func embeddable(t reflect.Type) bool {
+	if t.Kind() == reflect.Ptr {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct && t.Name() == "" && t.PkgPath() == ""
+}
