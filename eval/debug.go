@@ -553,8 +553,7 @@ func (s *Supervisor) debugWorker(ctx context.Context, p *proc, cmd string, args 
 
 // debugFromWorker handles EvDebug and EvDebugEv events of worker p (called by its event
 // reader, in order with its output).
-func (p *proc) debugFromWorker(ev wire.Event) {
-	s := p.s
+func (s *Supervisor) debugFromWorker(p *proc, ev wire.Event) {
 	d := &s.dbg
 	if ev.Ev == wire.EvDebug {
 		d.mu.Lock()

@@ -225,7 +225,7 @@ func (s *Supervisor) startAndReplay(ready chan struct{}) {
 // SpareWorker it then starts the next spare in the background.
 func (s *Supervisor) takeSpare(ctx context.Context) (*proc, error) {
 	if !s.opts.SpareWorker {
-		return s.startProc(ctx)
+		return startProc(ctx, s.procConfig())
 	}
 	s.spareMu.Lock()
 	ch := s.spare
@@ -237,7 +237,7 @@ func (s *Supervisor) takeSpare(ctx context.Context) (*proc, error) {
 			next <- nil
 			return
 		}
-		p, err := s.startProc(context.Background())
+		p, err := startProc(context.Background(), s.procConfig())
 		if err != nil {
 			s.log.Warn("starting a spare Go worker", "err", err)
 		}
@@ -257,7 +257,7 @@ func (s *Supervisor) takeSpare(ctx context.Context) (*proc, error) {
 			return nil, ctx.Err()
 		}
 	}
-	return s.startProc(ctx)
+	return startProc(ctx, s.procConfig())
 }
 
 // dropSpare kills the spare worker (shutdown).

@@ -47,7 +47,7 @@ func BenchmarkWorkerStart(b *testing.B) {
 	s := newSup(b)
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		p, err := s.startProc(ctx)
+		p, err := startProc(ctx, s.procConfig())
 		if err != nil {
 			b.Fatal(err)
 		}
