@@ -28,7 +28,7 @@ func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, ou
 	parent := ctx
 	ctx, end := s.beginCell(ctx)
 	defer end()
-	s.setOutput(out)
+	s.outs.set(out)
 	s.flushNotes()
 	if s.opts.Magics != nil && isMagic(req.Code) {
 		env := &magicEnv{s: s, req: req, out: out}
@@ -238,7 +238,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.mu.Unlock()
 	s.debugCell(ctx, p, name, code)
 	id := s.reqID.Add(1)
-	s.ownRequest(id)
+	s.outs.own(id)
 	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session, Snapshot: snapNames})
 	s.mu.Lock()
 	interrupted := s.cell != nil && s.cell.interrupted

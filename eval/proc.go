@@ -237,8 +237,8 @@ func ownedByMe(info os.FileInfo) bool {
 func (s *Supervisor) procConfig() procConfig {
 	return procConfig{command: s.opts.WorkerCommand, env: s.workerEnv(), hooks: procHooks{
 		log:     s.log,
-		stream:  s.streamFor,
-		display: s.display,
+		stream:  s.outs.stream,
+		display: s.outs.display,
 		input:   s.input,
 		comm:    s.commEvent,
 		debug:   s.debugFromWorker,

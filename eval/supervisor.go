@@ -76,10 +76,7 @@ type Supervisor struct {
 	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
 	notes        []string        // messages for the next cell (replay failures after a background restart)
 
-	outMu    sync.Mutex
-	out      backend.Output            // running cell's Output, or the last one
-	outs     map[uint64]backend.Output // the Output of each recent cell's worker request
-	outOrder []uint64                  // keys of outs, oldest first
+	outs outputs // where worker output goes
 
 	spareMu sync.Mutex
 	spare   chan *proc // a started worker in reserve (SpareWorker), or nil
@@ -345,80 +342,13 @@ func (s *Supervisor) worker(ctx context.Context) (*proc, error) {
 	}
 }
 
-func (s *Supervisor) setOutput(out backend.Output) {
-	s.outMu.Lock()
-	s.out = out
-	s.outMu.Unlock()
-}
-
-// maxOwnedOutputs bounds the requests whose Output late output can still reach.
-const maxOwnedOutputs = 1024
-
-// ownRequest records that worker request id runs for the current cell: output the worker
-// tags with id (a goroutine the cell started, see wire.OwnerMarker) goes to that cell's
-// Output, even after the cell ended.
-func (s *Supervisor) ownRequest(id uint64) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	if s.out == nil {
-		return
-	}
-	if s.outs == nil {
-		s.outs = map[uint64]backend.Output{}
-	}
-	s.outs[id] = s.out
-	s.outOrder = append(s.outOrder, id)
-	if len(s.outOrder) > maxOwnedOutputs {
-		delete(s.outs, s.outOrder[0])
-		s.outOrder = s.outOrder[1:]
-	}
-}
-
-// outputFor returns the Output of worker request id, or the running cell's (the last cell's
-// when none runs) for 0 or a request it does not know. outMu must be held.
-func (s *Supervisor) outputFor(id uint64) backend.Output {
-	if o, ok := s.outs[id]; ok && id != 0 {
-		return o
-	}
-	return s.out
-}
-
 // stream forwards the supervisor's own messages to the running cell's Output, or the last
 // cell's when none runs.
-func (s *Supervisor) stream(name, text string) { s.streamFor(0, name, text) }
-
-// streamFor forwards worker output for request owner (0: unknown) to its Output.
-func (s *Supervisor) streamFor(owner uint64, name, text string) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	if out := s.outputFor(owner); out != nil && text != "" {
-		out.Stream(name, text)
-	}
-}
-
-func (s *Supervisor) display(owner uint64, d *wire.Display) {
-	if d == nil {
-		return
-	}
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	out := s.outputFor(owner)
-	if out == nil {
-		return
-	}
-	switch d.Kind {
-	case wire.DisplayClear:
-		out.ClearOutput(d.Wait)
-	default:
-		out.Display(backend.Display{Data: d.Data, Metadata: d.Metadata, ID: d.ID, Update: d.Kind == wire.DisplayUpdate})
-	}
-}
+func (s *Supervisor) stream(name, text string) { s.outs.stream(0, name, text) }
 
 // input answers a worker's stdin read through the current Output.
 func (s *Supervisor) input(p *proc, ev wire.Event) {
-	s.outMu.Lock()
-	out := s.out
-	s.outMu.Unlock()
+	out := s.outs.current()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.inputCancel = cancel

@@ -49,9 +49,7 @@ func (s *Supervisor) commEvent(p *proc, ev wire.Event) {
 	if c == nil {
 		return
 	}
-	s.outMu.Lock()
-	out, _ := s.outputFor(ev.Owner).(backend.CommOutput)
-	s.outMu.Unlock()
+	out := s.outs.commOutput(ev.Owner)
 	if out == nil {
 		s.log.Debug("dropped a widget message: the request's Output cannot publish comms", "type", c.Type)
 		return
@@ -122,19 +120,9 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 		out.Stream("stderr", "quire: a widget message was not delivered: "+err.Error()+"\n")
 		return
 	}
-	s.outMu.Lock()
-	prev := s.out
-	s.out = out
-	s.outMu.Unlock()
-	defer func() {
-		s.outMu.Lock()
-		if s.out == out {
-			s.out = prev
-		}
-		s.outMu.Unlock()
-	}()
+	defer s.outs.swap(out)()
 	id := s.reqID.Add(1)
-	s.ownRequest(id)
+	s.outs.own(id)
 	s.mu.Lock()
 	s.running = p
 	s.mu.Unlock()
