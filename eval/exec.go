@@ -26,7 +26,7 @@ func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, ou
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
 	parent := ctx
-	ctx, end := s.beginCell(ctx)
+	ctx, end := s.run.begin(ctx)
 	defer end()
 	s.outs.set(out)
 	s.flushNotes()
@@ -171,7 +171,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	plan = s.wrapDisplayArgs(plan, known)
 	p, err := s.worker(ctx)
 	if err != nil {
-		if s.interrupted() {
+		if s.run.interrupted() {
 			return interruptedResult()
 		}
 		return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
@@ -208,7 +208,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 		s.flushNotes()
 		if p, err = s.worker(ctx); err != nil {
-			if s.interrupted() {
+			if s.run.interrupted() {
 				return interruptedResult()
 			}
 			return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
@@ -216,12 +216,10 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	}
 
 	steps, segOf := s.cellSteps(plan)
-	s.mu.Lock()
-	if s.cell != nil && s.cell.interrupted {
-		s.mu.Unlock()
+	if !s.run.start(p) {
 		return interruptedResult()
 	}
-	s.running = p
+	s.mu.Lock()
 	var session []wire.Step
 	if usesExecutors(plan, known) {
 		// Executors' child processes replay the session: keep the worker's copy current.
@@ -240,13 +238,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	id := s.reqID.Add(1)
 	s.outs.own(id)
 	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session, Snapshot: snapNames})
-	s.mu.Lock()
-	interrupted := s.cell != nil && s.cell.interrupted
-	s.running = nil
-	if !ok {
-		p.reported = true
-	}
-	s.mu.Unlock()
+	interrupted := s.run.finish(p, ok)
 
 	if !ok {
 		return s.afterDeath(p, plan, code, interrupted, ctx)
@@ -609,7 +601,7 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		}
 		p, err := s.worker(ctx)
 		if err != nil {
-			if s.interrupted() {
+			if s.run.interrupted() {
 				stopped = errEntry("KeyboardInterrupt", "interrupted")
 				out[key] = stopped
 				continue
@@ -617,22 +609,16 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 			out[key] = errEntry("WorkerError", err.Error())
 			continue
 		}
-		s.mu.Lock()
-		if s.cell != nil && s.cell.interrupted {
-			s.mu.Unlock()
+		if !s.run.start(p) {
 			stopped = errEntry("KeyboardInterrupt", "interrupted")
 			out[key] = stopped
 			continue
 		}
-		s.running = p
-		s.mu.Unlock()
 		ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
-		s.mu.Lock()
-		s.running = nil
-		interrupted := s.cell != nil && s.cell.interrupted
+		interrupted := s.run.finish(p, ok)
 		var lost, reset, restored []string
+		s.mu.Lock()
 		if !ok {
-			p.reported = true
 			lost, reset, restored = s.sess.lost(), s.sess.reset(), s.sess.restored()
 			s.sess.forgetVars()
 		}

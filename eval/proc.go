@@ -62,7 +62,7 @@ type proc struct {
 	widgets widgetSet // comms of the widgets it opened (widgets.go)
 
 	sessionSent []wire.Step // replay steps last sent for task children
-	reported    bool        // its death is reported by the cell that ran (guarded by Supervisor.mu)
+	reported    bool        // its death is reported by the cell that ran (guarded by runState.mu)
 }
 
 const diagKeep = 64 << 10

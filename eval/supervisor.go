@@ -67,16 +67,14 @@ type Supervisor struct {
 	ready        chan struct{} // closed when p is usable (restart finished)
 	startErr     error
 	sess         *session
-	running      *proc    // worker running a cell, if any
-	cell         *cellRun // the Execute in progress, if any (Interrupt cancels it)
-	inputCancel  context.CancelFunc
 	lastDuration time.Duration
 	methodNoted  map[string]bool // methods whose limits in the interpreter were explained (methodNote)
 	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
 	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
 	notes        []string        // messages for the next cell (replay failures after a background restart)
 
-	outs outputs // where worker output goes
+	outs outputs  // where worker output goes
+	run  runState // the running cell, what Interrupt stops
 
 	spareMu sync.Mutex
 	spare   chan *proc // a started worker in reserve (SpareWorker), or nil
@@ -280,7 +278,7 @@ func (s *Supervisor) watch(p *proc) {
 		return
 	}
 	s.mu.Lock()
-	if s.running == p || p.reported || s.p != p {
+	if s.run.reportsDeath(p) || s.p != p {
 		s.mu.Unlock()
 		return // the running cell reports it
 	}
@@ -350,9 +348,7 @@ func (s *Supervisor) stream(name, text string) { s.outs.stream(0, name, text) }
 func (s *Supervisor) input(p *proc, ev wire.Event) {
 	out := s.outs.current()
 	ctx, cancel := context.WithCancel(context.Background())
-	s.mu.Lock()
-	s.inputCancel = cancel
-	s.mu.Unlock()
+	s.run.setInputCancel(cancel)
 	defer cancel()
 	go func() {
 		select {
@@ -402,54 +398,10 @@ func (s *Supervisor) Interrupt() error {
 	if m, ok := s.opts.Magics.(interface{ Interrupt() }); ok {
 		m.Interrupt()
 	}
-	s.mu.Lock()
-	p := s.running
-	if c := s.cell; c != nil {
-		// Also a cell that waits for its worker (a restart in progress) or is being planned:
-		// it must end as interrupted, not start once the worker is ready.
-		c.interrupted = true
-		c.cancel()
-	}
-	cancel := s.inputCancel
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	if p != nil {
+	if p := s.run.interrupt(); p != nil {
 		p.kill()
 	}
 	return nil
-}
-
-// cellRun is the state of one Execute that Interrupt changes.
-type cellRun struct {
-	cancel      context.CancelFunc // cancels the Execute's context
-	interrupted bool
-}
-
-// beginCell records an Execute in progress and returns its context, which Interrupt cancels.
-// end must be called when the Execute returns.
-func (s *Supervisor) beginCell(ctx context.Context) (cctx context.Context, end func()) {
-	cctx, cancel := context.WithCancel(ctx)
-	c := &cellRun{cancel: cancel}
-	s.mu.Lock()
-	s.cell = c
-	s.mu.Unlock()
-	return cctx, func() {
-		s.mu.Lock()
-		if s.cell == c {
-			s.cell = nil
-		}
-		s.mu.Unlock()
-		cancel()
-	}
-}
-
-// interrupted reports whether Interrupt was called during the current Execute.
-func (s *Supervisor) interrupted() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cell != nil && s.cell.interrupted
 }
 
 // interruptedResult is the reply of a cell interrupted before it reached the worker: nothing

@@ -123,17 +123,14 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 	defer s.outs.swap(out)()
 	id := s.reqID.Add(1)
 	s.outs.own(id)
-	s.mu.Lock()
-	s.running = p
-	s.mu.Unlock()
+	s.run.start(p) // no Execute runs (execMu): nothing can have interrupted it
 	ev, ok := p.run(ctx, wire.Request{Op: wire.OpComm, ID: id, Comm: &wire.Comm{
 		Type: m.Type, ID: m.CommID, Target: m.TargetName, Data: m.Data, Metadata: m.Metadata, Buffers: m.Buffers, MsgID: m.MsgID,
 	}})
-	s.mu.Lock()
-	s.running = nil
+	s.run.finish(p, ok)
 	var note string
+	s.mu.Lock()
 	if !ok {
-		p.reported = true
 		note = lostNote(s.sess.lost(), s.sess.reset(), s.sess.restored())
 		s.sess.forgetVars()
 	}
