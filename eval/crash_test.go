@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -202,7 +203,7 @@ func TestInterruptDuringInput(t *testing.T) {
 func TestShutdownRestart(t *testing.T) {
 	s := newSup(t)
 	mustOK(t, s, "zz := 1")
-	if err := s.Shutdown(true); err != nil {
+	if err := s.Shutdown(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
 	if e, _ := mustErr(t, s, "zz"); !strings.Contains(e.Value, "undefined: zz") {

@@ -44,7 +44,7 @@ func newSup(t testing.TB) *Supervisor {
 	if err != nil {
 		t.Fatalf("NewSupervisor: %v", err)
 	}
-	t.Cleanup(func() { _ = s.Shutdown(false) })
+	t.Cleanup(func() { _ = s.Shutdown(context.Background(), false) })
 	if err := s.Ready(context.Background()); err != nil {
 		t.Fatalf("Ready: %v", err)
 	}
@@ -60,7 +60,7 @@ func TestBrokenWorkerCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(false)
+	defer s.Shutdown(context.Background(), false)
 	r, _ := run(t, s, "1+1")
 	if r.Error == nil || r.Error.Name != "WorkerError" || !strings.Contains(r.Error.Value, "/nonexistent/quire") {
 		t.Fatalf("got %+v", r.Error)
@@ -299,7 +299,7 @@ func TestWorkerProtocolMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(false)
+	defer s.Shutdown(context.Background(), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = s.Ready(ctx)

@@ -14,6 +14,10 @@ import (
 // Supervisor.Execute (that would deadlock).
 type Magics interface {
 	Run(ctx context.Context, cell string, env MagicEnv, out backend.Output) (handled bool, res backend.ExecuteResult)
+	// Interrupt stops what a Run is doing outside the worker (a shell command, a build), if
+	// anything. Supervisor.Interrupt and Supervisor.Shutdown call it; it may be called at any
+	// time, from any goroutine.
+	Interrupt()
 }
 
 // MagicEnv is what a magic can do with the session.

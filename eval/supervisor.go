@@ -63,8 +63,9 @@ type Supervisor struct {
 	execMu sync.Mutex // one Execute (or magic action) at a time
 
 	mu           sync.Mutex
-	p            *proc         // current worker (nil while starting)
-	ready        chan struct{} // closed when p is usable (restart finished)
+	p            *proc              // current worker (nil while starting)
+	ready        chan struct{}      // closed when p is usable (restart finished)
+	stopStart    context.CancelFunc // abandons the start that closes ready (Shutdown)
 	startErr     error
 	sess         *session
 	lastDuration time.Duration
@@ -134,13 +135,28 @@ func (s *Supervisor) Ready(ctx context.Context) error {
 func (s *Supervisor) restart(old *proc) chan struct{} {
 	ready := make(chan struct{})
 	s.mu.Lock()
-	s.p, s.ready, s.startErr = nil, ready, nil
+	start := s.newStartLocked(ready)
 	s.mu.Unlock()
 	if old != nil {
 		old.kill()
 	}
-	go s.startAndReplay(ready)
+	go s.startAndReplay(start, ready)
 	return ready
+}
+
+// newStartLocked makes ready the channel of the worker start in progress and returns that
+// start's context: Shutdown cancels it when it cannot wait for the start to end. s.mu must be
+// held.
+func (s *Supervisor) newStartLocked(ready chan struct{}) startCtx {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	s.p, s.ready, s.startErr, s.stopStart = nil, ready, nil, cancel
+	return startCtx{ctx, cancel}
+}
+
+// startCtx bounds one worker start (30 s, or until Shutdown abandons it).
+type startCtx struct {
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // restartIf restarts the worker unless someone already did since p was current (p nil: unless
@@ -160,17 +176,19 @@ func (s *Supervisor) restartIf(p *proc) {
 		}
 	}
 	ready := make(chan struct{})
-	s.p, s.ready, s.startErr = nil, ready, nil
+	start := s.newStartLocked(ready)
 	s.mu.Unlock()
-	go s.startAndReplay(ready)
+	go s.startAndReplay(start, ready)
 }
 
-func (s *Supervisor) startAndReplay(ready chan struct{}) {
+// startAndReplay starts a worker (or takes the spare), replays the session into it and makes it
+// the current worker if ready is still the current start's channel. ctx bounds the start.
+func (s *Supervisor) startAndReplay(start startCtx, ready chan struct{}) {
 	func() {
 		defer close(ready)
 		t0 := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
+		ctx := start.ctx
+		defer start.cancel()
 		p, err := s.takeSpare(ctx)
 		if err != nil {
 			s.mu.Lock()
@@ -392,11 +410,11 @@ func (s *Supervisor) Info() backend.Info {
 }
 
 // Interrupt stops the running cell: the worker is killed, a new one starts and the session's
-// declarations are replayed; the cell ends with a KeyboardInterrupt error. When Options.Magics
-// has an Interrupt method, it is called too (a shell command a magic runs).
+// declarations are replayed; the cell ends with a KeyboardInterrupt error. A shell command or
+// build a magic runs is stopped too (Magics.Interrupt).
 func (s *Supervisor) Interrupt() error {
-	if m, ok := s.opts.Magics.(interface{ Interrupt() }); ok {
-		m.Interrupt()
+	if s.opts.Magics != nil {
+		s.opts.Magics.Interrupt()
 	}
 	if p := s.run.interrupt(); p != nil {
 		p.kill()
@@ -410,22 +428,33 @@ func interruptedResult() backend.ExecuteResult {
 	return errorResult("KeyboardInterrupt", "interrupted", "The cell was stopped before it started; the session is unchanged.")
 }
 
-// Shutdown ends the worker; with restart, a fresh session and worker follow (the worker starts
-// in the background, as with NewSupervisor).
-func (s *Supervisor) Shutdown(restart bool) error {
+// Shutdown ends the worker (and a shell command a magic runs); with restart, a fresh session
+// and worker follow (the worker starts in the background, as with NewSupervisor). It returns
+// when ctx ends at the latest: a worker start that does not finish by then is abandoned (its
+// process killed), and the error says so.
+func (s *Supervisor) Shutdown(ctx context.Context, restart bool) error {
+	if s.opts.Magics != nil {
+		s.opts.Magics.Interrupt()
+	}
 	s.mu.Lock()
 	p := s.p
-	ready := s.ready
+	ready, stopStart := s.ready, s.stopStart
 	s.mu.Unlock()
 	if !restart {
 		s.closed.Store(true)
 		s.dropSpare()
 	}
+	var err error
 	if p == nil {
-		<-ready
-		s.mu.Lock()
-		p = s.p
-		s.mu.Unlock()
+		select {
+		case <-ready:
+			s.mu.Lock()
+			p = s.p
+			s.mu.Unlock()
+		case <-ctx.Done():
+			stopStart()
+			err = fmt.Errorf("the Go worker was still starting at shutdown, and was stopped: %w", ctx.Err())
+		}
 	}
 	if p != nil {
 		_ = p.send(wire.Request{Op: wire.OpExit})
@@ -439,6 +468,7 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		select {
 		case <-p.dead:
 		case <-time.After(time.Second):
+		case <-ctx.Done():
 		}
 	}
 	if restart {
@@ -452,7 +482,7 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		s.restart(nil)
 		s.execMu.Unlock()
 	}
-	return nil
+	return err
 }
 
 // cellName names the n-th executed cell in positions ("cell3.go").
