@@ -169,7 +169,7 @@ func (s *Supervisor) debugCommand(ctx context.Context, cmd string, args map[stri
 		d.mu.Lock()
 		d.started = true
 		d.mu.Unlock()
-		p, err := s.worker(ctx)
+		p, err := s.workers.get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("the Go worker is not available: %w", err)
 		}

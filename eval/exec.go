@@ -169,7 +169,7 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	}
 	plan = s.wrapExecutorFuncs(plan, known)
 	plan = s.wrapDisplayArgs(plan, known)
-	p, err := s.worker(ctx)
+	p, err := s.workers.get(ctx)
 	if err != nil {
 		if s.run.interrupted() {
 			return interruptedResult()
@@ -203,11 +203,11 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 		}
 		s.stream("stderr", msg+"\n")
 		select {
-		case <-s.restart(p):
+		case <-s.workers.restart(p):
 		case <-ctx.Done():
 		}
 		s.flushNotes()
-		if p, err = s.worker(ctx); err != nil {
+		if p, err = s.workers.get(ctx); err != nil {
 			if s.run.interrupted() {
 				return interruptedResult()
 			}
@@ -497,7 +497,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 	lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
 	s.sess.forgetVars()
 	s.mu.Unlock()
-	s.restartIf(p)
+	s.workers.restartIf(p)
 	traces := p.takeTraces()
 	if ctx.Err() != nil && !interrupted {
 		return errorResult("Shutdown", "the kernel is shutting down")
@@ -599,7 +599,7 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 			out[key] = map[string]any{"status": "error", "ename": "CompileError", "evalue": msg, "traceback": []string{msg}}
 			continue
 		}
-		p, err := s.worker(ctx)
+		p, err := s.workers.get(ctx)
 		if err != nil {
 			if s.run.interrupted() {
 				stopped = errEntry("KeyboardInterrupt", "interrupted")
@@ -625,7 +625,7 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		s.mu.Unlock()
 		switch {
 		case !ok:
-			s.restartIf(p)
+			s.workers.restartIf(p)
 			note := "quire restarted the Go worker and replayed your declarations."
 			if n := lostNote(lost, reset, restored); n != "" {
 				note += " " + strings.ReplaceAll(n, "\n", " ")

@@ -67,28 +67,28 @@ func (e *magicEnv) Exec(ctx context.Context, code string) (backend.ExecuteResult
 
 func (e *magicEnv) Restart(ctx context.Context) ([]string, error) {
 	s := e.s
+	p := s.workers.current()
 	s.mu.Lock()
-	p := s.p
 	s.sess.snap = nil // a restart the user asks for starts from the declarations
 	lost := s.sess.lost()
 	s.sess.forgetVars()
 	s.mu.Unlock()
-	<-s.restart(p)
-	_, err := s.worker(ctx)
+	<-s.workers.restart(p)
+	_, err := s.workers.get(ctx)
 	s.flushNotes()
 	return lost, err
 }
 
 func (e *magicEnv) Reset(ctx context.Context) error {
 	s := e.s
+	p := s.workers.current()
 	s.mu.Lock()
-	p := s.p
 	s.sess = newSession()
 	s.notes = nil
 	s.execVars, s.displayVars = nil, nil
 	s.mu.Unlock()
-	<-s.restart(p)
-	_, err := s.worker(ctx)
+	<-s.workers.restart(p)
+	_, err := s.workers.get(ctx)
 	return err
 }
 

@@ -55,18 +55,18 @@ type Options struct {
 }
 
 // Supervisor implements backend.Backend: it lives in the kernel process and runs cells in a
-// worker process (see package worker), restarting it when it dies.
+// worker process (see package worker), restarting it when it dies. Its parts own their state
+// and lock: workers (the processes), outs (where their output goes), run (the running cell,
+// what Interrupt stops); mu guards the session's records.
 type Supervisor struct {
 	opts Options
 	log  *slog.Logger
 
 	execMu sync.Mutex // one Execute (or magic action) at a time
 
-	mu           sync.Mutex
-	p            *proc              // current worker (nil while starting)
-	ready        chan struct{}      // closed when p is usable (restart finished)
-	stopStart    context.CancelFunc // abandons the start that closes ready (Shutdown)
-	startErr     error
+	workers workers // the worker processes: current, starting, spare
+
+	mu           sync.Mutex // guards the session's records, below
 	sess         *session
 	lastDuration time.Duration
 	methodNoted  map[string]bool // methods whose limits in the interpreter were explained (methodNote)
@@ -76,9 +76,6 @@ type Supervisor struct {
 
 	outs outputs  // where worker output goes
 	run  runState // the running cell, what Interrupt stops
-
-	spareMu sync.Mutex
-	spare   chan *proc // a started worker in reserve (SpareWorker), or nil
 
 	reqID  atomic.Uint64
 	closed atomic.Bool
@@ -119,173 +116,42 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 		opts.MemoryLimit = 0
 	}
 	s := &Supervisor{opts: opts, log: opts.Logger, sess: newSession()}
+	s.workers = workers{config: s.procConfig, replay: s.replay, watch: s.watch, log: s.log, useSpare: opts.SpareWorker, closed: &s.closed}
 	go s.sweepSessionFiles()
-	s.restart(nil)
+	s.workers.restart(nil)
 	return s, nil
 }
 
 // Ready waits until the worker is started and returns the error that prevented it, if any.
 func (s *Supervisor) Ready(ctx context.Context) error {
-	_, err := s.worker(ctx)
+	_, err := s.workers.get(ctx)
 	return err
 }
 
-// restart starts a new worker (in the background) and replays the session into it. old, if
-// not nil, is killed first. The returned channel closes when the worker is ready.
-func (s *Supervisor) restart(old *proc) chan struct{} {
-	ready := make(chan struct{})
+// replay evaluates the session's declarations (and restores its variables) in a new worker p.
+// Declarations that fail are told to the next cell (notes).
+func (s *Supervisor) replay(ctx context.Context, p *proc) (int, error) {
 	s.mu.Lock()
-	start := s.newStartLocked(ready)
+	steps := append(s.sess.replaySteps(prelude()), s.sess.restoreSteps()...)
 	s.mu.Unlock()
-	if old != nil {
-		old.kill()
+	if len(steps) == 0 {
+		return 0, nil
 	}
-	go s.startAndReplay(start, ready)
-	return ready
-}
-
-// newStartLocked makes ready the channel of the worker start in progress and returns that
-// start's context: Shutdown cancels it when it cannot wait for the start to end. s.mu must be
-// held.
-func (s *Supervisor) newStartLocked(ready chan struct{}) startCtx {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	s.p, s.ready, s.startErr, s.stopStart = nil, ready, nil, cancel
-	return startCtx{ctx, cancel}
-}
-
-// startCtx bounds one worker start (30 s, or until Shutdown abandons it).
-type startCtx struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-}
-
-// restartIf restarts the worker unless someone already did since p was current (p nil: unless
-// a start is in progress).
-func (s *Supervisor) restartIf(p *proc) {
-	s.mu.Lock()
-	if p != nil && s.p != p {
-		s.mu.Unlock()
-		return
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps})
+	if !ok {
+		return 0, fmt.Errorf("the Go worker died while replaying the session: %s", p.crashError().Value)
 	}
-	if p == nil {
-		select {
-		case <-s.ready:
-		default:
-			s.mu.Unlock()
-			return
-		}
-	}
-	ready := make(chan struct{})
-	start := s.newStartLocked(ready)
-	s.mu.Unlock()
-	go s.startAndReplay(start, ready)
-}
-
-// startAndReplay starts a worker (or takes the spare), replays the session into it and makes it
-// the current worker if ready is still the current start's channel. ctx bounds the start.
-func (s *Supervisor) startAndReplay(start startCtx, ready chan struct{}) {
-	func() {
-		defer close(ready)
-		t0 := time.Now()
-		ctx := start.ctx
-		defer start.cancel()
-		p, err := s.takeSpare(ctx)
-		if err != nil {
-			s.mu.Lock()
-			s.startErr = err
-			s.mu.Unlock()
-			s.log.Error("starting the Go worker", "err", err)
-			return
+	if len(ev.Failed) > 0 {
+		var b strings.Builder
+		b.WriteString("could not restore after the restart:")
+		for _, f := range ev.Failed {
+			fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Err)
 		}
 		s.mu.Lock()
-		steps := append(s.sess.replaySteps(prelude()), s.sess.restoreSteps()...)
+		s.notes = append(s.notes, b.String())
 		s.mu.Unlock()
-		if len(steps) > 0 {
-			ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps})
-			if !ok {
-				s.mu.Lock()
-				s.startErr = fmt.Errorf("the Go worker died while replaying the session: %s", p.crashError().Value)
-				s.mu.Unlock()
-				return
-			}
-			if len(ev.Failed) > 0 {
-				var b strings.Builder
-				b.WriteString("could not restore after the restart:")
-				for _, f := range ev.Failed {
-					fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Err)
-				}
-				s.mu.Lock()
-				s.notes = append(s.notes, b.String())
-				s.mu.Unlock()
-			}
-		}
-		s.log.Debug("worker ready", "pid", p.pid, "replayed", len(steps), "took", time.Since(t0))
-		s.mu.Lock()
-		current := s.ready == ready
-		if current {
-			s.p = p
-		}
-		s.mu.Unlock()
-		if !current {
-			p.kill()
-			return
-		}
-		go s.watch(p)
-	}()
-}
-
-// takeSpare returns the spare worker if one is ready and alive, else starts one; with
-// SpareWorker it then starts the next spare in the background.
-func (s *Supervisor) takeSpare(ctx context.Context) (*proc, error) {
-	if !s.opts.SpareWorker {
-		return startProc(ctx, s.procConfig())
 	}
-	s.spareMu.Lock()
-	ch := s.spare
-	next := make(chan *proc, 1)
-	s.spare = next
-	s.spareMu.Unlock()
-	go func() {
-		if s.closed.Load() {
-			next <- nil
-			return
-		}
-		p, err := startProc(context.Background(), s.procConfig())
-		if err != nil {
-			s.log.Warn("starting a spare Go worker", "err", err)
-		}
-		next <- p
-	}()
-	if ch != nil {
-		select {
-		case p := <-ch:
-			if p != nil {
-				select {
-				case <-p.dead:
-				default:
-					return p, nil
-				}
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return startProc(ctx, s.procConfig())
-}
-
-// dropSpare kills the spare worker (shutdown).
-func (s *Supervisor) dropSpare() {
-	s.spareMu.Lock()
-	ch := s.spare
-	s.spare = nil
-	s.spareMu.Unlock()
-	if ch != nil {
-		go func() {
-			if p := <-ch; p != nil {
-				p.kill()
-			}
-		}()
-	}
+	return len(steps), nil
 }
 
 // watch handles a worker that dies while no cell runs (a goroutine or timer callback
@@ -296,7 +162,7 @@ func (s *Supervisor) watch(p *proc) {
 		return
 	}
 	s.mu.Lock()
-	if s.run.reportsDeath(p) || s.p != p {
+	if s.run.reportsDeath(p) || s.workers.current() != p {
 		s.mu.Unlock()
 		return // the running cell reports it
 	}
@@ -306,7 +172,7 @@ func (s *Supervisor) watch(p *proc) {
 	e := p.crashError()
 	msg := "\n" + e.Value + "\n" + crashNote(p.takeTraces(), note) + "\n"
 	s.stream("stderr", cleanPositions(msg))
-	s.restartIf(p)
+	s.workers.restartIf(p)
 }
 
 func crashNote(traces []string, lostNote string) string {
@@ -319,43 +185,6 @@ func crashNote(traces []string, lostNote string) string {
 		b.WriteString("\n" + lostNote)
 	}
 	return b.String()
-}
-
-// worker returns the ready worker, waiting for a restart in progress.
-func (s *Supervisor) worker(ctx context.Context) (*proc, error) {
-	for attempt := 0; ; attempt++ {
-		if s.closed.Load() {
-			return nil, errors.New("the Go backend is shut down")
-		}
-		s.mu.Lock()
-		ready := s.ready
-		s.mu.Unlock()
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		s.mu.Lock()
-		p, err, cur := s.p, s.startErr, s.ready
-		s.mu.Unlock()
-		if cur != ready {
-			continue // another restart began
-		}
-		if err != nil || p == nil {
-			if attempt > 2 {
-				return nil, err
-			}
-			s.restartIf(nil)
-			continue
-		}
-		select {
-		case <-p.dead:
-			s.restartIf(p)
-			continue
-		default:
-		}
-		return p, nil
-	}
 }
 
 // stream forwards the supervisor's own messages to the running cell's Output, or the last
@@ -436,25 +265,13 @@ func (s *Supervisor) Shutdown(ctx context.Context, restart bool) error {
 	if s.opts.Magics != nil {
 		s.opts.Magics.Interrupt()
 	}
-	s.mu.Lock()
-	p := s.p
-	ready, stopStart := s.ready, s.stopStart
-	s.mu.Unlock()
 	if !restart {
 		s.closed.Store(true)
-		s.dropSpare()
+		s.workers.dropSpare()
 	}
-	var err error
-	if p == nil {
-		select {
-		case <-ready:
-			s.mu.Lock()
-			p = s.p
-			s.mu.Unlock()
-		case <-ctx.Done():
-			stopStart()
-			err = fmt.Errorf("the Go worker was still starting at shutdown, and was stopped: %w", ctx.Err())
-		}
+	p, err := s.workers.settled(ctx)
+	if err != nil {
+		err = fmt.Errorf("the Go worker was still starting at shutdown, and was stopped: %w", err)
 	}
 	if p != nil {
 		_ = p.send(wire.Request{Op: wire.OpExit})
@@ -479,7 +296,7 @@ func (s *Supervisor) Shutdown(ctx context.Context, restart bool) error {
 		s.notes = nil
 		s.execVars, s.displayVars = nil, nil
 		s.mu.Unlock()
-		s.restart(nil)
+		s.workers.restart(nil)
 		s.execMu.Unlock()
 	}
 	return err

@@ -26,7 +26,7 @@ func BenchmarkPlan(b *testing.B) {
 func BenchmarkWorkerShow(b *testing.B) {
 	s := newSup(b)
 	ctx := context.Background()
-	p, err := s.worker(ctx)
+	p, err := s.workers.get(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 		mustOK(b, s, "1+1")
 	}
 	s.mu.Lock()
-	pid := s.p.pid
+	pid := s.workers.current().pid
 	s.mu.Unlock()
 	b.ReportMetric(rssKB(strconv.Itoa(pid))/1024, "MB-worker-RSS")
 	b.ReportMetric(rssKB("self")/1024, "MB-supervisor-RSS")

@@ -115,7 +115,7 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 	}
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
-	p, err := s.worker(ctx)
+	p, err := s.workers.get(ctx)
 	if err != nil {
 		out.Stream("stderr", "quire: a widget message was not delivered: "+err.Error()+"\n")
 		return
@@ -136,7 +136,7 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 	}
 	s.mu.Unlock()
 	if !ok {
-		s.restartIf(p)
+		s.workers.restartIf(p)
 		if ctx.Err() != nil {
 			return
 		}
