@@ -142,43 +142,92 @@ func cleanPositions(s string) string {
 }
 
 // runCell plans and runs one cell's code. count names the cell (cellN.go); 0 picks the next.
+// It takes no lock of its own: each step below takes the one of the state it changes.
 func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, count int) backend.ExecuteResult {
+	name, known := s.nextCell(count)
+	plan, fail := s.planCell(name, code, known)
+	if fail != nil {
+		return *fail
+	}
+	p, fail := s.cellWorker(ctx, plan, code)
+	if fail != nil {
+		return *fail
+	}
+	steps, segOf := s.cellSteps(plan)
+	if !s.run.start(p) {
+		return interruptedResult()
+	}
+	s.debugCell(ctx, p, name, code)
+	req := s.cellRequest(p, plan, known, steps, allowStdin)
+	s.outs.own(req.ID)
+	ev, ok := p.run(ctx, req)
+	interrupted := s.run.finish(p, ok)
+	if !ok {
+		return s.afterDeath(p, plan, code, interrupted, ctx)
+	}
+	s.recordCell(plan, segOf, ev, code)
+	if ev.Error != nil {
+		return s.cellError(p, plan, segOf, ev, name, code, known)
+	}
+	res := backend.ExecuteResult{Status: backend.StatusOK}
+	if ev.Result != nil {
+		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
+	}
+	return res
+}
+
+// nextCell counts a cell and returns its file name (count, or the next number when count is
+// 0) and the session's known declarations.
+func (s *Supervisor) nextCell(count int) (name string, known cell.Known) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.sess.cells++
 	if count <= 0 {
 		count = s.sess.cells
 	}
-	known := s.sess.known()
-	s.mu.Unlock()
-	name := cellName(count)
+	return cellName(count), s.sess.known()
+}
+
+// planCell plans a cell (package cell) and wraps the calls whose results must keep their
+// methods; fail is the reply of a cell that does not compile.
+func (s *Supervisor) planCell(name, code string, known cell.Known) (plan *cell.Plan, fail *backend.ExecuteResult) {
 	plan, err := cell.Build(name, code, known)
 	if err != nil {
 		var ce *cell.Error
 		if errors.As(err, &ce) {
-			return errorResult("CompileError", ce.Error())
+			err = ce
 		}
-		return errorResult("CompileError", err.Error())
+		res := errorResult("CompileError", err.Error())
+		return nil, &res
 	}
 	s.mu.Lock()
 	zombies := maps.Clone(s.sess.zombies)
 	s.mu.Unlock()
 	if len(zombies) > 0 {
 		if u := cell.UndefinedOf(name, code, known, zombies); u != nil {
-			return errorResult("CompileError", u.Error())
+			res := errorResult("CompileError", u.Error())
+			return nil, &res
 		}
 	}
 	plan = s.wrapExecutorFuncs(plan, known)
-	plan = s.wrapDisplayArgs(plan, known)
+	return s.wrapDisplayArgs(plan, known), nil
+}
+
+// cellWorker returns the worker to run plan in. A changed type or method cannot be redefined
+// in place (yaegi keeps the first one): the worker is restarted with the new declaration
+// replayed in place of the old one. fail is the reply when no worker is available.
+func (s *Supervisor) cellWorker(ctx context.Context, plan *cell.Plan, code string) (*proc, *backend.ExecuteResult) {
+	unavailable := func(err error) (*proc, *backend.ExecuteResult) {
+		res := errorResult("WorkerError", "the Go worker is not available: "+err.Error())
+		if s.run.interrupted() {
+			res = interruptedResult()
+		}
+		return nil, &res
+	}
 	p, err := s.workers.get(ctx)
 	if err != nil {
-		if s.run.interrupted() {
-			return interruptedResult()
-		}
-		return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
+		return unavailable(err)
 	}
-
-	// A changed type or method cannot be redefined in place (yaegi keeps the first one):
-	// restart with the new declaration replayed in place of the old one.
 	var redefined []cell.Decl
 	s.mu.Lock()
 	for _, d := range plan.Defines() {
@@ -186,64 +235,57 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			redefined = append(redefined, d)
 		}
 	}
-	s.mu.Unlock()
-	if len(redefined) > 0 {
-		s.mu.Lock()
-		lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
-		s.sess.record(redefined, code)
-		s.sess.forgetVars()
+	if len(redefined) == 0 {
 		s.mu.Unlock()
-		names := make([]string, len(redefined))
-		for i, d := range redefined {
-			names[i] = string(d.Kind) + " " + d.Name
-		}
-		msg := "quire: " + strings.Join(names, ", ") + " changed: the Go interpreter was restarted and your declarations replayed."
-		if note := lostNote(lost, reset, restored); note != "" {
-			msg += "\n" + note
-		}
-		s.stream("stderr", msg+"\n")
-		select {
-		case <-s.workers.restart(p):
-		case <-ctx.Done():
-		}
-		s.flushNotes()
-		if p, err = s.workers.get(ctx); err != nil {
-			if s.run.interrupted() {
-				return interruptedResult()
-			}
-			return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
-		}
+		return p, nil
 	}
+	lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
+	s.sess.record(redefined, code)
+	s.sess.forgetVars()
+	s.mu.Unlock()
+	names := make([]string, len(redefined))
+	for i, d := range redefined {
+		names[i] = string(d.Kind) + " " + d.Name
+	}
+	msg := "quire: " + strings.Join(names, ", ") + " changed: the Go interpreter was restarted and your declarations replayed."
+	if note := lostNote(lost, reset, restored); note != "" {
+		msg += "\n" + note
+	}
+	s.stream("stderr", msg+"\n")
+	select {
+	case <-s.workers.restart(p):
+	case <-ctx.Done():
+	}
+	s.flushNotes()
+	if p, err = s.workers.get(ctx); err != nil {
+		return unavailable(err)
+	}
+	return p, nil
+}
 
-	steps, segOf := s.cellSteps(plan)
-	if !s.run.start(p) {
-		return interruptedResult()
-	}
+// cellRequest is the worker request that runs a cell's steps. When the cell uses executors,
+// it carries the session their child processes replay (when it changed since p last got it).
+func (s *Supervisor) cellRequest(p *proc, plan *cell.Plan, known cell.Known, steps []wire.Step, allowStdin bool) wire.Request {
+	req := wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin}
 	s.mu.Lock()
-	var session []wire.Step
+	defer s.mu.Unlock()
 	if usesExecutors(plan, known) {
-		// Executors' child processes replay the session: keep the worker's copy current.
 		if sess := s.sess.withDecls(plan.Defines()).childSteps(prelude()); !sameSteps(sess, p.sessionSent) {
-			session, p.sessionSent = sess, sess
-			if session == nil {
-				session = []wire.Step{}
+			req.Session, p.sessionSent = sess, sess
+			if req.Session == nil {
+				req.Session = []wire.Step{}
 			}
 		}
 	}
-	s.mu.Unlock()
-	s.mu.Lock()
-	snapNames := s.sess.snapshotNames(plan.Defines())
-	s.mu.Unlock()
-	s.debugCell(ctx, p, name, code)
-	id := s.reqID.Add(1)
-	s.outs.own(id)
-	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session, Snapshot: snapNames})
-	interrupted := s.run.finish(p, ok)
+	req.Snapshot = s.sess.snapshotNames(plan.Defines())
+	return req
+}
 
-	if !ok {
-		return s.afterDeath(p, plan, code, interrupted, ctx)
-	}
-	// Record the declarations of the segments that ran.
+// recordCell records the declarations of the segments of plan that ran (ev.Steps of the steps
+// segOf maps), the cell's code in the history and, after a clean run, the variables' snapshot;
+// it tells the user about methods the interpreter limits and declarations that could not be
+// evaluated again. After a run without error, it keeps the run's duration (lastDuration).
+func (s *Supervisor) recordCell(plan *cell.Plan, segOf []int, ev wire.Event, code string) {
 	s.mu.Lock()
 	recorded := map[int]bool{}
 	for k := 0; k < ev.Steps && k < len(segOf); k++ {
@@ -255,6 +297,9 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	s.sess.history = append(s.sess.history, code)
 	if ev.Error == nil && len(ev.Failed) == 0 {
 		s.sess.takeSnapshot(ev.Snapshot)
+	}
+	if ev.Error == nil {
+		s.lastDuration = time.Duration(ev.Duration) // what MagicEnv.Exec reports
 	}
 	var notes []string
 	for i, seg := range plan.Segments {
@@ -278,35 +323,29 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 	for _, f := range ev.Failed {
 		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, cleanPositions(f.Err)))
 	}
-	var traces, partial []string
-	if ev.Error != nil {
-		traces = p.takeTraces()
-	}
-	if ev.Error != nil && (ev.Error.Name == "CompileError" || ev.Error.Name == "InternalError") {
+}
+
+// cellError is the reply of a cell whose run ended with ev.Error (the worker lives): the
+// traceback holds the panic's frames, the plan's hints and, after a compile error, a note on
+// what ran before it (and afterCompileError cleans up).
+func (s *Supervisor) cellError(p *proc, plan *cell.Plan, segOf []int, ev wire.Event, name, code string, known cell.Known) backend.ExecuteResult {
+	traces := p.takeTraces()
+	var partial []string
+	if ev.Error.Name == "CompileError" || ev.Error.Name == "InternalError" {
 		if ev.Steps < len(segOf) && segOf[ev.Steps] >= 0 {
 			s.afterCompileError(p, plan.Segments[segOf[ev.Steps]])
 		}
 		partial = partialNote(plan, segOf, ev.Steps)
 	}
-	if ev.Error != nil {
-		if ev.Error.Name == "CompileError" && strings.Contains(ev.Error.Value, "definition loop") {
-			// yaegi's word for a top-level := or var using an undefined name: say what Go says.
-			if u := cell.Undefined(name, code, known); u != nil {
-				ev.Error.Value = u.Error()
-			}
+	if ev.Error.Name == "CompileError" && strings.Contains(ev.Error.Value, "definition loop") {
+		// yaegi's word for a top-level := or var using an undefined name: say what Go says.
+		if u := cell.Undefined(name, code, known); u != nil {
+			ev.Error.Value = u.Error()
 		}
-		tb := append(traceLines(traces, name), ev.Error.Traceback...)
-		tb = append(tb, hintLines(plan, ev.Error)...)
-		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, partial...)...)
 	}
-	s.mu.Lock()
-	s.lastDuration = time.Duration(ev.Duration)
-	s.mu.Unlock()
-	res := backend.ExecuteResult{Status: backend.StatusOK}
-	if ev.Result != nil {
-		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
-	}
-	return res
+	tb := append(traceLines(traces, name), ev.Error.Traceback...)
+	tb = append(tb, hintLines(plan, ev.Error)...)
+	return errorResult(ev.Error.Name, ev.Error.Value, append(tb, partial...)...)
 }
 
 // partialNote warns, as a traceback line, that statements of the cell ran before its step
