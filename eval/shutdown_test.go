@@ -42,3 +42,32 @@ func TestShutdownWhileWorkerStartHangs(t *testing.T) {
 		})
 	}
 }
+
+// With SpareWorker, a restart (here: a type redefined) takes the spare worker and the session
+// is replayed into it; the next spare starts in the background.
+func TestSpareWorkerRestart(t *testing.T) {
+	opts := testOptions()
+	opts.SpareWorker = true
+	s, err := NewSupervisor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Shutdown(context.Background(), false) })
+	for i, step := range []struct{ code, want string }{
+		{"type T int\nconst k = 2", ""},
+		{"T(3) * k", "6"},
+		{"type T float64", ""},
+		{"T(1.5) * k", "3"},
+		{"type T string", ""},
+		{`T("a") + "b"`, `"ab"`},
+	} {
+		before := s.workers.current()
+		got, _ := mustOK(t, s, step.code)
+		if got != step.want {
+			t.Fatalf("%q = %q, want %q", step.code, got, step.want)
+		}
+		if after := s.workers.current(); i%2 == 0 && i > 0 && after == before {
+			t.Fatalf("%q: the worker was not replaced", step.code)
+		}
+	}
+}
