@@ -348,7 +348,7 @@ func userDoc(d cell.Decl, cellSrc string) string {
 
 // declSource is the user's declaration as they wrote it (without quire's line directives).
 func declSource(d cell.Decl) string {
-	src := lineDirective.ReplaceAllString(d.Src, "")
+	src := cell.StripLineDirectives(d.Src)
 	src = strings.TrimLeft(src, ";\n")
 	return strings.TrimSpace(src)
 }
