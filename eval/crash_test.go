@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quire-go/quire/backend/backendtest"
 )
 
 func TestGoroutinePanic(t *testing.T) {
@@ -186,7 +188,7 @@ go func() { time.Sleep(200 * time.Millisecond); late() }()`, out1)
 
 func TestInterruptDuringInput(t *testing.T) {
 	s := newSup(t)
-	out := &blockingOut{fakeOut: fakeOut{inputs: []string{}}}
+	out := &blockingOut{fakeOut: fakeOut{backendtest.Recorder{Inputs: []string{}}}}
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		_ = s.Interrupt()

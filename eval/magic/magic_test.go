@@ -572,10 +572,10 @@ func TestLesson(t *testing.T) {
 		res, out := runMagic(t, m, &fakeEnv{}, "%lesson "+name)
 		wantOK(t, res)
 		st := steps[i]
-		if len(out.displays) != 1 || len(out.events()) != 1 {
+		if len(out.Displays()) != 1 || len(out.events()) != 1 {
 			t.Fatalf("step %d: events %q", i+1, out.events())
 		}
-		md, _ := out.displays[0].Data["text/markdown"].(string)
+		md, _ := out.Displays()[0].Data["text/markdown"].(string)
 		if !strings.HasPrefix(md, st.Markdown) || !strings.Contains(md, "*"+name+", step "+strconv.Itoa(i+1)+" of "+strconv.Itoa(len(steps))+".") {
 			t.Fatalf("step %d markdown: %q", i+1, md)
 		}
@@ -589,7 +589,7 @@ func TestLesson(t *testing.T) {
 	// Jump to the last step.
 	res, out = runMagic(t, m, &fakeEnv{}, "%lesson "+name+" "+strconv.Itoa(len(steps)))
 	wantOK(t, res)
-	if md, _ := out.displays[0].Data["text/markdown"].(string); !strings.Contains(md, "This is the last step.*") {
+	if md, _ := out.Displays()[0].Data["text/markdown"].(string); !strings.Contains(md, "This is the last step.*") {
 		t.Fatalf("last step: %q", md)
 	}
 	res, _ = runMagic(t, m, &fakeEnv{}, "%lesson no-such-lesson")
