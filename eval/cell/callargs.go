@@ -25,16 +25,8 @@ func CollectAssigned(src string, stmts bool, pkg string, vars map[string]bool) {
 		return
 	}
 	fromPkg := func(e ast.Expr) bool {
-		call, ok := e.(*ast.CallExpr)
-		if !ok {
-			return false
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return false
-		}
-		x, ok := sel.X.(*ast.Ident)
-		return ok && x.Name == pkg
+		_, x, _, ok := selectorCall(e)
+		return ok && x == pkg
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch x := n.(type) {
@@ -75,15 +67,8 @@ func RewriteCallArgs(src string, stmts bool, match func(x, sel string) bool, rep
 	type edit struct{ off, end int }
 	var edits []edit
 	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if x, ok := sel.X.(*ast.Ident); !ok || !match(x.Name, sel.Sel.Name) {
+		call, x, sel, ok := selectorCall(n)
+		if !ok || !match(x, sel) {
 			return true
 		}
 		for _, a := range call.Args {
@@ -99,4 +84,21 @@ func RewriteCallArgs(src string, stmts bool, match func(x, sel string) bool, rep
 		src = src[:e.off] + replace(src[e.off:e.end]) + src[e.end:]
 	}
 	return src
+}
+
+// selectorCall returns n as a call x.sel(...) of an identifier's selector, and whether it is one.
+func selectorCall(n ast.Node) (call *ast.CallExpr, x, sel string, ok bool) {
+	call, ok = n.(*ast.CallExpr)
+	if !ok {
+		return nil, "", "", false
+	}
+	s, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return nil, "", "", false
+	}
+	id, ok := s.X.(*ast.Ident)
+	if !ok {
+		return nil, "", "", false
+	}
+	return call, id.Name, s.Sel.Name, true
 }
