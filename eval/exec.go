@@ -84,10 +84,10 @@ func (s *Supervisor) help(ctx context.Context, name string) backend.ExecuteResul
 
 // flushNotes prints messages left by a background restart (replay failures).
 func (s *Supervisor) flushNotes() {
-	s.mu.Lock()
-	notes := s.notes
-	s.notes = nil
-	s.mu.Unlock()
+	s.rec.mu.Lock()
+	notes := s.rec.notes
+	s.rec.notes = nil
+	s.rec.mu.Unlock()
 	for _, n := range notes {
 		s.stream("stderr", cleanPositions(n)+"\n")
 	}
@@ -179,13 +179,13 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 // nextCell counts a cell and returns its file name (count, or the next number when count is
 // 0) and the session's known declarations.
 func (s *Supervisor) nextCell(count int) (name string, known cell.Known) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sess.cells++
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
+	s.rec.sess.cells++
 	if count <= 0 {
-		count = s.sess.cells
+		count = s.rec.sess.cells
 	}
-	return cellName(count), s.sess.known()
+	return cellName(count), s.rec.sess.known()
 }
 
 // planCell plans a cell (package cell) and wraps the calls whose results must keep their
@@ -200,9 +200,9 @@ func (s *Supervisor) planCell(name, code string, known cell.Known) (plan *cell.P
 		res := errorResult("CompileError", err.Error())
 		return nil, &res
 	}
-	s.mu.Lock()
-	zombies := maps.Clone(s.sess.zombies)
-	s.mu.Unlock()
+	s.rec.mu.Lock()
+	zombies := maps.Clone(s.rec.sess.zombies)
+	s.rec.mu.Unlock()
 	if len(zombies) > 0 {
 		if u := cell.UndefinedOf(name, code, known, zombies); u != nil {
 			res := errorResult("CompileError", u.Error())
@@ -229,20 +229,20 @@ func (s *Supervisor) cellWorker(ctx context.Context, plan *cell.Plan, code strin
 		return unavailable(err)
 	}
 	var redefined []cell.Decl
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	for _, d := range plan.Defines() {
-		if (d.Kind == cell.DeclType || d.Kind == cell.DeclMethod) && s.sess.changed(d) {
+		if (d.Kind == cell.DeclType || d.Kind == cell.DeclMethod) && s.rec.sess.changed(d) {
 			redefined = append(redefined, d)
 		}
 	}
 	if len(redefined) == 0 {
-		s.mu.Unlock()
+		s.rec.mu.Unlock()
 		return p, nil
 	}
-	lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
-	s.sess.record(redefined, code)
-	s.sess.forgetVars()
-	s.mu.Unlock()
+	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
+	s.rec.sess.record(redefined, code)
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
 	names := make([]string, len(redefined))
 	for i, d := range redefined {
 		names[i] = string(d.Kind) + " " + d.Name
@@ -267,17 +267,17 @@ func (s *Supervisor) cellWorker(ctx context.Context, plan *cell.Plan, code strin
 // it carries the session their child processes replay (when it changed since p last got it).
 func (s *Supervisor) cellRequest(p *proc, plan *cell.Plan, known cell.Known, steps []wire.Step, allowStdin bool) wire.Request {
 	req := wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
 	if usesExecutors(plan, known) {
-		if sess := s.sess.withDecls(plan.Defines()).childSteps(prelude()); !sameSteps(sess, p.sessionSent) {
+		if sess := s.rec.sess.withDecls(plan.Defines()).childSteps(prelude()); !sameSteps(sess, p.sessionSent) {
 			req.Session, p.sessionSent = sess, sess
 			if req.Session == nil {
 				req.Session = []wire.Step{}
 			}
 		}
 	}
-	req.Snapshot = s.sess.snapshotNames(plan.Defines())
+	req.Snapshot = s.rec.sess.snapshotNames(plan.Defines())
 	return req
 }
 
@@ -286,20 +286,20 @@ func (s *Supervisor) cellRequest(p *proc, plan *cell.Plan, known cell.Known, ste
 // it tells the user about methods the interpreter limits and declarations that could not be
 // evaluated again. After a run without error, it keeps the run's duration (lastDuration).
 func (s *Supervisor) recordCell(plan *cell.Plan, segOf []int, ev wire.Event, code string) {
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	recorded := map[int]bool{}
 	for k := 0; k < ev.Steps && k < len(segOf); k++ {
 		if i := segOf[k]; i >= 0 && !recorded[i] {
 			recorded[i] = true
-			s.sess.record(plan.Segments[i].Defines, code)
+			s.rec.sess.record(plan.Segments[i].Defines, code)
 		}
 	}
-	s.sess.history = append(s.sess.history, code)
+	s.rec.sess.history = append(s.rec.sess.history, code)
 	if ev.Error == nil && len(ev.Failed) == 0 {
-		s.sess.takeSnapshot(ev.Snapshot)
+		s.rec.sess.takeSnapshot(ev.Snapshot)
 	}
 	if ev.Error == nil {
-		s.lastDuration = time.Duration(ev.Duration) // what MagicEnv.Exec reports
+		s.rec.lastDuration = time.Duration(ev.Duration) // what MagicEnv.Exec reports
 	}
 	var notes []string
 	for i, seg := range plan.Segments {
@@ -307,16 +307,16 @@ func (s *Supervisor) recordCell(plan *cell.Plan, segOf []int, ev wire.Event, cod
 			continue
 		}
 		for _, d := range seg.Defines {
-			if n := methodNote(d); n != "" && !s.methodNoted[d.Name] {
-				if s.methodNoted == nil {
-					s.methodNoted = map[string]bool{}
+			if n := methodNote(d); n != "" && !s.rec.methodNoted[d.Name] {
+				if s.rec.methodNoted == nil {
+					s.rec.methodNoted = map[string]bool{}
 				}
-				s.methodNoted[d.Name] = true
+				s.rec.methodNoted[d.Name] = true
 				notes = append(notes, n)
 			}
 		}
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	for _, n := range notes {
 		s.stream("stderr", n+"\n")
 	}
@@ -375,20 +375,20 @@ func partialNote(plan *cell.Plan, segOf []int, done int) []string {
 func (s *Supervisor) afterCompileError(p *proc, seg cell.Segment) {
 	var restore []wire.Step
 	var vars []string
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	for _, d := range seg.Defines {
-		old, had := s.sess.decls[declKey(d)]
+		old, had := s.rec.sess.decls[declKey(d)]
 		switch {
 		case d.Kind == cell.DeclImport || d.Kind == cell.DeclMethod && !had:
 		case !had:
-			s.sess.zombies[d.Name] = true
+			s.rec.sess.zombies[d.Name] = true
 		case old.Kind == cell.DeclFunc || old.Kind == cell.DeclMethod || old.Kind == cell.DeclConst:
 			restore = append(restore, wire.Step{Kind: wire.StepEval, Src: old.Src, Name: string(old.Kind) + " " + old.Name, Tolerant: true})
 		case old.Kind == cell.DeclVar:
 			vars = append(vars, d.Name)
 		}
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	if len(restore) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -442,20 +442,20 @@ func sameSteps(a, b []wire.Step) bool {
 func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
 	var steps []wire.Step
 	var segOf []int
-	s.mu.Lock()
-	all := make([]cell.Decl, 0, len(s.sess.order))
-	for _, k := range s.sess.order {
-		all = append(all, s.sess.decls[k])
+	s.rec.mu.Lock()
+	all := make([]cell.Decl, 0, len(s.rec.sess.order))
+	for _, k := range s.rec.sess.order {
+		all = append(all, s.rec.sess.decls[k])
 	}
 	changed := map[string]bool{}
 	for _, seg := range plan.Segments {
 		for _, d := range seg.Defines {
-			if (d.Kind == cell.DeclFunc || d.Kind == cell.DeclConst || d.Kind == cell.DeclMethod) && s.sess.changed(d) {
+			if (d.Kind == cell.DeclFunc || d.Kind == cell.DeclConst || d.Kind == cell.DeclMethod) && s.rec.sess.changed(d) {
 				changed[d.Name] = true
 			}
 		}
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	inCell := map[string]bool{}
 	for _, d := range plan.Defines() {
 		inCell[d.Name] = true
@@ -521,7 +521,7 @@ func showAlts(plan *cell.Plan) []string {
 // afterDeath reports a worker that died (or was killed by Interrupt) during a cell and starts
 // its replacement.
 func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupted bool, ctx context.Context) backend.ExecuteResult {
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	// Keep the cell's declarations other than variables: replay re-creates those that were
 	// evaluated before the crash (tolerantly).
 	for _, seg := range plan.Segments {
@@ -531,11 +531,11 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 				ds = append(ds, d)
 			}
 		}
-		s.sess.record(ds, code)
+		s.rec.sess.record(ds, code)
 	}
-	lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
-	s.sess.forgetVars()
-	s.mu.Unlock()
+	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
 	s.workers.restartIf(p)
 	traces := p.takeTraces()
 	if ctx.Err() != nil && !interrupted {
@@ -626,9 +626,9 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 			out[key] = errEntry(stopped["ename"].(string), "not evaluated: user_expressions stopped before "+strconv.Quote(key))
 			continue
 		}
-		s.mu.Lock()
-		known := s.sess.known()
-		s.mu.Unlock()
+		s.rec.mu.Lock()
+		known := s.rec.sess.known()
+		s.rec.mu.Unlock()
 		plan, err := cell.Build("user_expression.go", exprs[key], known)
 		if err != nil || plan.Trailing == "" {
 			msg := "not an expression"
@@ -656,12 +656,12 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
 		interrupted := s.run.finish(p, ok)
 		var lost, reset, restored []string
-		s.mu.Lock()
+		s.rec.mu.Lock()
 		if !ok {
-			lost, reset, restored = s.sess.lost(), s.sess.reset(), s.sess.restored()
-			s.sess.forgetVars()
+			lost, reset, restored = s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
+			s.rec.sess.forgetVars()
 		}
-		s.mu.Unlock()
+		s.rec.mu.Unlock()
 		switch {
 		case !ok:
 			s.workers.restartIf(p)

@@ -49,17 +49,17 @@ func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.
 			callees[c] = true
 		}
 	}
-	s.mu.Lock()
-	if s.execVars == nil {
-		s.execVars = map[string]bool{}
+	s.rec.mu.Lock()
+	if s.rec.execVars == nil {
+		s.rec.execVars = map[string]bool{}
 	}
 	for i := range plan.Segments {
-		cell.CollectAssigned(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.execVars)
+		cell.CollectAssigned(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.rec.execVars)
 	}
-	for v := range s.execVars {
+	for v := range s.rec.execVars {
 		callees[v+"."] = true
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	for m := range methods {
 		callees["."+m] = true
 	}
@@ -128,18 +128,18 @@ func (s *Supervisor) wrapDisplayArgs(plan *cell.Plan, known cell.Known) *cell.Pl
 	if pkg == "" {
 		return plan
 	}
-	s.mu.Lock()
-	if s.displayVars == nil {
-		s.displayVars = map[string]bool{}
+	s.rec.mu.Lock()
+	if s.rec.displayVars == nil {
+		s.rec.displayVars = map[string]bool{}
 	}
 	for i := range plan.Segments {
-		cell.CollectAssigned(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.displayVars)
+		cell.CollectAssigned(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.rec.displayVars)
 	}
-	vars := make(map[string]bool, len(s.displayVars))
-	for v := range s.displayVars {
+	vars := make(map[string]bool, len(s.rec.displayVars))
+	for v := range s.rec.displayVars {
 		vars[v] = true
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	rewrite := func(src string, stmts bool) string {
 		return cell.RewriteCallArgs(src, stmts, func(x, sel string) bool {
 			return vars[x] && (sel == "Show" || sel == "Update")

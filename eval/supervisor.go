@@ -57,25 +57,17 @@ type Options struct {
 // Supervisor implements backend.Backend: it lives in the kernel process and runs cells in a
 // worker process (see package worker), restarting it when it dies. Its parts own their state
 // and lock: workers (the processes), outs (where their output goes), run (the running cell,
-// what Interrupt stops); mu guards the session's records.
+// what Interrupt stops) and rec (the session's records).
 type Supervisor struct {
 	opts Options
 	log  *slog.Logger
 
 	execMu sync.Mutex // one Execute (or magic action) at a time
 
-	workers workers // the worker processes: current, starting, spare
-
-	mu           sync.Mutex // guards the session's records, below
-	sess         *session
-	lastDuration time.Duration
-	methodNoted  map[string]bool // methods whose limits in the interpreter were explained (methodNote)
-	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
-	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
-	notes        []string        // messages for the next cell (replay failures after a background restart)
-
-	outs outputs  // where worker output goes
-	run  runState // the running cell, what Interrupt stops
+	workers workers  // the worker processes: current, starting, spare
+	rec     records  // the session's records
+	outs    outputs  // where worker output goes
+	run     runState // the running cell, what Interrupt stops
 
 	reqID  atomic.Uint64
 	closed atomic.Bool
@@ -84,6 +76,18 @@ type Supervisor struct {
 }
 
 var _ backend.Backend = (*Supervisor)(nil)
+
+// records are what the supervisor keeps of the session: its declarations and history (for
+// replay, magics, completion), and notes for the next cell. They own their lock.
+type records struct {
+	mu           sync.Mutex
+	sess         *session
+	lastDuration time.Duration   // the worker's time for the last cell that ran without error
+	methodNoted  map[string]bool // methods whose limits in the interpreter were explained (methodNote)
+	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
+	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
+	notes        []string        // messages for the next cell (replay failures after a background restart)
+}
 
 // NewSupervisor returns a Supervisor for a fresh session. The worker starts in the background
 // (so the kernel can answer kernel_info at once); Execute waits for it, and Ready waits
@@ -115,7 +119,7 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 	if opts.MemoryLimit >= 1<<50 {
 		opts.MemoryLimit = 0
 	}
-	s := &Supervisor{opts: opts, log: opts.Logger, sess: newSession()}
+	s := &Supervisor{opts: opts, log: opts.Logger, rec: records{sess: newSession()}}
 	s.workers = workers{config: s.procConfig, replay: s.replay, watch: s.watch, log: s.log, useSpare: opts.SpareWorker, closed: &s.closed}
 	go s.sweepSessionFiles()
 	s.workers.restart(nil)
@@ -131,9 +135,9 @@ func (s *Supervisor) Ready(ctx context.Context) error {
 // replay evaluates the session's declarations (and restores its variables) in a new worker p.
 // Declarations that fail are told to the next cell (notes).
 func (s *Supervisor) replay(ctx context.Context, p *proc) (int, error) {
-	s.mu.Lock()
-	steps := append(s.sess.replaySteps(prelude()), s.sess.restoreSteps()...)
-	s.mu.Unlock()
+	s.rec.mu.Lock()
+	steps := append(s.rec.sess.replaySteps(prelude()), s.rec.sess.restoreSteps()...)
+	s.rec.mu.Unlock()
 	if len(steps) == 0 {
 		return 0, nil
 	}
@@ -147,9 +151,9 @@ func (s *Supervisor) replay(ctx context.Context, p *proc) (int, error) {
 		for _, f := range ev.Failed {
 			fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Err)
 		}
-		s.mu.Lock()
-		s.notes = append(s.notes, b.String())
-		s.mu.Unlock()
+		s.rec.mu.Lock()
+		s.rec.notes = append(s.rec.notes, b.String())
+		s.rec.mu.Unlock()
 	}
 	return len(steps), nil
 }
@@ -161,14 +165,14 @@ func (s *Supervisor) watch(p *proc) {
 	if s.closed.Load() || p.wasKilled() {
 		return
 	}
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	if s.run.reportsDeath(p) || s.workers.current() != p {
-		s.mu.Unlock()
+		s.rec.mu.Unlock()
 		return // the running cell reports it
 	}
-	note := lostNote(s.sess.lost(), s.sess.reset(), s.sess.restored())
-	s.sess.forgetVars()
-	s.mu.Unlock()
+	note := lostNote(s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored())
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
 	e := p.crashError()
 	msg := "\n" + e.Value + "\n" + crashNote(p.takeTraces(), note) + "\n"
 	s.stream("stderr", cleanPositions(msg))
@@ -291,11 +295,11 @@ func (s *Supervisor) Shutdown(ctx context.Context, restart bool) error {
 	if restart {
 		// The new worker starts in the background; the next request waits for it.
 		s.execMu.Lock()
-		s.mu.Lock()
-		s.sess = newSession()
-		s.notes = nil
-		s.execVars, s.displayVars = nil, nil
-		s.mu.Unlock()
+		s.rec.mu.Lock()
+		s.rec.sess = newSession()
+		s.rec.notes = nil
+		s.rec.execVars, s.rec.displayVars = nil, nil
+		s.rec.mu.Unlock()
 		s.workers.restart(nil)
 		s.execMu.Unlock()
 	}

@@ -51,7 +51,7 @@ func BenchmarkWorkerStart(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: s.sess.replaySteps(prelude())}); !ok {
+		if _, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: s.rec.sess.replaySteps(prelude())}); !ok {
 			b.Fatal("worker died")
 		}
 		p.kill()
@@ -65,9 +65,9 @@ func BenchmarkIdleRSS(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		mustOK(b, s, "1+1")
 	}
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	pid := s.workers.current().pid
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	b.ReportMetric(rssKB(strconv.Itoa(pid))/1024, "MB-worker-RSS")
 	b.ReportMetric(rssKB("self")/1024, "MB-supervisor-RSS")
 }

@@ -129,12 +129,12 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 	}})
 	s.run.finish(p, ok)
 	var note string
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	if !ok {
-		note = lostNote(s.sess.lost(), s.sess.reset(), s.sess.restored())
-		s.sess.forgetVars()
+		note = lostNote(s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored())
+		s.rec.sess.forgetVars()
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	if !ok {
 		s.workers.restartIf(p)
 		if ctx.Err() != nil {
