@@ -616,83 +616,90 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	errEntry := func(name, value string) map[string]any {
-		return map[string]any{"status": "error", "ename": name, "evalue": value, "traceback": []string{name + ": " + value}}
-	}
 	out := map[string]any{}
 	var stopped map[string]any // the error of every entry after an interrupt or the timeout
 	for _, key := range keys {
 		if stopped != nil {
-			out[key] = errEntry(stopped["ename"].(string), "not evaluated: user_expressions stopped before "+strconv.Quote(key))
+			out[key] = userExprError(stopped["ename"].(string), "not evaluated: user_expressions stopped before "+strconv.Quote(key))
 			continue
 		}
-		s.rec.mu.Lock()
-		known := s.rec.sess.known()
-		s.rec.mu.Unlock()
-		plan, err := cell.Build("user_expression.go", exprs[key], known)
-		if err != nil || plan.Trailing == "" {
-			msg := "not an expression"
-			if err != nil {
-				msg = err.Error()
-			}
-			out[key] = map[string]any{"status": "error", "ename": "CompileError", "evalue": msg, "traceback": []string{msg}}
-			continue
-		}
-		p, err := s.workers.get(ctx)
-		if err != nil {
-			if s.run.interrupted() {
-				stopped = errEntry("KeyboardInterrupt", "interrupted")
-				out[key] = stopped
-				continue
-			}
-			out[key] = errEntry("WorkerError", err.Error())
-			continue
-		}
-		if !s.run.start(p) {
-			stopped = errEntry("KeyboardInterrupt", "interrupted")
-			out[key] = stopped
-			continue
-		}
-		ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
-		interrupted := s.run.finish(p, ok)
-		var lost, reset, restored []string
-		s.rec.mu.Lock()
-		if !ok {
-			lost, reset, restored = s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
-			s.rec.sess.forgetVars()
-		}
-		s.rec.mu.Unlock()
-		switch {
-		case !ok:
-			s.workers.restartIf(p)
-			note := "quire restarted the Go worker and replayed your declarations."
-			if n := lostNote(lost, reset, restored); n != "" {
-				note += " " + strings.ReplaceAll(n, "\n", " ")
-			}
-			switch {
-			case interrupted:
-				stopped = errEntry("KeyboardInterrupt", "interrupted while evaluating user_expressions["+strconv.Quote(key)+"]; "+note)
-				out[key] = stopped
-			case errors.Is(ctx.Err(), context.DeadlineExceeded):
-				stopped = errEntry("TimeoutError", fmt.Sprintf("user_expressions ran longer than %v (at %s); %s", limit, strconv.Quote(key), note))
-				out[key] = stopped
-			case ctx.Err() != nil:
-				stopped = errEntry("Shutdown", "the kernel is shutting down")
-				out[key] = stopped
-			default:
-				e := p.crashError()
-				out[key] = errEntry(e.Name, e.Value+"; "+note)
-			}
-			s.stream("stderr", "quire: "+out[key].(map[string]any)["evalue"].(string)+"\n")
-		case ev.Error != nil:
-			out[key] = map[string]any{"status": "error", "ename": ev.Error.Name, "evalue": ev.Error.Value, "traceback": []string{ev.Error.Value}}
-		default:
-			data := ev.Result
-			if data == nil {
-				data = map[string]any{}
-			}
-			out[key] = map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+		entry, stop := s.userExpression(ctx, key, exprs[key], limit)
+		out[key] = entry
+		if stop {
+			stopped = entry
 		}
 	}
 	return out
+}
+
+// userExprError is the entry of a user expression that failed.
+func userExprError(name, value string) map[string]any {
+	return map[string]any{"status": "error", "ename": name, "evalue": value, "traceback": []string{name + ": " + value}}
+}
+
+// userExpression evaluates user expression key (src); stop reports an entry that stops the
+// ones after it (an interrupt, the timeout limit, shutdown).
+func (s *Supervisor) userExpression(ctx context.Context, key, src string, limit time.Duration) (entry map[string]any, stop bool) {
+	s.rec.mu.Lock()
+	known := s.rec.sess.known()
+	s.rec.mu.Unlock()
+	plan, err := cell.Build("user_expression.go", src, known)
+	if err != nil || plan.Trailing == "" {
+		msg := "not an expression"
+		if err != nil {
+			msg = err.Error()
+		}
+		return map[string]any{"status": "error", "ename": "CompileError", "evalue": msg, "traceback": []string{msg}}, false
+	}
+	p, err := s.workers.get(ctx)
+	if err != nil {
+		if s.run.interrupted() {
+			return userExprError("KeyboardInterrupt", "interrupted"), true
+		}
+		return userExprError("WorkerError", err.Error()), false
+	}
+	if !s.run.start(p) {
+		return userExprError("KeyboardInterrupt", "interrupted"), true
+	}
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
+	interrupted := s.run.finish(p, ok)
+	switch {
+	case !ok:
+		return s.userExpressionDied(ctx, p, key, limit, interrupted)
+	case ev.Error != nil:
+		return map[string]any{"status": "error", "ename": ev.Error.Name, "evalue": ev.Error.Value, "traceback": []string{ev.Error.Value}}, false
+	}
+	data := ev.Result
+	if data == nil {
+		data = map[string]any{}
+	}
+	return map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}, false
+}
+
+// userExpressionDied is the entry of user expression key when its worker p died (or was killed
+// by Interrupt, the timeout or shutdown); it restarts the worker and tells the user.
+func (s *Supervisor) userExpressionDied(ctx context.Context, p *proc, key string, limit time.Duration, interrupted bool) (entry map[string]any, stop bool) {
+	s.rec.mu.Lock()
+	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
+	s.workers.restartIf(p)
+	note := "quire restarted the Go worker and replayed your declarations."
+	if n := lostNote(lost, reset, restored); n != "" {
+		note += " " + strings.ReplaceAll(n, "\n", " ")
+	}
+	stop = true
+	switch {
+	case interrupted:
+		entry = userExprError("KeyboardInterrupt", "interrupted while evaluating user_expressions["+strconv.Quote(key)+"]; "+note)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		entry = userExprError("TimeoutError", fmt.Sprintf("user_expressions ran longer than %v (at %s); %s", limit, strconv.Quote(key), note))
+	case ctx.Err() != nil:
+		entry = userExprError("Shutdown", "the kernel is shutting down")
+	default:
+		e := p.crashError()
+		entry, stop = userExprError(e.Name, e.Value+"; "+note), false
+	}
+	s.stream("stderr", "quire: "+entry["evalue"].(string)+"\n")
+	return entry, stop
 }
