@@ -173,10 +173,7 @@ go func() { time.Sleep(200 * time.Millisecond); late() }()`, out1)
 	if r.Status != "ok" {
 		t.Fatal(r.Error)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out1.Stderr(), "late boom") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	_ = waitOut(out1, 10*time.Second, func() bool { return strings.Contains(out1.Stderr(), "late boom") })
 	if !strings.Contains(out1.Stderr(), "panic: late boom") || !strings.Contains(out1.Stderr(), "started a new one") ||
 		strings.Contains(out1.Stderr(), "/_.go") {
 		t.Fatalf("late panic report: %q", out1.Stderr())

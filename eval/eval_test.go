@@ -97,6 +97,13 @@ func (f *fakeOut) events() []string {
 	return out
 }
 
+// waitOut waits until cond is true, checking each time out receives something, for at most d.
+func waitOut(out *fakeOut, d time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return out.WaitFor(ctx, func(*backendtest.Recorder) bool { return cond() })
+}
+
 func run(t testing.TB, s *Supervisor, code string) (backend.ExecuteResult, *fakeOut) {
 	t.Helper()
 	out := &fakeOut{}

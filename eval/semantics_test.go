@@ -153,10 +153,7 @@ go func() { time.Sleep(200 * time.Millisecond); fmt.Println("late") }()`, out1)
 	if r.Status != backend.StatusOK {
 		t.Fatal(r.Error)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out1.Stdout(), "late") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	_ = waitOut(out1, 5*time.Second, func() bool { return strings.Contains(out1.Stdout(), "late") })
 	if out1.Stdout() != "late\n" {
 		t.Fatalf("late output to the last cell: %q", out1.Stdout())
 	}

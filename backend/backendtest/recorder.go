@@ -38,6 +38,7 @@ type Recorder struct {
 	Inputs []string
 
 	mu        sync.Mutex
+	changed   chan struct{} // closed (and replaced) when an event is added; nil until WaitFor
 	events    []Event
 	prompts   []string
 	passwords []bool
@@ -60,6 +61,31 @@ func (r *Recorder) add(e Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
+	if r.changed != nil {
+		close(r.changed)
+		r.changed = nil
+	}
+}
+
+// WaitFor returns once cond(r) is true, checking after each event the Recorder receives (not
+// on a timer), or ctx's error when ctx ends first. cond may call r's methods.
+func (r *Recorder) WaitFor(ctx context.Context, cond func(*Recorder) bool) error {
+	for {
+		r.mu.Lock()
+		if r.changed == nil {
+			r.changed = make(chan struct{})
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		if cond(r) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Input answers a stdin read with the next of Inputs and records its prompt.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/quire-go/quire/backend"
 )
@@ -43,5 +44,24 @@ func TestRecorderInputs(t *testing.T) {
 	}
 	if p, pw := r.Prompts(); len(p) != 2 || p[1] != "p: " || pw[0] || !pw[1] {
 		t.Errorf("prompts %q %v", p, pw)
+	}
+}
+
+func TestRecorderWaitFor(t *testing.T) {
+	var r Recorder
+	go func() {
+		for _, s := range []string{"a", "b", "c"} {
+			r.Stream("stdout", s)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.WaitFor(ctx, func(r *Recorder) bool { return r.Stdout() == "abc" }); err != nil {
+		t.Fatalf("WaitFor: %v (stdout %q)", err, r.Stdout())
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel2()
+	if err := r.WaitFor(short, func(r *Recorder) bool { return false }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitFor that cannot succeed: %v", err)
 	}
 }

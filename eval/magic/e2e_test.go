@@ -297,12 +297,8 @@ func TestE2EInterruptStopsShell(t *testing.T) {
 	go func() {
 		done <- b.Execute(context.Background(), backend.ExecuteRequest{Code: "!echo started; sleep 60"}, out)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for out.stdout() != "started\n" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no output: %q", out.events())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := waitOut(out, 10*time.Second, func() bool { return out.stdout() == "started\n" }); err != nil {
+		t.Fatalf("no output (%v): %q", err, out.events())
 	}
 	if err := b.Interrupt(); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,11 @@
 package magic
 
 import (
+	"context"
 	"fmt"
 	osexec "os/exec"
 	"strings"
+	"time"
 
 	"github.com/quire-go/quire/backend/backendtest"
 )
@@ -32,6 +34,13 @@ func (f *fakeOut) events() []string {
 
 func (f *fakeOut) stdout() string { return f.Stdout() }
 func (f *fakeOut) stderr() string { return f.Stderr() }
+
+// waitOut waits until cond is true, checking each time out receives something, for at most d.
+func waitOut(out *fakeOut, d time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return out.WaitFor(ctx, func(*backendtest.Recorder) bool { return cond() })
+}
 
 func command(name string, args ...string) *osexec.Cmd { return osexec.Command(name, args...) }
 

@@ -341,12 +341,8 @@ func TestShellStreamsLive(t *testing.T) {
 		_, res := m.Run(context.Background(), "!echo first; sleep 30", &fakeEnv{}, out)
 		done <- res
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for out.stdout() != "first\n" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no live output: %q", out.events())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := waitOut(out, 10*time.Second, func() bool { return out.stdout() == "first\n" }); err != nil {
+		t.Fatalf("no live output (%v): %q", err, out.events())
 	}
 	t0 := time.Now()
 	m.Interrupt()
