@@ -165,8 +165,9 @@ type Backend interface {
 	// Interrupt stops the running cell, if any, as SIGINT stops a Python cell.
 	Interrupt() error
 	// Shutdown ends the backend; with restart, it must be ready for new requests afterwards,
-	// with a fresh session.
-	Shutdown(restart bool) error
+	// with a fresh session. It returns when ctx ends at the latest (the kernel's shutdown
+	// timeout), abandoning what has not finished by then.
+	Shutdown(ctx context.Context, restart bool) error
 }
 
 // Debugger is implemented by a Backend that supports the Jupyter debug protocol: the Debug

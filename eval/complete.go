@@ -59,14 +59,14 @@ var importLine = regexp.MustCompile(`(?m)^\s*(?:import\s+)?(?:([A-Za-z_][A-Za-z0
 // packagePath resolves a package name used in code: the session's imports, imports in the code
 // being edited, then any importable package of that name.
 func (s *Supervisor) packagePath(name, code string) (string, bool) {
-	s.mu.Lock()
-	for _, d := range s.sess.imports {
+	s.rec.mu.Lock()
+	for _, d := range s.rec.sess.imports {
 		if d.Name == name {
-			s.mu.Unlock()
+			s.rec.mu.Unlock()
 			return d.Path, true
 		}
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	for _, m := range importLine.FindAllStringSubmatch(code, -1) {
 		local := m[1]
 		if local == "" {
@@ -148,9 +148,9 @@ func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (bac
 			}
 		} else {
 			// A value or type of the session: offer the user's methods and fields we know.
-			s.mu.Lock()
-			for _, k := range s.sess.order {
-				d := s.sess.decls[k]
+			s.rec.mu.Lock()
+			for _, k := range s.rec.sess.order {
+				d := s.rec.sess.decls[k]
 				if d.Kind == cell.DeclMethod {
 					t, m, _ := strings.Cut(d.Name, ".")
 					if t == qual || !s.isType(t, qual) {
@@ -158,21 +158,21 @@ func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (bac
 					}
 				}
 			}
-			s.mu.Unlock()
+			s.rec.mu.Unlock()
 		}
 	} else {
-		s.mu.Lock()
-		for _, k := range s.sess.order {
-			d := s.sess.decls[k]
+		s.rec.mu.Lock()
+		for _, k := range s.rec.sess.order {
+			d := s.rec.sess.decls[k]
 			if d.Kind == cell.DeclMethod {
 				continue
 			}
 			addTyped(d.Name, string(d.Kind))
 		}
-		for _, d := range s.sess.imports {
+		for _, d := range s.rec.sess.imports {
 			addTyped(d.Name, "module")
 		}
-		s.mu.Unlock()
+		s.rec.mu.Unlock()
 		for _, k := range keywords {
 			addTyped(k, "keyword")
 		}
@@ -194,10 +194,10 @@ func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (bac
 	return res, nil
 }
 
-// isType reports whether t names a session type (caller holds s.mu). A qualifier that is not
+// isType reports whether t names a session type (caller holds s.rec.mu). A qualifier that is not
 // a type (a variable) matches methods of every type.
 func (s *Supervisor) isType(t, qual string) bool {
-	d, ok := s.sess.decls[qual]
+	d, ok := s.rec.sess.decls[qual]
 	return ok && d.Kind == cell.DeclType && t != qual
 }
 
@@ -253,17 +253,17 @@ func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detailLev
 		}
 		return res, nil
 	}
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	key := name
 	if qual != "" {
 		key = qual + "." + name
 	}
-	d, user := s.sess.decls[key]
+	d, user := s.rec.sess.decls[key]
 	src := ""
 	if user {
-		src = userDoc(d, s.sess.cellOf[key])
+		src = userDoc(d, s.rec.sess.cellOf[key])
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	if user {
 		return found(src, "```go\n"+src+"\n```")
 	}
@@ -348,7 +348,7 @@ func userDoc(d cell.Decl, cellSrc string) string {
 
 // declSource is the user's declaration as they wrote it (without quire's line directives).
 func declSource(d cell.Decl) string {
-	src := lineDirective.ReplaceAllString(d.Src, "")
+	src := cell.StripLineDirectives(d.Src)
 	src = strings.TrimLeft(src, ";\n")
 	return strings.TrimSpace(src)
 }

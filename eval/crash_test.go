@@ -1,9 +1,12 @@
 package eval
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quire-go/quire/backend/backendtest"
 )
 
 func TestGoroutinePanic(t *testing.T) {
@@ -170,10 +173,7 @@ go func() { time.Sleep(200 * time.Millisecond); late() }()`, out1)
 	if r.Status != "ok" {
 		t.Fatal(r.Error)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out1.Stderr(), "late boom") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	_ = waitOut(out1, 10*time.Second, func() bool { return strings.Contains(out1.Stderr(), "late boom") })
 	if !strings.Contains(out1.Stderr(), "panic: late boom") || !strings.Contains(out1.Stderr(), "started a new one") ||
 		strings.Contains(out1.Stderr(), "/_.go") {
 		t.Fatalf("late panic report: %q", out1.Stderr())
@@ -185,7 +185,7 @@ go func() { time.Sleep(200 * time.Millisecond); late() }()`, out1)
 
 func TestInterruptDuringInput(t *testing.T) {
 	s := newSup(t)
-	out := &blockingOut{fakeOut: fakeOut{inputs: []string{}}}
+	out := &blockingOut{fakeOut: fakeOut{backendtest.Recorder{Inputs: []string{}}}}
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		_ = s.Interrupt()
@@ -202,7 +202,7 @@ func TestInterruptDuringInput(t *testing.T) {
 func TestShutdownRestart(t *testing.T) {
 	s := newSup(t)
 	mustOK(t, s, "zz := 1")
-	if err := s.Shutdown(true); err != nil {
+	if err := s.Shutdown(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
 	if e, _ := mustErr(t, s, "zz"); !strings.Contains(e.Value, "undefined: zz") {

@@ -169,7 +169,7 @@ func (s *Supervisor) debugCommand(ctx context.Context, cmd string, args map[stri
 		d.mu.Lock()
 		d.started = true
 		d.mu.Unlock()
-		p, err := s.worker(ctx)
+		p, err := s.workers.get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("the Go worker is not available: %w", err)
 		}
@@ -553,8 +553,7 @@ func (s *Supervisor) debugWorker(ctx context.Context, p *proc, cmd string, args 
 
 // debugFromWorker handles EvDebug and EvDebugEv events of worker p (called by its event
 // reader, in order with its output).
-func (p *proc) debugFromWorker(ev wire.Event) {
-	s := p.s
+func (s *Supervisor) debugFromWorker(p *proc, ev wire.Event) {
 	d := &s.dbg
 	if ev.Ev == wire.EvDebug {
 		d.mu.Lock()

@@ -175,8 +175,8 @@ func TestDebuggerGoroutineBreakpoint(t *testing.T) {
 			if res.Status != backend.StatusOK {
 				t.Fatalf("cell: %v", res.Error)
 			}
-			if !strings.HasSuffix(out.stdout.String(), "all done\n") || strings.Count(out.stdout.String(), "worker") != 6 {
-				t.Errorf("output %q", out.stdout.String())
+			if !strings.HasSuffix(out.Stdout(), "all done\n") || strings.Count(out.Stdout(), "worker") != 6 {
+				t.Errorf("output %q", out.Stdout())
 			}
 			c.ok("disconnect", nil)
 			return
@@ -227,8 +227,8 @@ func TestDebuggerInterruptWhileStopped(t *testing.T) {
 	c.ok("disconnect", nil) // resumes everything and removes the breakpoints
 	select {
 	case res := <-done:
-		if res.Status != backend.StatusOK || !strings.HasSuffix(out.stdout.String(), "all done\n") {
-			t.Errorf("cell after disconnect: %+v %q", res, out.stdout.String())
+		if res.Status != backend.StatusOK || !strings.HasSuffix(out.Stdout(), "all done\n") {
+			t.Errorf("cell after disconnect: %+v %q", res, out.Stdout())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the cell did not finish after disconnect")

@@ -8,11 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/backend/backendtest"
 	"github.com/quire-go/quire/eval/worker"
 )
 
@@ -44,7 +44,7 @@ func newSup(t testing.TB) *Supervisor {
 	if err != nil {
 		t.Fatalf("NewSupervisor: %v", err)
 	}
-	t.Cleanup(func() { _ = s.Shutdown(false) })
+	t.Cleanup(func() { _ = s.Shutdown(context.Background(), false) })
 	if err := s.Ready(context.Background()); err != nil {
 		t.Fatalf("Ready: %v", err)
 	}
@@ -60,7 +60,7 @@ func TestBrokenWorkerCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(false)
+	defer s.Shutdown(context.Background(), false)
 	r, _ := run(t, s, "1+1")
 	if r.Error == nil || r.Error.Name != "WorkerError" || !strings.Contains(r.Error.Value, "/nonexistent/quire") {
 		t.Fatalf("got %+v", r.Error)
@@ -70,73 +70,38 @@ func TestBrokenWorkerCommand(t *testing.T) {
 	}
 }
 
-// fakeOut records what a cell sends; Input answers from inputs (ErrNoStdin when nil).
-type fakeOut struct {
-	mu       sync.Mutex
-	events   []string // "stdout:text", "stderr:text", "display:<text/plain>", "clear"
-	stdout   strings.Builder
-	stderr   strings.Builder
-	inputs   []string
-	prompts  []string
-	password []bool
-}
+// fakeOut records what a cell sends; Input answers from Inputs (ErrNoStdin when nil).
+type fakeOut struct{ backendtest.Recorder }
 
-func (f *fakeOut) Stream(name, text string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.events = append(f.events, name+":"+text)
-	if name == "stdout" {
-		f.stdout.WriteString(text)
-	} else {
-		f.stderr.WriteString(text)
+// events returns what the Output received: "stdout:text", "stderr:text" (one per write),
+// "display:<text/plain>[ html:<text/html>][ update]" and "clear".
+func (f *fakeOut) events() []string {
+	var out []string
+	for _, e := range f.Events() {
+		switch e.Kind {
+		case backendtest.StreamEvent:
+			out = append(out, e.Name+":"+e.Text)
+		case backendtest.DisplayEvent:
+			s := fmt.Sprintf("display:%v", e.Display.Data["text/plain"])
+			if h, ok := e.Display.Data["text/html"]; ok {
+				s += fmt.Sprintf(" html:%v", h)
+			}
+			if e.Display.Update {
+				s += " update"
+			}
+			out = append(out, s)
+		case backendtest.ClearEvent:
+			out = append(out, "clear")
+		}
 	}
+	return out
 }
 
-func (f *fakeOut) Display(d backend.Display) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	e := fmt.Sprintf("display:%v", d.Data["text/plain"])
-	if h, ok := d.Data["text/html"]; ok {
-		e += fmt.Sprintf(" html:%v", h)
-	}
-	if d.Update {
-		e += " update"
-	}
-	f.events = append(f.events, e)
-}
-
-func (f *fakeOut) ClearOutput(wait bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.events = append(f.events, "clear")
-}
-
-func (f *fakeOut) Input(ctx context.Context, prompt string, password bool) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.inputs == nil {
-		return "", backend.ErrNoStdin
-	}
-	f.prompts = append(f.prompts, prompt)
-	f.password = append(f.password, password)
-	if len(f.inputs) == 0 {
-		return "", io.EOF
-	}
-	s := f.inputs[0]
-	f.inputs = f.inputs[1:]
-	return s, nil
-}
-
-func (f *fakeOut) Stdout() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stdout.String()
-}
-
-func (f *fakeOut) Stderr() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.stderr.String()
+// waitOut waits until cond is true, checking each time out receives something, for at most d.
+func waitOut(out *fakeOut, d time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return out.WaitFor(ctx, func(*backendtest.Recorder) bool { return cond() })
 }
 
 func run(t testing.TB, s *Supervisor, code string) (backend.ExecuteResult, *fakeOut) {
@@ -149,7 +114,7 @@ func runOut(t testing.TB, s *Supervisor, code string, out *fakeOut) backend.Exec
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return s.Execute(ctx, backend.ExecuteRequest{Code: code, AllowStdin: out.inputs != nil}, out)
+	return s.Execute(ctx, backend.ExecuteRequest{Code: code, AllowStdin: out.Inputs != nil}, out)
 }
 
 func text(r backend.ExecuteResult) string {
@@ -299,7 +264,7 @@ func TestWorkerProtocolMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(false)
+	defer s.Shutdown(context.Background(), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = s.Ready(ctx)

@@ -26,9 +26,9 @@ func (s *Supervisor) Execute(ctx context.Context, req backend.ExecuteRequest, ou
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
 	parent := ctx
-	ctx, end := s.beginCell(ctx)
+	ctx, end := s.run.begin(ctx)
 	defer end()
-	s.setOutput(out)
+	s.outs.set(out)
 	s.flushNotes()
 	if s.opts.Magics != nil && isMagic(req.Code) {
 		env := &magicEnv{s: s, req: req, out: out}
@@ -84,10 +84,10 @@ func (s *Supervisor) help(ctx context.Context, name string) backend.ExecuteResul
 
 // flushNotes prints messages left by a background restart (replay failures).
 func (s *Supervisor) flushNotes() {
-	s.mu.Lock()
-	notes := s.notes
-	s.notes = nil
-	s.mu.Unlock()
+	s.rec.mu.Lock()
+	notes := s.rec.notes
+	s.rec.notes = nil
+	s.rec.mu.Unlock()
 	for _, n := range notes {
 		s.stream("stderr", cleanPositions(n)+"\n")
 	}
@@ -142,127 +142,164 @@ func cleanPositions(s string) string {
 }
 
 // runCell plans and runs one cell's code. count names the cell (cellN.go); 0 picks the next.
+// It takes no lock of its own: each step below takes the one of the state it changes.
 func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, count int) backend.ExecuteResult {
-	s.mu.Lock()
-	s.sess.cells++
-	if count <= 0 {
-		count = s.sess.cells
+	name, known := s.nextCell(count)
+	plan, fail := s.planCell(name, code, known)
+	if fail != nil {
+		return *fail
 	}
-	known := s.sess.known()
-	s.mu.Unlock()
-	name := cellName(count)
+	p, fail := s.cellWorker(ctx, plan, code)
+	if fail != nil {
+		return *fail
+	}
+	steps, segOf := s.cellSteps(plan)
+	if !s.run.start(p) {
+		return interruptedResult()
+	}
+	s.debugCell(ctx, p, name, code)
+	req := s.cellRequest(p, plan, known, steps, allowStdin)
+	s.outs.own(req.ID)
+	ev, ok := p.run(ctx, req)
+	interrupted := s.run.finish(p, ok)
+	if !ok {
+		return s.afterDeath(p, plan, code, interrupted, ctx)
+	}
+	s.recordCell(plan, segOf, ev, code)
+	if ev.Error != nil {
+		return s.cellError(p, plan, segOf, ev, name, code, known)
+	}
+	res := backend.ExecuteResult{Status: backend.StatusOK}
+	if ev.Result != nil {
+		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
+	}
+	return res
+}
+
+// nextCell counts a cell and returns its file name (count, or the next number when count is
+// 0) and the session's known declarations.
+func (s *Supervisor) nextCell(count int) (name string, known cell.Known) {
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
+	s.rec.sess.cells++
+	if count <= 0 {
+		count = s.rec.sess.cells
+	}
+	return cellName(count), s.rec.sess.known()
+}
+
+// planCell plans a cell (package cell) and wraps the calls whose results must keep their
+// methods; fail is the reply of a cell that does not compile.
+func (s *Supervisor) planCell(name, code string, known cell.Known) (plan *cell.Plan, fail *backend.ExecuteResult) {
 	plan, err := cell.Build(name, code, known)
 	if err != nil {
 		var ce *cell.Error
 		if errors.As(err, &ce) {
-			return errorResult("CompileError", ce.Error())
+			err = ce
 		}
-		return errorResult("CompileError", err.Error())
+		res := errorResult("CompileError", err.Error())
+		return nil, &res
 	}
-	s.mu.Lock()
-	zombies := maps.Clone(s.sess.zombies)
-	s.mu.Unlock()
+	s.rec.mu.Lock()
+	zombies := maps.Clone(s.rec.sess.zombies)
+	s.rec.mu.Unlock()
 	if len(zombies) > 0 {
 		if u := cell.UndefinedOf(name, code, known, zombies); u != nil {
-			return errorResult("CompileError", u.Error())
+			res := errorResult("CompileError", u.Error())
+			return nil, &res
 		}
 	}
 	plan = s.wrapExecutorFuncs(plan, known)
-	plan = s.wrapDisplayArgs(plan, known)
-	p, err := s.worker(ctx)
-	if err != nil {
-		if s.interrupted() {
-			return interruptedResult()
-		}
-		return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
-	}
+	return s.wrapDisplayArgs(plan, known), nil
+}
 
-	// A changed type or method cannot be redefined in place (yaegi keeps the first one):
-	// restart with the new declaration replayed in place of the old one.
+// cellWorker returns the worker to run plan in. A changed type or method cannot be redefined
+// in place (yaegi keeps the first one): the worker is restarted with the new declaration
+// replayed in place of the old one. fail is the reply when no worker is available.
+func (s *Supervisor) cellWorker(ctx context.Context, plan *cell.Plan, code string) (*proc, *backend.ExecuteResult) {
+	unavailable := func(err error) (*proc, *backend.ExecuteResult) {
+		res := errorResult("WorkerError", "the Go worker is not available: "+err.Error())
+		if s.run.interrupted() {
+			res = interruptedResult()
+		}
+		return nil, &res
+	}
+	p, err := s.workers.get(ctx)
+	if err != nil {
+		return unavailable(err)
+	}
 	var redefined []cell.Decl
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	for _, d := range plan.Defines() {
-		if (d.Kind == cell.DeclType || d.Kind == cell.DeclMethod) && s.sess.changed(d) {
+		if (d.Kind == cell.DeclType || d.Kind == cell.DeclMethod) && s.rec.sess.changed(d) {
 			redefined = append(redefined, d)
 		}
 	}
-	s.mu.Unlock()
-	if len(redefined) > 0 {
-		s.mu.Lock()
-		lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
-		s.sess.record(redefined, code)
-		s.sess.forgetVars()
-		s.mu.Unlock()
-		names := make([]string, len(redefined))
-		for i, d := range redefined {
-			names[i] = string(d.Kind) + " " + d.Name
-		}
-		msg := "quire: " + strings.Join(names, ", ") + " changed: the Go interpreter was restarted and your declarations replayed."
-		if note := lostNote(lost, reset, restored); note != "" {
-			msg += "\n" + note
-		}
-		s.stream("stderr", msg+"\n")
-		select {
-		case <-s.restart(p):
-		case <-ctx.Done():
-		}
-		s.flushNotes()
-		if p, err = s.worker(ctx); err != nil {
-			if s.interrupted() {
-				return interruptedResult()
-			}
-			return errorResult("WorkerError", "the Go worker is not available: "+err.Error())
-		}
+	if len(redefined) == 0 {
+		s.rec.mu.Unlock()
+		return p, nil
 	}
+	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
+	s.rec.sess.record(redefined, code)
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
+	names := make([]string, len(redefined))
+	for i, d := range redefined {
+		names[i] = string(d.Kind) + " " + d.Name
+	}
+	msg := "quire: " + strings.Join(names, ", ") + " changed: the Go interpreter was restarted and your declarations replayed."
+	if note := lostNote(lost, reset, restored); note != "" {
+		msg += "\n" + note
+	}
+	s.stream("stderr", msg+"\n")
+	select {
+	case <-s.workers.restart(p):
+	case <-ctx.Done():
+	}
+	s.flushNotes()
+	if p, err = s.workers.get(ctx); err != nil {
+		return unavailable(err)
+	}
+	return p, nil
+}
 
-	steps, segOf := s.cellSteps(plan)
-	s.mu.Lock()
-	if s.cell != nil && s.cell.interrupted {
-		s.mu.Unlock()
-		return interruptedResult()
-	}
-	s.running = p
-	var session []wire.Step
+// cellRequest is the worker request that runs a cell's steps. When the cell uses executors,
+// it carries the session their child processes replay (when it changed since p last got it).
+func (s *Supervisor) cellRequest(p *proc, plan *cell.Plan, known cell.Known, steps []wire.Step, allowStdin bool) wire.Request {
+	req := wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps, AllowStdin: allowStdin}
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
 	if usesExecutors(plan, known) {
-		// Executors' child processes replay the session: keep the worker's copy current.
-		if sess := s.sess.withDecls(plan.Defines()).childSteps(prelude()); !sameSteps(sess, p.sessionSent) {
-			session, p.sessionSent = sess, sess
-			if session == nil {
-				session = []wire.Step{}
+		if sess := s.rec.sess.withDecls(plan.Defines()).childSteps(prelude()); !sameSteps(sess, p.sessionSent) {
+			req.Session, p.sessionSent = sess, sess
+			if req.Session == nil {
+				req.Session = []wire.Step{}
 			}
 		}
 	}
-	s.mu.Unlock()
-	s.mu.Lock()
-	snapNames := s.sess.snapshotNames(plan.Defines())
-	s.mu.Unlock()
-	s.debugCell(ctx, p, name, code)
-	id := s.reqID.Add(1)
-	s.ownRequest(id)
-	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: id, Steps: steps, AllowStdin: allowStdin, Session: session, Snapshot: snapNames})
-	s.mu.Lock()
-	interrupted := s.cell != nil && s.cell.interrupted
-	s.running = nil
-	if !ok {
-		p.reported = true
-	}
-	s.mu.Unlock()
+	req.Snapshot = s.rec.sess.snapshotNames(plan.Defines())
+	return req
+}
 
-	if !ok {
-		return s.afterDeath(p, plan, code, interrupted, ctx)
-	}
-	// Record the declarations of the segments that ran.
-	s.mu.Lock()
+// recordCell records the declarations of the segments of plan that ran (ev.Steps of the steps
+// segOf maps), the cell's code in the history and, after a clean run, the variables' snapshot;
+// it tells the user about methods the interpreter limits and declarations that could not be
+// evaluated again. After a run without error, it keeps the run's duration (lastDuration).
+func (s *Supervisor) recordCell(plan *cell.Plan, segOf []int, ev wire.Event, code string) {
+	s.rec.mu.Lock()
 	recorded := map[int]bool{}
 	for k := 0; k < ev.Steps && k < len(segOf); k++ {
 		if i := segOf[k]; i >= 0 && !recorded[i] {
 			recorded[i] = true
-			s.sess.record(plan.Segments[i].Defines, code)
+			s.rec.sess.record(plan.Segments[i].Defines, code)
 		}
 	}
-	s.sess.history = append(s.sess.history, code)
+	s.rec.sess.history = append(s.rec.sess.history, code)
 	if ev.Error == nil && len(ev.Failed) == 0 {
-		s.sess.takeSnapshot(ev.Snapshot)
+		s.rec.sess.takeSnapshot(ev.Snapshot)
+	}
+	if ev.Error == nil {
+		s.rec.lastDuration = time.Duration(ev.Duration) // what MagicEnv.Exec reports
 	}
 	var notes []string
 	for i, seg := range plan.Segments {
@@ -270,51 +307,45 @@ func (s *Supervisor) runCell(ctx context.Context, code string, allowStdin bool, 
 			continue
 		}
 		for _, d := range seg.Defines {
-			if n := methodNote(d); n != "" && !s.methodNoted[d.Name] {
-				if s.methodNoted == nil {
-					s.methodNoted = map[string]bool{}
+			if n := methodNote(d); n != "" && !s.rec.methodNoted[d.Name] {
+				if s.rec.methodNoted == nil {
+					s.rec.methodNoted = map[string]bool{}
 				}
-				s.methodNoted[d.Name] = true
+				s.rec.methodNoted[d.Name] = true
 				notes = append(notes, n)
 			}
 		}
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	for _, n := range notes {
 		s.stream("stderr", n+"\n")
 	}
 	for _, f := range ev.Failed {
 		s.stream("stderr", fmt.Sprintf("quire: could not re-evaluate %s: %s\n", f.Name, cleanPositions(f.Err)))
 	}
-	var traces, partial []string
-	if ev.Error != nil {
-		traces = p.takeTraces()
-	}
-	if ev.Error != nil && (ev.Error.Name == "CompileError" || ev.Error.Name == "InternalError") {
+}
+
+// cellError is the reply of a cell whose run ended with ev.Error (the worker lives): the
+// traceback holds the panic's frames, the plan's hints and, after a compile error, a note on
+// what ran before it (and afterCompileError cleans up).
+func (s *Supervisor) cellError(p *proc, plan *cell.Plan, segOf []int, ev wire.Event, name, code string, known cell.Known) backend.ExecuteResult {
+	traces := p.takeTraces()
+	var partial []string
+	if ev.Error.Name == "CompileError" || ev.Error.Name == "InternalError" {
 		if ev.Steps < len(segOf) && segOf[ev.Steps] >= 0 {
 			s.afterCompileError(p, plan.Segments[segOf[ev.Steps]])
 		}
 		partial = partialNote(plan, segOf, ev.Steps)
 	}
-	if ev.Error != nil {
-		if ev.Error.Name == "CompileError" && strings.Contains(ev.Error.Value, "definition loop") {
-			// yaegi's word for a top-level := or var using an undefined name: say what Go says.
-			if u := cell.Undefined(name, code, known); u != nil {
-				ev.Error.Value = u.Error()
-			}
+	if ev.Error.Name == "CompileError" && strings.Contains(ev.Error.Value, "definition loop") {
+		// yaegi's word for a top-level := or var using an undefined name: say what Go says.
+		if u := cell.Undefined(name, code, known); u != nil {
+			ev.Error.Value = u.Error()
 		}
-		tb := append(traceLines(traces, name), ev.Error.Traceback...)
-		tb = append(tb, hintLines(plan, ev.Error)...)
-		return errorResult(ev.Error.Name, ev.Error.Value, append(tb, partial...)...)
 	}
-	s.mu.Lock()
-	s.lastDuration = time.Duration(ev.Duration)
-	s.mu.Unlock()
-	res := backend.ExecuteResult{Status: backend.StatusOK}
-	if ev.Result != nil {
-		res.Result = &backend.Display{Data: ev.Result, Metadata: map[string]any{}}
-	}
-	return res
+	tb := append(traceLines(traces, name), ev.Error.Traceback...)
+	tb = append(tb, hintLines(plan, ev.Error)...)
+	return errorResult(ev.Error.Name, ev.Error.Value, append(tb, partial...)...)
 }
 
 // partialNote warns, as a traceback line, that statements of the cell ran before its step
@@ -344,20 +375,20 @@ func partialNote(plan *cell.Plan, segOf []int, done int) []string {
 func (s *Supervisor) afterCompileError(p *proc, seg cell.Segment) {
 	var restore []wire.Step
 	var vars []string
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	for _, d := range seg.Defines {
-		old, had := s.sess.decls[declKey(d)]
+		old, had := s.rec.sess.decls[declKey(d)]
 		switch {
 		case d.Kind == cell.DeclImport || d.Kind == cell.DeclMethod && !had:
 		case !had:
-			s.sess.zombies[d.Name] = true
+			s.rec.sess.zombies[d.Name] = true
 		case old.Kind == cell.DeclFunc || old.Kind == cell.DeclMethod || old.Kind == cell.DeclConst:
 			restore = append(restore, wire.Step{Kind: wire.StepEval, Src: old.Src, Name: string(old.Kind) + " " + old.Name, Tolerant: true})
 		case old.Kind == cell.DeclVar:
 			vars = append(vars, d.Name)
 		}
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	if len(restore) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -411,20 +442,20 @@ func sameSteps(a, b []wire.Step) bool {
 func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
 	var steps []wire.Step
 	var segOf []int
-	s.mu.Lock()
-	all := make([]cell.Decl, 0, len(s.sess.order))
-	for _, k := range s.sess.order {
-		all = append(all, s.sess.decls[k])
+	s.rec.mu.Lock()
+	all := make([]cell.Decl, 0, len(s.rec.sess.order))
+	for _, k := range s.rec.sess.order {
+		all = append(all, s.rec.sess.decls[k])
 	}
 	changed := map[string]bool{}
 	for _, seg := range plan.Segments {
 		for _, d := range seg.Defines {
-			if (d.Kind == cell.DeclFunc || d.Kind == cell.DeclConst || d.Kind == cell.DeclMethod) && s.sess.changed(d) {
+			if (d.Kind == cell.DeclFunc || d.Kind == cell.DeclConst || d.Kind == cell.DeclMethod) && s.rec.sess.changed(d) {
 				changed[d.Name] = true
 			}
 		}
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	inCell := map[string]bool{}
 	for _, d := range plan.Defines() {
 		inCell[d.Name] = true
@@ -490,7 +521,7 @@ func showAlts(plan *cell.Plan) []string {
 // afterDeath reports a worker that died (or was killed by Interrupt) during a cell and starts
 // its replacement.
 func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupted bool, ctx context.Context) backend.ExecuteResult {
-	s.mu.Lock()
+	s.rec.mu.Lock()
 	// Keep the cell's declarations other than variables: replay re-creates those that were
 	// evaluated before the crash (tolerantly).
 	for _, seg := range plan.Segments {
@@ -500,12 +531,12 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 				ds = append(ds, d)
 			}
 		}
-		s.sess.record(ds, code)
+		s.rec.sess.record(ds, code)
 	}
-	lost, reset, restored := s.sess.lost(), s.sess.reset(), s.sess.restored()
-	s.sess.forgetVars()
-	s.mu.Unlock()
-	s.restartIf(p)
+	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
+	s.workers.restartIf(p)
 	traces := p.takeTraces()
 	if ctx.Err() != nil && !interrupted {
 		return errorResult("Shutdown", "the kernel is shutting down")
@@ -585,89 +616,90 @@ func (s *Supervisor) userExpressions(ctx context.Context, exprs map[string]strin
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	errEntry := func(name, value string) map[string]any {
-		return map[string]any{"status": "error", "ename": name, "evalue": value, "traceback": []string{name + ": " + value}}
-	}
 	out := map[string]any{}
 	var stopped map[string]any // the error of every entry after an interrupt or the timeout
 	for _, key := range keys {
 		if stopped != nil {
-			out[key] = errEntry(stopped["ename"].(string), "not evaluated: user_expressions stopped before "+strconv.Quote(key))
+			out[key] = userExprError(stopped["ename"].(string), "not evaluated: user_expressions stopped before "+strconv.Quote(key))
 			continue
 		}
-		s.mu.Lock()
-		known := s.sess.known()
-		s.mu.Unlock()
-		plan, err := cell.Build("user_expression.go", exprs[key], known)
-		if err != nil || plan.Trailing == "" {
-			msg := "not an expression"
-			if err != nil {
-				msg = err.Error()
-			}
-			out[key] = map[string]any{"status": "error", "ename": "CompileError", "evalue": msg, "traceback": []string{msg}}
-			continue
-		}
-		p, err := s.worker(ctx)
-		if err != nil {
-			if s.interrupted() {
-				stopped = errEntry("KeyboardInterrupt", "interrupted")
-				out[key] = stopped
-				continue
-			}
-			out[key] = errEntry("WorkerError", err.Error())
-			continue
-		}
-		s.mu.Lock()
-		if s.cell != nil && s.cell.interrupted {
-			s.mu.Unlock()
-			stopped = errEntry("KeyboardInterrupt", "interrupted")
-			out[key] = stopped
-			continue
-		}
-		s.running = p
-		s.mu.Unlock()
-		ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
-		s.mu.Lock()
-		s.running = nil
-		interrupted := s.cell != nil && s.cell.interrupted
-		var lost, reset, restored []string
-		if !ok {
-			p.reported = true
-			lost, reset, restored = s.sess.lost(), s.sess.reset(), s.sess.restored()
-			s.sess.forgetVars()
-		}
-		s.mu.Unlock()
-		switch {
-		case !ok:
-			s.restartIf(p)
-			note := "quire restarted the Go worker and replayed your declarations."
-			if n := lostNote(lost, reset, restored); n != "" {
-				note += " " + strings.ReplaceAll(n, "\n", " ")
-			}
-			switch {
-			case interrupted:
-				stopped = errEntry("KeyboardInterrupt", "interrupted while evaluating user_expressions["+strconv.Quote(key)+"]; "+note)
-				out[key] = stopped
-			case errors.Is(ctx.Err(), context.DeadlineExceeded):
-				stopped = errEntry("TimeoutError", fmt.Sprintf("user_expressions ran longer than %v (at %s); %s", limit, strconv.Quote(key), note))
-				out[key] = stopped
-			case ctx.Err() != nil:
-				stopped = errEntry("Shutdown", "the kernel is shutting down")
-				out[key] = stopped
-			default:
-				e := p.crashError()
-				out[key] = errEntry(e.Name, e.Value+"; "+note)
-			}
-			s.stream("stderr", "quire: "+out[key].(map[string]any)["evalue"].(string)+"\n")
-		case ev.Error != nil:
-			out[key] = map[string]any{"status": "error", "ename": ev.Error.Name, "evalue": ev.Error.Value, "traceback": []string{ev.Error.Value}}
-		default:
-			data := ev.Result
-			if data == nil {
-				data = map[string]any{}
-			}
-			out[key] = map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+		entry, stop := s.userExpression(ctx, key, exprs[key], limit)
+		out[key] = entry
+		if stop {
+			stopped = entry
 		}
 	}
 	return out
+}
+
+// userExprError is the entry of a user expression that failed.
+func userExprError(name, value string) map[string]any {
+	return map[string]any{"status": "error", "ename": name, "evalue": value, "traceback": []string{name + ": " + value}}
+}
+
+// userExpression evaluates user expression key (src); stop reports an entry that stops the
+// ones after it (an interrupt, the timeout limit, shutdown).
+func (s *Supervisor) userExpression(ctx context.Context, key, src string, limit time.Duration) (entry map[string]any, stop bool) {
+	s.rec.mu.Lock()
+	known := s.rec.sess.known()
+	s.rec.mu.Unlock()
+	plan, err := cell.Build("user_expression.go", src, known)
+	if err != nil || plan.Trailing == "" {
+		msg := "not an expression"
+		if err != nil {
+			msg = err.Error()
+		}
+		return map[string]any{"status": "error", "ename": "CompileError", "evalue": msg, "traceback": []string{msg}}, false
+	}
+	p, err := s.workers.get(ctx)
+	if err != nil {
+		if s.run.interrupted() {
+			return userExprError("KeyboardInterrupt", "interrupted"), true
+		}
+		return userExprError("WorkerError", err.Error()), false
+	}
+	if !s.run.start(p) {
+		return userExprError("KeyboardInterrupt", "interrupted"), true
+	}
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: []wire.Step{{Kind: wire.StepShow, Src: plan.ShowSrc(showFunc)}}})
+	interrupted := s.run.finish(p, ok)
+	switch {
+	case !ok:
+		return s.userExpressionDied(ctx, p, key, limit, interrupted)
+	case ev.Error != nil:
+		return map[string]any{"status": "error", "ename": ev.Error.Name, "evalue": ev.Error.Value, "traceback": []string{ev.Error.Value}}, false
+	}
+	data := ev.Result
+	if data == nil {
+		data = map[string]any{}
+	}
+	return map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}, false
+}
+
+// userExpressionDied is the entry of user expression key when its worker p died (or was killed
+// by Interrupt, the timeout or shutdown); it restarts the worker and tells the user.
+func (s *Supervisor) userExpressionDied(ctx context.Context, p *proc, key string, limit time.Duration, interrupted bool) (entry map[string]any, stop bool) {
+	s.rec.mu.Lock()
+	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
+	s.workers.restartIf(p)
+	note := "quire restarted the Go worker and replayed your declarations."
+	if n := lostNote(lost, reset, restored); n != "" {
+		note += " " + strings.ReplaceAll(n, "\n", " ")
+	}
+	stop = true
+	switch {
+	case interrupted:
+		entry = userExprError("KeyboardInterrupt", "interrupted while evaluating user_expressions["+strconv.Quote(key)+"]; "+note)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		entry = userExprError("TimeoutError", fmt.Sprintf("user_expressions ran longer than %v (at %s); %s", limit, strconv.Quote(key), note))
+	case ctx.Err() != nil:
+		entry = userExprError("Shutdown", "the kernel is shutting down")
+	default:
+		e := p.crashError()
+		entry, stop = userExprError(e.Name, e.Value+"; "+note), false
+	}
+	s.stream("stderr", "quire: "+entry["evalue"].(string)+"\n")
+	return entry, stop
 }

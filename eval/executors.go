@@ -1,10 +1,6 @@
 package eval
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -53,17 +49,17 @@ func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.
 			callees[c] = true
 		}
 	}
-	s.mu.Lock()
-	if s.execVars == nil {
-		s.execVars = map[string]bool{}
+	s.rec.mu.Lock()
+	if s.rec.execVars == nil {
+		s.rec.execVars = map[string]bool{}
 	}
 	for i := range plan.Segments {
-		collectExecVars(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.execVars)
+		cell.CollectAssigned(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.rec.execVars)
 	}
-	for v := range s.execVars {
+	for v := range s.rec.execVars {
 		callees[v+"."] = true
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	for m := range methods {
 		callees["."+m] = true
 	}
@@ -100,64 +96,15 @@ func (s *Supervisor) wrapExecutorFuncs(plan *cell.Plan, known cell.Known) *cell.
 // pkg's callees and of the methods of executors values, an argument that is the bare name of a
 // top-level func becomes pkg.Func("name", name).
 func wrapFuncArgs(src string, stmts bool, pkg string, callees, funcs map[string]bool) string {
-	return rewriteArgs(src, stmts, func(x *ast.Ident, sel string) bool {
-		pkgCall := x.Name == pkg && callees[sel]
-		methodCall := x.Name != pkg && callees[x.Name+"."] && callees["."+sel]
+	return cell.RewriteCallArgs(src, stmts, func(x, sel string) bool {
+		pkgCall := x == pkg && callees[sel]
+		methodCall := x != pkg && callees[x+"."] && callees["."+sel]
 		return pkgCall || methodCall
 	}, func(arg string) string {
 		if !funcs[arg] {
 			return arg
 		}
 		return pkg + ".Func(" + strconv.Quote(arg) + ", " + arg + ")"
-	})
-}
-
-// collectExecVars adds to vars the names assigned from a call of a function of package pkg
-// (pool := executors.NewProcessPool(2), var tp = executors.NewThreadPool(3)).
-func collectExecVars(src string, stmts bool, pkg string, vars map[string]bool) {
-	if !strings.Contains(src, pkg+".") {
-		return
-	}
-	prefix, suffix := "package p;", ""
-	if stmts {
-		prefix, suffix = "package p;func _(){", "\n}"
-	}
-	f, err := parser.ParseFile(token.NewFileSet(), "", prefix+src+suffix, parser.SkipObjectResolution)
-	if err != nil {
-		return
-	}
-	fromPkg := func(e ast.Expr) bool {
-		call, ok := e.(*ast.CallExpr)
-		if !ok {
-			return false
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return false
-		}
-		x, ok := sel.X.(*ast.Ident)
-		return ok && x.Name == pkg
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.AssignStmt:
-			if len(x.Lhs) == len(x.Rhs) {
-				for i, l := range x.Lhs {
-					if id, ok := l.(*ast.Ident); ok && fromPkg(x.Rhs[i]) {
-						vars[id.Name] = true
-					}
-				}
-			}
-		case *ast.ValueSpec:
-			if len(x.Names) == len(x.Values) {
-				for i, id := range x.Names {
-					if fromPkg(x.Values[i]) {
-						vars[id.Name] = true
-					}
-				}
-			}
-		}
-		return true
 	})
 }
 
@@ -181,21 +128,21 @@ func (s *Supervisor) wrapDisplayArgs(plan *cell.Plan, known cell.Known) *cell.Pl
 	if pkg == "" {
 		return plan
 	}
-	s.mu.Lock()
-	if s.displayVars == nil {
-		s.displayVars = map[string]bool{}
+	s.rec.mu.Lock()
+	if s.rec.displayVars == nil {
+		s.rec.displayVars = map[string]bool{}
 	}
 	for i := range plan.Segments {
-		collectExecVars(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.displayVars)
+		cell.CollectAssigned(plan.Segments[i].Src, plan.Segments[i].Kind == cell.Stmts, pkg, s.rec.displayVars)
 	}
-	vars := make(map[string]bool, len(s.displayVars))
-	for v := range s.displayVars {
+	vars := make(map[string]bool, len(s.rec.displayVars))
+	for v := range s.rec.displayVars {
 		vars[v] = true
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	rewrite := func(src string, stmts bool) string {
-		return rewriteArgs(src, stmts, func(x *ast.Ident, sel string) bool {
-			return vars[x.Name] && (sel == "Show" || sel == "Update")
+		return cell.RewriteCallArgs(src, stmts, func(x, sel string) bool {
+			return vars[x] && (sel == "Show" || sel == "Update")
 		}, func(arg string) string { return cell.HostPkg + ".Wrap(" + arg + ")" })
 	}
 	for i := range plan.Segments {
@@ -212,45 +159,4 @@ func (s *Supervisor) wrapDisplayArgs(plan *cell.Plan, known cell.Known) *cell.Pl
 		plan.Trailing = rewrite(plan.Trailing, true)
 	}
 	return plan
-}
-
-// rewriteArgs replaces every argument of calls x.sel(...) for which match is true by
-// replace(argument source).
-func rewriteArgs(src string, stmts bool, match func(x *ast.Ident, sel string) bool, replace func(string) string) string {
-	prefix, suffix := "package p;", ""
-	if stmts {
-		prefix, suffix = "package p;func _(){", "\n}"
-	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", prefix+src+suffix, parser.SkipObjectResolution|parser.ParseComments)
-	if err != nil {
-		return src
-	}
-	type edit struct{ off, end int }
-	var edits []edit
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if x, ok := sel.X.(*ast.Ident); !ok || !match(x, sel.Sel.Name) {
-			return true
-		}
-		for _, a := range call.Args {
-			edits = append(edits, edit{fset.Position(a.Pos()).Offset - len(prefix), fset.Position(a.End()).Offset - len(prefix)})
-		}
-		return true
-	})
-	sort.Slice(edits, func(i, j int) bool { return edits[i].off > edits[j].off })
-	for _, e := range edits {
-		if e.off < 0 || e.end > len(src) || e.off > e.end {
-			continue
-		}
-		src = src[:e.off] + replace(src[e.off:e.end]) + src[e.end:]
-	}
-	return src
 }

@@ -13,7 +13,7 @@ func TestGoGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(false)
+	defer s.Shutdown(context.Background(), false)
 	added, err := s.goGet(context.Background(), "golang.org/x/sync@v0.7.0")
 	if err != nil {
 		t.Skipf("go get unavailable here: %v", err)

@@ -14,6 +14,10 @@ import (
 // Supervisor.Execute (that would deadlock).
 type Magics interface {
 	Run(ctx context.Context, cell string, env MagicEnv, out backend.Output) (handled bool, res backend.ExecuteResult)
+	// Interrupt stops what a Run is doing outside the worker (a shell command, a build), if
+	// anything. Supervisor.Interrupt and Supervisor.Shutdown call it; it may be called at any
+	// time, from any goroutine.
+	Interrupt()
 }
 
 // MagicEnv is what a magic can do with the session.
@@ -52,9 +56,9 @@ func (e *magicEnv) Request() backend.ExecuteRequest { return e.req }
 func (e *magicEnv) Exec(ctx context.Context, code string) (backend.ExecuteResult, time.Duration) {
 	t0 := time.Now()
 	res := e.s.runCell(ctx, code, e.req.AllowStdin, 0)
-	e.s.mu.Lock()
-	d := e.s.lastDuration
-	e.s.mu.Unlock()
+	e.s.rec.mu.Lock()
+	d := e.s.rec.lastDuration
+	e.s.rec.mu.Unlock()
 	if d == 0 {
 		d = time.Since(t0)
 	}
@@ -63,41 +67,41 @@ func (e *magicEnv) Exec(ctx context.Context, code string) (backend.ExecuteResult
 
 func (e *magicEnv) Restart(ctx context.Context) ([]string, error) {
 	s := e.s
-	s.mu.Lock()
-	p := s.p
-	s.sess.snap = nil // a restart the user asks for starts from the declarations
-	lost := s.sess.lost()
-	s.sess.forgetVars()
-	s.mu.Unlock()
-	<-s.restart(p)
-	_, err := s.worker(ctx)
+	p := s.workers.current()
+	s.rec.mu.Lock()
+	s.rec.sess.snap = nil // a restart the user asks for starts from the declarations
+	lost := s.rec.sess.lost()
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
+	<-s.workers.restart(p)
+	_, err := s.workers.get(ctx)
 	s.flushNotes()
 	return lost, err
 }
 
 func (e *magicEnv) Reset(ctx context.Context) error {
 	s := e.s
-	s.mu.Lock()
-	p := s.p
-	s.sess = newSession()
-	s.notes = nil
-	s.execVars, s.displayVars = nil, nil
-	s.mu.Unlock()
-	<-s.restart(p)
-	_, err := s.worker(ctx)
+	p := s.workers.current()
+	s.rec.mu.Lock()
+	s.rec.sess = newSession()
+	s.rec.notes = nil
+	s.rec.execVars, s.rec.displayVars = nil, nil
+	s.rec.mu.Unlock()
+	<-s.workers.restart(p)
+	_, err := s.workers.get(ctx)
 	return err
 }
 
 func (e *magicEnv) Declarations() []string {
 	s := e.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
 	var out []string
-	for _, d := range s.sess.imports {
+	for _, d := range s.rec.sess.imports {
 		out = append(out, "import "+d.Path)
 	}
-	for _, k := range s.sess.order {
-		d := s.sess.decls[k]
+	for _, k := range s.rec.sess.order {
+		d := s.rec.sess.decls[k]
 		if d.Name == cell.WholeMain { // the main of a whole program, run once by its cell
 			continue
 		}
@@ -108,17 +112,17 @@ func (e *magicEnv) Declarations() []string {
 
 func (e *magicEnv) Source(name string) (string, bool) {
 	s := e.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.sess.decls[name]
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
+	d, ok := s.rec.sess.decls[name]
 	return d.Src, ok
 }
 
 func (e *magicEnv) History() []string {
 	s := e.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.sess.history...)
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
+	return append([]string(nil), s.rec.sess.history...)
 }
 
 func (e *magicEnv) GoGet(ctx context.Context, modules ...string) ([]string, error) {

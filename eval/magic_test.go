@@ -14,6 +14,8 @@ import (
 // "%decls" lists declarations; "%restart" restarts the worker.
 type timeMagic struct{}
 
+func (timeMagic) Interrupt() {}
+
 func (timeMagic) Run(ctx context.Context, cell string, env MagicEnv, out backend.Output) (bool, backend.ExecuteResult) {
 	line := strings.TrimSpace(cell)
 	switch {
@@ -39,7 +41,7 @@ func TestMagicsHook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(false)
+	defer s.Shutdown(context.Background(), false)
 	got, out := mustOK(t, s, "%time 6*7")
 	if got != "42" || out.Stdout() != "took true\n" {
 		t.Fatalf("%%time: %q %q", got, out.Stdout())

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -23,14 +24,15 @@ import (
 	"github.com/quire-go/quire/eval/internal/wire"
 )
 
-// proc is one worker process, seen from the supervisor.
+// proc is one worker process, seen from the supervisor. It knows nothing of its owner: what
+// its readers meet (output, displays, input requests, comms, debug events) goes to its hooks.
 type proc struct {
-	s    *Supervisor
-	cmd  *exec.Cmd
-	pid  int
-	reqW *os.File
-	enc  *json.Encoder
-	encM sync.Mutex
+	hooks procHooks
+	cmd   *exec.Cmd
+	pid   int
+	reqW  *os.File
+	enc   *json.Encoder
+	encM  sync.Mutex
 
 	done chan wire.Event // EvDone and EvReady events
 	dead chan struct{}   // closed once the process is gone and its output drained
@@ -60,14 +62,33 @@ type proc struct {
 	widgets widgetSet // comms of the widgets it opened (widgets.go)
 
 	sessionSent []wire.Step // replay steps last sent for task children
-	reported    bool        // its death is reported by the cell that ran (guarded by Supervisor.mu)
+	reported    bool        // its death is reported by the cell that ran (guarded by runState.mu)
 }
 
 const diagKeep = 64 << 10
 
+// procHooks receive what a worker's readers meet. Each is called from the reader of the
+// stream the event came on, in order with that worker's output; none may be nil.
+type procHooks struct {
+	log     *slog.Logger
+	stream  func(owner uint64, name, text string) // text the worker wrote on fd 1 or 2 for request owner
+	display func(owner uint64, d *wire.Display)
+	input   func(p *proc, ev wire.Event) // a stdin read (called on a goroutine of its own)
+	comm    func(p *proc, ev wire.Event) // a widget's comm message
+	debug   func(p *proc, ev wire.Event) // a DAP answer or event
+	gone    func(p *proc)                // p was killed or seen dead by a request (closes its widgets)
+}
+
+// procConfig is how to start a worker.
+type procConfig struct {
+	command func(ctx context.Context, args ...string) *exec.Cmd // Options.WorkerCommand
+	env     []string                                            // appended to the worker's environment
+	hooks   procHooks
+}
+
 // startProc starts a worker and waits until it is ready.
-func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
-	cmd := s.opts.WorkerCommand(context.Background(), "worker")
+func startProc(ctx context.Context, cfg procConfig) (*proc, error) {
+	cmd := cfg.command(context.Background(), "worker")
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("worker pipes: %w", err)
@@ -102,7 +123,7 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	// The session file for executors' children: named here so that it can be removed however
 	// the worker ends (see sessionFile).
 	sessFile := filepath.Join(os.TempDir(), fmt.Sprintf("quire-session-%d-%s.json", os.Getpid(), nonce))
-	cmd.Env = append(cmd.Environ(), append(s.workerEnv(), wire.EnvNonce+"="+nonce, wire.EnvSessionFile+"="+sessFile)...)
+	cmd.Env = append(cmd.Environ(), append(cfg.env, wire.EnvNonce+"="+nonce, wire.EnvSessionFile+"="+sessFile)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		for _, f := range []*os.File{reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW} {
@@ -116,7 +137,7 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 	}
 	crashOut.started()
 	p := &proc{
-		s:        s,
+		hooks:    cfg.hooks,
 		crashOut: crashOut,
 		cmd:      cmd,
 		pid:      cmd.Process.Pid,
@@ -152,7 +173,7 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 		crashOut.close()
 		p.exitErr = err
 		reqW.Close()
-		s.removeSessionFile(sessFile)
+		removeSessionFile(cfg.hooks.log, sessFile)
 		close(p.dead)
 	}()
 	select {
@@ -177,10 +198,10 @@ func (s *Supervisor) startProc(ctx context.Context) (*proc, error) {
 
 // removeSessionFile removes the session file a worker wrote for executors' children (and
 // the temporary file it writes first).
-func (s *Supervisor) removeSessionFile(path string) {
+func removeSessionFile(log *slog.Logger, path string) {
 	for _, f := range []string{path, path + ".tmp"} {
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.log.Warn("removing a worker's session file", "err", err)
+			log.Warn("removing a worker's session file", "err", err)
 		}
 	}
 }
@@ -212,6 +233,19 @@ func ownedByMe(info os.FileInfo) bool {
 	return ok && int(st.Uid) == os.Getuid()
 }
 
+// procConfig is how the supervisor starts its workers.
+func (s *Supervisor) procConfig() procConfig {
+	return procConfig{command: s.opts.WorkerCommand, env: s.workerEnv(), hooks: procHooks{
+		log:     s.log,
+		stream:  s.outs.stream,
+		display: s.outs.display,
+		input:   s.input,
+		comm:    s.commEvent,
+		debug:   s.debugFromWorker,
+		gone:    s.closeWidgets,
+	}}
+}
+
 func (s *Supervisor) workerEnv() []string {
 	env := []string{wire.EnvMemLimit + "=" + strconv.FormatUint(s.opts.MemoryLimit, 10)}
 	if s.opts.GoPath != "" {
@@ -234,7 +268,7 @@ func (p *proc) kill() {
 	p.markMu.Unlock()
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	_ = p.cmd.Process.Kill()
-	p.s.closeWidgets(p)
+	p.hooks.gone(p)
 }
 
 func (p *proc) wasKilled() bool {
@@ -287,7 +321,7 @@ func (p *proc) readStream(r *os.File, idx int, name string) {
 	var owner uint64 // the request the text is for (see wire.OwnerMarker)
 	sc.Owner = func(id uint64) { owner = id }
 	buf := make([]byte, 64<<10)
-	emit := func(b []byte) { p.s.streamFor(owner, name, string(b)) }
+	emit := func(b []byte) { p.hooks.stream(owner, name, string(b)) }
 	mark := func(n uint64) {
 		p.setMark(idx, n)
 		p.waitHandled(n)
@@ -319,7 +353,7 @@ func (p *proc) readDiag(r *os.File) {
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
-			p.s.log.Debug("worker fd 2", "pid", p.pid, "line", string(bytes.TrimRight(line, "\n")))
+			p.hooks.log.Debug("worker fd 2", "pid", p.pid, "line", string(bytes.TrimRight(line, "\n")))
 			p.diagMu.Lock()
 			p.diag = append(p.diag, line...)
 			if len(p.diag) > diagKeep {
@@ -361,14 +395,14 @@ func (p *proc) readEvents(r io.Reader) {
 		var ev wire.Event
 		if err := dec.Decode(&ev); err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
-				p.s.log.Debug("worker events", "err", err)
+				p.hooks.log.Debug("worker events", "err", err)
 			}
 			return
 		}
 		switch ev.Ev {
 		case wire.EvDisplay:
 			p.waitMarks(ev)
-			p.s.display(ev.Owner, ev.Display)
+			p.hooks.display(ev.Owner, ev.Display)
 			p.setHandled(ev.Sync)
 		case wire.EvTrace:
 			p.traceMu.Lock()
@@ -377,7 +411,7 @@ func (p *proc) readEvents(r io.Reader) {
 		case wire.EvInput:
 			p.waitMarks(ev)
 			p.setHandled(ev.Sync)
-			go p.s.input(p, ev)
+			go p.hooks.input(p, ev)
 		case wire.EvFatal:
 			p.waitMarks(ev)
 			p.markMu.Lock()
@@ -386,12 +420,12 @@ func (p *proc) readEvents(r io.Reader) {
 			p.setHandled(ev.Sync)
 		case wire.EvComm:
 			p.waitMarks(ev)
-			p.s.commEvent(p, ev)
+			p.hooks.comm(p, ev)
 			p.setHandled(ev.Sync)
 		case wire.EvLog:
-			p.s.log.Info("worker", "msg", ev.Text)
+			p.hooks.log.Info("worker", "msg", ev.Text)
 		case wire.EvDebug, wire.EvDebugEv:
-			p.debugFromWorker(ev)
+			p.hooks.debug(p, ev)
 		default:
 			p.done <- ev
 		}
@@ -428,7 +462,7 @@ func (p *proc) run(ctx context.Context, r wire.Request) (wire.Event, bool) {
 			p.setHandled(ev.Sync)
 			return ev, true
 		case <-p.dead:
-			p.s.closeWidgets(p)
+			p.hooks.gone(p)
 			return wire.Event{}, false
 		case <-ctx.Done():
 			p.kill()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/backend/backendtest"
 )
 
 func TestFuncRedefinitionReachesCallers(t *testing.T) {
@@ -119,7 +120,7 @@ display.Show(display.HTML("<i>two</i>"))
 fmt.Fprintln(os.Stdout, "three")
 display.Show(42)
 fmt.Fprintln(os.Stderr, "err")`)
-	got := strings.Join(out.events, "|")
+	got := strings.Join(out.events(), "|")
 	want := "stdout:one\n|display:<i>two</i> html:<i>two</i>|stdout:three\n|display:42|stderr:err\n"
 	if got != want {
 		t.Fatalf("order:\n got %q\nwant %q", got, want)
@@ -141,7 +142,7 @@ for i := 0; i < 100000; i++ { fmt.Println(i) }`)
 			t.Fatalf("line %d = %q", i, l)
 		}
 	}
-	t.Logf("100000 lines in %v, %d stream messages", took, len(out.events))
+	t.Logf("100000 lines in %v, %d stream messages", took, len(out.events()))
 }
 
 func TestGoroutineOutputAfterCell(t *testing.T) {
@@ -152,10 +153,7 @@ go func() { time.Sleep(200 * time.Millisecond); fmt.Println("late") }()`, out1)
 	if r.Status != backend.StatusOK {
 		t.Fatal(r.Error)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out1.Stdout(), "late") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	_ = waitOut(out1, 5*time.Second, func() bool { return strings.Contains(out1.Stdout(), "late") })
 	if out1.Stdout() != "late\n" {
 		t.Fatalf("late output to the last cell: %q", out1.Stdout())
 	}
@@ -178,7 +176,7 @@ go func() { <-next; fmt.Println("bg"); display.Show(display.HTML("<b>bg</b>")); 
 
 func TestStdin(t *testing.T) {
 	s := newSup(t)
-	out := &fakeOut{inputs: []string{"Ada", "42", "line three", "secret"}}
+	out := &fakeOut{backendtest.Recorder{Inputs: []string{"Ada", "42", "line three", "secret"}}}
 	r := runOut(t, s, `import ("bufio"; "fmt"; "os"; "quire")
 var name string
 fmt.Print("name? ")
@@ -194,8 +192,8 @@ fmt.Println(name, n+1, line, err, pw)`, out)
 	if got := out.Stdout(); got != "name? Ada 43 line three\n <nil> secret\n" {
 		t.Fatalf("stdout %q", got)
 	}
-	if len(out.password) != 4 || !out.password[3] || out.prompts[3] != "pw: " {
-		t.Fatalf("prompts %q password %v", out.prompts, out.password)
+	if prompts, password := out.Prompts(); len(password) != 4 || !password[3] || prompts[3] != "pw: " {
+		t.Fatalf("prompts %q password %v", prompts, password)
 	}
 	// Without stdin: an immediate error, no hang.
 	start := time.Now()
@@ -306,8 +304,8 @@ h.Update(Card("b"))`)
 		t.Fatalf("%+v", r.Error)
 	}
 	want := `display:"hi" html:<div>hi</div>|display:"a" html:<div>a</div>|display:"b" html:<div>b</div> update`
-	if strings.Join(out.events, "|") != want {
-		t.Fatalf("events %q", out.events)
+	if strings.Join(out.events(), "|") != want {
+		t.Fatalf("events %q", out.events())
 	}
 }
 
@@ -416,10 +414,8 @@ e := executors.Threads(3, func(t *executors.Task) {})`)
 
 // displays returns the display events the Output received.
 func (f *fakeOut) displays() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []string
-	for _, e := range f.events {
+	for _, e := range f.events() {
 		if strings.HasPrefix(e, "display:") {
 			out = append(out, e)
 		}

@@ -138,12 +138,10 @@ func (s *session) record(ds []cell.Decl, src string) {
 	}
 }
 
-var lineDirective = regexp.MustCompile(`(?m)^//line [^\n]*\n|/\*line [^*]*\*/`)
-
 // sameSource compares two declarations' sources without their //line directives.
 func sameSource(a, b string) bool {
 	norm := func(s string) string {
-		return strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(s, ""), ";\n"))
+		return strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(s), ";\n"))
 	}
 	return norm(a) == norm(b)
 }
@@ -261,7 +259,7 @@ func (s *session) childSteps(prelude string) []wire.Step {
 // them (globals, other funcs, predeclared names); selector names and locals are not included.
 func freeIdents(src string) map[string]bool {
 	out := map[string]bool{}
-	body := strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t")
+	body := strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t")
 	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+body, 0)
 	if err != nil {
 		return out
@@ -280,7 +278,7 @@ func unavailableMsg(d cell.Decl) string {
 	if m := cellOfSrc.FindStringSubmatch(d.Src); m != nil {
 		where = " in " + m[1] + ".go:" + m[2]
 	}
-	body := strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(d.Src, ""), ";\n \t"))
+	body := strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(d.Src), ";\n \t"))
 	if !strings.HasPrefix(body, "var") {
 		return d.Name + ", declared with :=" + where + "; a child process only rebuilds declarations, and re-runs a := only when its value has no side effects (literals, make, new, conversions): " +
 			"declare it with var " + d.Name + " = <initial value> (its initial value is used in the child), or pass the value as an argument"
@@ -361,7 +359,7 @@ func (s *session) forgetVars() {
 // basic types and receive from no channel. (A := definition is replayed only in executors' child
 // processes; see replayableDefine.)
 func replayableVar(src string) bool {
-	body := strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t"))
+	body := strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t"))
 	if !strings.HasPrefix(body, "var") {
 		return false
 	}
@@ -376,7 +374,7 @@ func replayableVar(src string) bool {
 // side effects, with the same rules as replayableVar (its value calls nothing but
 // make/new/len/cap and conversions of basic types, receives from no channel).
 func replayableDefine(src string) bool {
-	body := strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t"))
+	body := strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t"))
 	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;func _(){\n"+body+"\n}", parser.SkipObjectResolution)
 	if err != nil || len(f.Decls) != 1 {
 		return false

@@ -55,34 +55,19 @@ type Options struct {
 }
 
 // Supervisor implements backend.Backend: it lives in the kernel process and runs cells in a
-// worker process (see package worker), restarting it when it dies.
+// worker process (see package worker), restarting it when it dies. Its parts own their state
+// and lock: workers (the processes), outs (where their output goes), run (the running cell,
+// what Interrupt stops) and rec (the session's records).
 type Supervisor struct {
 	opts Options
 	log  *slog.Logger
 
 	execMu sync.Mutex // one Execute (or magic action) at a time
 
-	mu           sync.Mutex
-	p            *proc         // current worker (nil while starting)
-	ready        chan struct{} // closed when p is usable (restart finished)
-	startErr     error
-	sess         *session
-	running      *proc    // worker running a cell, if any
-	cell         *cellRun // the Execute in progress, if any (Interrupt cancels it)
-	inputCancel  context.CancelFunc
-	lastDuration time.Duration
-	methodNoted  map[string]bool // methods whose limits in the interpreter were explained (methodNote)
-	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
-	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
-	notes        []string        // messages for the next cell (replay failures after a background restart)
-
-	outMu    sync.Mutex
-	out      backend.Output            // running cell's Output, or the last one
-	outs     map[uint64]backend.Output // the Output of each recent cell's worker request
-	outOrder []uint64                  // keys of outs, oldest first
-
-	spareMu sync.Mutex
-	spare   chan *proc // a started worker in reserve (SpareWorker), or nil
+	workers workers  // the worker processes: current, starting, spare
+	rec     records  // the session's records
+	outs    outputs  // where worker output goes
+	run     runState // the running cell, what Interrupt stops
 
 	reqID  atomic.Uint64
 	closed atomic.Bool
@@ -91,6 +76,18 @@ type Supervisor struct {
 }
 
 var _ backend.Backend = (*Supervisor)(nil)
+
+// records are what the supervisor keeps of the session: its declarations and history (for
+// replay, magics, completion), and notes for the next cell. They own their lock.
+type records struct {
+	mu           sync.Mutex
+	sess         *session
+	lastDuration time.Duration   // the worker's time for the last cell that ran without error
+	methodNoted  map[string]bool // methods whose limits in the interpreter were explained (methodNote)
+	execVars     map[string]bool // variables assigned from executors calls (see wrapExecutorFuncs)
+	displayVars  map[string]bool // variables assigned from display calls (see wrapDisplayArgs)
+	notes        []string        // messages for the next cell (replay failures after a background restart)
+}
 
 // NewSupervisor returns a Supervisor for a fresh session. The worker starts in the background
 // (so the kernel can answer kernel_info at once); Execute waits for it, and Ready waits
@@ -122,157 +119,43 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 	if opts.MemoryLimit >= 1<<50 {
 		opts.MemoryLimit = 0
 	}
-	s := &Supervisor{opts: opts, log: opts.Logger, sess: newSession()}
+	s := &Supervisor{opts: opts, log: opts.Logger, rec: records{sess: newSession()}}
+	s.workers = workers{config: s.procConfig, replay: s.replay, watch: s.watch, log: s.log, useSpare: opts.SpareWorker, closed: &s.closed}
 	go s.sweepSessionFiles()
-	s.restart(nil)
+	s.workers.restart(nil)
 	return s, nil
 }
 
 // Ready waits until the worker is started and returns the error that prevented it, if any.
 func (s *Supervisor) Ready(ctx context.Context) error {
-	_, err := s.worker(ctx)
+	_, err := s.workers.get(ctx)
 	return err
 }
 
-// restart starts a new worker (in the background) and replays the session into it. old, if
-// not nil, is killed first. The returned channel closes when the worker is ready.
-func (s *Supervisor) restart(old *proc) chan struct{} {
-	ready := make(chan struct{})
-	s.mu.Lock()
-	s.p, s.ready, s.startErr = nil, ready, nil
-	s.mu.Unlock()
-	if old != nil {
-		old.kill()
+// replay evaluates the session's declarations (and restores its variables) in a new worker p.
+// Declarations that fail are told to the next cell (notes).
+func (s *Supervisor) replay(ctx context.Context, p *proc) (int, error) {
+	s.rec.mu.Lock()
+	steps := append(s.rec.sess.replaySteps(prelude()), s.rec.sess.restoreSteps()...)
+	s.rec.mu.Unlock()
+	if len(steps) == 0 {
+		return 0, nil
 	}
-	go s.startAndReplay(ready)
-	return ready
-}
-
-// restartIf restarts the worker unless someone already did since p was current (p nil: unless
-// a start is in progress).
-func (s *Supervisor) restartIf(p *proc) {
-	s.mu.Lock()
-	if p != nil && s.p != p {
-		s.mu.Unlock()
-		return
+	ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps})
+	if !ok {
+		return 0, fmt.Errorf("the Go worker died while replaying the session: %s", p.crashError().Value)
 	}
-	if p == nil {
-		select {
-		case <-s.ready:
-		default:
-			s.mu.Unlock()
-			return
+	if len(ev.Failed) > 0 {
+		var b strings.Builder
+		b.WriteString("could not restore after the restart:")
+		for _, f := range ev.Failed {
+			fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Err)
 		}
+		s.rec.mu.Lock()
+		s.rec.notes = append(s.rec.notes, b.String())
+		s.rec.mu.Unlock()
 	}
-	ready := make(chan struct{})
-	s.p, s.ready, s.startErr = nil, ready, nil
-	s.mu.Unlock()
-	go s.startAndReplay(ready)
-}
-
-func (s *Supervisor) startAndReplay(ready chan struct{}) {
-	func() {
-		defer close(ready)
-		t0 := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		p, err := s.takeSpare(ctx)
-		if err != nil {
-			s.mu.Lock()
-			s.startErr = err
-			s.mu.Unlock()
-			s.log.Error("starting the Go worker", "err", err)
-			return
-		}
-		s.mu.Lock()
-		steps := append(s.sess.replaySteps(prelude()), s.sess.restoreSteps()...)
-		s.mu.Unlock()
-		if len(steps) > 0 {
-			ev, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: steps})
-			if !ok {
-				s.mu.Lock()
-				s.startErr = fmt.Errorf("the Go worker died while replaying the session: %s", p.crashError().Value)
-				s.mu.Unlock()
-				return
-			}
-			if len(ev.Failed) > 0 {
-				var b strings.Builder
-				b.WriteString("could not restore after the restart:")
-				for _, f := range ev.Failed {
-					fmt.Fprintf(&b, "\n  %s: %s", f.Name, f.Err)
-				}
-				s.mu.Lock()
-				s.notes = append(s.notes, b.String())
-				s.mu.Unlock()
-			}
-		}
-		s.log.Debug("worker ready", "pid", p.pid, "replayed", len(steps), "took", time.Since(t0))
-		s.mu.Lock()
-		current := s.ready == ready
-		if current {
-			s.p = p
-		}
-		s.mu.Unlock()
-		if !current {
-			p.kill()
-			return
-		}
-		go s.watch(p)
-	}()
-}
-
-// takeSpare returns the spare worker if one is ready and alive, else starts one; with
-// SpareWorker it then starts the next spare in the background.
-func (s *Supervisor) takeSpare(ctx context.Context) (*proc, error) {
-	if !s.opts.SpareWorker {
-		return s.startProc(ctx)
-	}
-	s.spareMu.Lock()
-	ch := s.spare
-	next := make(chan *proc, 1)
-	s.spare = next
-	s.spareMu.Unlock()
-	go func() {
-		if s.closed.Load() {
-			next <- nil
-			return
-		}
-		p, err := s.startProc(context.Background())
-		if err != nil {
-			s.log.Warn("starting a spare Go worker", "err", err)
-		}
-		next <- p
-	}()
-	if ch != nil {
-		select {
-		case p := <-ch:
-			if p != nil {
-				select {
-				case <-p.dead:
-				default:
-					return p, nil
-				}
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return s.startProc(ctx)
-}
-
-// dropSpare kills the spare worker (shutdown).
-func (s *Supervisor) dropSpare() {
-	s.spareMu.Lock()
-	ch := s.spare
-	s.spare = nil
-	s.spareMu.Unlock()
-	if ch != nil {
-		go func() {
-			if p := <-ch; p != nil {
-				p.kill()
-			}
-		}()
-	}
+	return len(steps), nil
 }
 
 // watch handles a worker that dies while no cell runs (a goroutine or timer callback
@@ -282,18 +165,18 @@ func (s *Supervisor) watch(p *proc) {
 	if s.closed.Load() || p.wasKilled() {
 		return
 	}
-	s.mu.Lock()
-	if s.running == p || p.reported || s.p != p {
-		s.mu.Unlock()
+	s.rec.mu.Lock()
+	if s.run.reportsDeath(p) || s.workers.current() != p {
+		s.rec.mu.Unlock()
 		return // the running cell reports it
 	}
-	note := lostNote(s.sess.lost(), s.sess.reset(), s.sess.restored())
-	s.sess.forgetVars()
-	s.mu.Unlock()
+	note := lostNote(s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored())
+	s.rec.sess.forgetVars()
+	s.rec.mu.Unlock()
 	e := p.crashError()
 	msg := "\n" + e.Value + "\n" + crashNote(p.takeTraces(), note) + "\n"
 	s.stream("stderr", cleanPositions(msg))
-	s.restartIf(p)
+	s.workers.restartIf(p)
 }
 
 func crashNote(traces []string, lostNote string) string {
@@ -308,121 +191,15 @@ func crashNote(traces []string, lostNote string) string {
 	return b.String()
 }
 
-// worker returns the ready worker, waiting for a restart in progress.
-func (s *Supervisor) worker(ctx context.Context) (*proc, error) {
-	for attempt := 0; ; attempt++ {
-		if s.closed.Load() {
-			return nil, errors.New("the Go backend is shut down")
-		}
-		s.mu.Lock()
-		ready := s.ready
-		s.mu.Unlock()
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		s.mu.Lock()
-		p, err, cur := s.p, s.startErr, s.ready
-		s.mu.Unlock()
-		if cur != ready {
-			continue // another restart began
-		}
-		if err != nil || p == nil {
-			if attempt > 2 {
-				return nil, err
-			}
-			s.restartIf(nil)
-			continue
-		}
-		select {
-		case <-p.dead:
-			s.restartIf(p)
-			continue
-		default:
-		}
-		return p, nil
-	}
-}
-
-func (s *Supervisor) setOutput(out backend.Output) {
-	s.outMu.Lock()
-	s.out = out
-	s.outMu.Unlock()
-}
-
-// maxOwnedOutputs bounds the requests whose Output late output can still reach.
-const maxOwnedOutputs = 1024
-
-// ownRequest records that worker request id runs for the current cell: output the worker
-// tags with id (a goroutine the cell started, see wire.OwnerMarker) goes to that cell's
-// Output, even after the cell ended.
-func (s *Supervisor) ownRequest(id uint64) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	if s.out == nil {
-		return
-	}
-	if s.outs == nil {
-		s.outs = map[uint64]backend.Output{}
-	}
-	s.outs[id] = s.out
-	s.outOrder = append(s.outOrder, id)
-	if len(s.outOrder) > maxOwnedOutputs {
-		delete(s.outs, s.outOrder[0])
-		s.outOrder = s.outOrder[1:]
-	}
-}
-
-// outputFor returns the Output of worker request id, or the running cell's (the last cell's
-// when none runs) for 0 or a request it does not know. outMu must be held.
-func (s *Supervisor) outputFor(id uint64) backend.Output {
-	if o, ok := s.outs[id]; ok && id != 0 {
-		return o
-	}
-	return s.out
-}
-
 // stream forwards the supervisor's own messages to the running cell's Output, or the last
 // cell's when none runs.
-func (s *Supervisor) stream(name, text string) { s.streamFor(0, name, text) }
-
-// streamFor forwards worker output for request owner (0: unknown) to its Output.
-func (s *Supervisor) streamFor(owner uint64, name, text string) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	if out := s.outputFor(owner); out != nil && text != "" {
-		out.Stream(name, text)
-	}
-}
-
-func (s *Supervisor) display(owner uint64, d *wire.Display) {
-	if d == nil {
-		return
-	}
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	out := s.outputFor(owner)
-	if out == nil {
-		return
-	}
-	switch d.Kind {
-	case wire.DisplayClear:
-		out.ClearOutput(d.Wait)
-	default:
-		out.Display(backend.Display{Data: d.Data, Metadata: d.Metadata, ID: d.ID, Update: d.Kind == wire.DisplayUpdate})
-	}
-}
+func (s *Supervisor) stream(name, text string) { s.outs.stream(0, name, text) }
 
 // input answers a worker's stdin read through the current Output.
 func (s *Supervisor) input(p *proc, ev wire.Event) {
-	s.outMu.Lock()
-	out := s.out
-	s.outMu.Unlock()
+	out := s.outs.current()
 	ctx, cancel := context.WithCancel(context.Background())
-	s.mu.Lock()
-	s.inputCancel = cancel
-	s.mu.Unlock()
+	s.run.setInputCancel(cancel)
 	defer cancel()
 	go func() {
 		select {
@@ -466,60 +243,16 @@ func (s *Supervisor) Info() backend.Info {
 }
 
 // Interrupt stops the running cell: the worker is killed, a new one starts and the session's
-// declarations are replayed; the cell ends with a KeyboardInterrupt error. When Options.Magics
-// has an Interrupt method, it is called too (a shell command a magic runs).
+// declarations are replayed; the cell ends with a KeyboardInterrupt error. A shell command or
+// build a magic runs is stopped too (Magics.Interrupt).
 func (s *Supervisor) Interrupt() error {
-	if m, ok := s.opts.Magics.(interface{ Interrupt() }); ok {
-		m.Interrupt()
+	if s.opts.Magics != nil {
+		s.opts.Magics.Interrupt()
 	}
-	s.mu.Lock()
-	p := s.running
-	if c := s.cell; c != nil {
-		// Also a cell that waits for its worker (a restart in progress) or is being planned:
-		// it must end as interrupted, not start once the worker is ready.
-		c.interrupted = true
-		c.cancel()
-	}
-	cancel := s.inputCancel
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	if p != nil {
+	if p := s.run.interrupt(); p != nil {
 		p.kill()
 	}
 	return nil
-}
-
-// cellRun is the state of one Execute that Interrupt changes.
-type cellRun struct {
-	cancel      context.CancelFunc // cancels the Execute's context
-	interrupted bool
-}
-
-// beginCell records an Execute in progress and returns its context, which Interrupt cancels.
-// end must be called when the Execute returns.
-func (s *Supervisor) beginCell(ctx context.Context) (cctx context.Context, end func()) {
-	cctx, cancel := context.WithCancel(ctx)
-	c := &cellRun{cancel: cancel}
-	s.mu.Lock()
-	s.cell = c
-	s.mu.Unlock()
-	return cctx, func() {
-		s.mu.Lock()
-		if s.cell == c {
-			s.cell = nil
-		}
-		s.mu.Unlock()
-		cancel()
-	}
-}
-
-// interrupted reports whether Interrupt was called during the current Execute.
-func (s *Supervisor) interrupted() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cell != nil && s.cell.interrupted
 }
 
 // interruptedResult is the reply of a cell interrupted before it reached the worker: nothing
@@ -528,22 +261,21 @@ func interruptedResult() backend.ExecuteResult {
 	return errorResult("KeyboardInterrupt", "interrupted", "The cell was stopped before it started; the session is unchanged.")
 }
 
-// Shutdown ends the worker; with restart, a fresh session and worker follow (the worker starts
-// in the background, as with NewSupervisor).
-func (s *Supervisor) Shutdown(restart bool) error {
-	s.mu.Lock()
-	p := s.p
-	ready := s.ready
-	s.mu.Unlock()
+// Shutdown ends the worker (and a shell command a magic runs); with restart, a fresh session
+// and worker follow (the worker starts in the background, as with NewSupervisor). It returns
+// when ctx ends at the latest: a worker start that does not finish by then is abandoned (its
+// process killed), and the error says so.
+func (s *Supervisor) Shutdown(ctx context.Context, restart bool) error {
+	if s.opts.Magics != nil {
+		s.opts.Magics.Interrupt()
+	}
 	if !restart {
 		s.closed.Store(true)
-		s.dropSpare()
+		s.workers.dropSpare()
 	}
-	if p == nil {
-		<-ready
-		s.mu.Lock()
-		p = s.p
-		s.mu.Unlock()
+	p, err := s.workers.settled(ctx)
+	if err != nil {
+		err = fmt.Errorf("the Go worker was still starting at shutdown, and was stopped: %w", err)
 	}
 	if p != nil {
 		_ = p.send(wire.Request{Op: wire.OpExit})
@@ -557,20 +289,21 @@ func (s *Supervisor) Shutdown(restart bool) error {
 		select {
 		case <-p.dead:
 		case <-time.After(time.Second):
+		case <-ctx.Done():
 		}
 	}
 	if restart {
 		// The new worker starts in the background; the next request waits for it.
 		s.execMu.Lock()
-		s.mu.Lock()
-		s.sess = newSession()
-		s.notes = nil
-		s.execVars, s.displayVars = nil, nil
-		s.mu.Unlock()
-		s.restart(nil)
+		s.rec.mu.Lock()
+		s.rec.sess = newSession()
+		s.rec.notes = nil
+		s.rec.execVars, s.rec.displayVars = nil, nil
+		s.rec.mu.Unlock()
+		s.workers.restart(nil)
 		s.execMu.Unlock()
 	}
-	return nil
+	return err
 }
 
 // cellName names the n-th executed cell in positions ("cell3.go").

@@ -26,7 +26,7 @@ func BenchmarkPlan(b *testing.B) {
 func BenchmarkWorkerShow(b *testing.B) {
 	s := newSup(b)
 	ctx := context.Background()
-	p, err := s.worker(ctx)
+	p, err := s.workers.get(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,11 +47,11 @@ func BenchmarkWorkerStart(b *testing.B) {
 	s := newSup(b)
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		p, err := s.startProc(ctx)
+		p, err := startProc(ctx, s.procConfig())
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: s.sess.replaySteps(prelude())}); !ok {
+		if _, ok := p.run(ctx, wire.Request{Op: wire.OpExec, ID: s.reqID.Add(1), Steps: s.rec.sess.replaySteps(prelude())}); !ok {
 			b.Fatal("worker died")
 		}
 		p.kill()
@@ -65,9 +65,9 @@ func BenchmarkIdleRSS(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		mustOK(b, s, "1+1")
 	}
-	s.mu.Lock()
-	pid := s.p.pid
-	s.mu.Unlock()
+	s.rec.mu.Lock()
+	pid := s.workers.current().pid
+	s.rec.mu.Unlock()
 	b.ReportMetric(rssKB(strconv.Itoa(pid))/1024, "MB-worker-RSS")
 	b.ReportMetric(rssKB("self")/1024, "MB-supervisor-RSS")
 }

@@ -49,9 +49,7 @@ func (s *Supervisor) commEvent(p *proc, ev wire.Event) {
 	if c == nil {
 		return
 	}
-	s.outMu.Lock()
-	out, _ := s.outputFor(ev.Owner).(backend.CommOutput)
-	s.outMu.Unlock()
+	out := s.outs.commOutput(ev.Owner)
 	if out == nil {
 		s.log.Debug("dropped a widget message: the request's Output cannot publish comms", "type", c.Type)
 		return
@@ -117,41 +115,28 @@ func (s *Supervisor) Comm(ctx context.Context, m backend.CommMessage, out backen
 	}
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
-	p, err := s.worker(ctx)
+	p, err := s.workers.get(ctx)
 	if err != nil {
 		out.Stream("stderr", "quire: a widget message was not delivered: "+err.Error()+"\n")
 		return
 	}
-	s.outMu.Lock()
-	prev := s.out
-	s.out = out
-	s.outMu.Unlock()
-	defer func() {
-		s.outMu.Lock()
-		if s.out == out {
-			s.out = prev
-		}
-		s.outMu.Unlock()
-	}()
+	defer s.outs.swap(out)()
 	id := s.reqID.Add(1)
-	s.ownRequest(id)
-	s.mu.Lock()
-	s.running = p
-	s.mu.Unlock()
+	s.outs.own(id)
+	s.run.start(p) // no Execute runs (execMu): nothing can have interrupted it
 	ev, ok := p.run(ctx, wire.Request{Op: wire.OpComm, ID: id, Comm: &wire.Comm{
 		Type: m.Type, ID: m.CommID, Target: m.TargetName, Data: m.Data, Metadata: m.Metadata, Buffers: m.Buffers, MsgID: m.MsgID,
 	}})
-	s.mu.Lock()
-	s.running = nil
+	s.run.finish(p, ok)
 	var note string
+	s.rec.mu.Lock()
 	if !ok {
-		p.reported = true
-		note = lostNote(s.sess.lost(), s.sess.reset(), s.sess.restored())
-		s.sess.forgetVars()
+		note = lostNote(s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored())
+		s.rec.sess.forgetVars()
 	}
-	s.mu.Unlock()
+	s.rec.mu.Unlock()
 	if !ok {
-		s.restartIf(p)
+		s.workers.restartIf(p)
 		if ctx.Err() != nil {
 			return
 		}

@@ -75,7 +75,7 @@
 // New binds the sockets; Serve publishes status "starting" and serves until its context ends
 // or a shutdown_request arrives. jupyter_client restarts a kernel by sending shutdown_request
 // with restart=true and waiting for the process to exit, so by default Serve returns on any
-// shutdown_request; with Config.RestartInProcess a restart request calls Backend.Shutdown(true)
+// shutdown_request; with Config.RestartInProcess a restart request calls Backend.Shutdown(ctx, true)
 // and keeps serving with a fresh history session and execution count.
 //
 // # Use

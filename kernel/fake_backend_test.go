@@ -219,7 +219,7 @@ func (f *fakeBackend) Interrupt() error {
 	return nil
 }
 
-func (f *fakeBackend) Shutdown(restart bool) error {
+func (f *fakeBackend) Shutdown(_ context.Context, restart bool) error {
 	if restart {
 		time.Sleep(30 * time.Millisecond) // a restart takes a while, as a worker's start does
 	}

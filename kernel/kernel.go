@@ -61,7 +61,7 @@ type Config struct {
 	// CommTargets are the comm targets frontends may open (more can be added with
 	// Kernel.RegisterCommTarget).
 	CommTargets map[string]CommTarget
-	// RestartInProcess makes shutdown_request{restart: true} call Backend.Shutdown(true) and
+	// RestartInProcess makes shutdown_request{restart: true} call Backend.Shutdown(ctx, true) and
 	// keep serving, instead of returning from Serve (jupyter_client expects the process to exit
 	// and starts a new one; `quire run` and tests may prefer an in-process restart).
 	RestartInProcess bool
@@ -85,8 +85,8 @@ type Config struct {
 	// frontend gets a notice on stderr when the cap is reached and, when the cell ends, the
 	// number of bytes dropped.
 	MaxStreamBytes int
-	// ShutdownTimeout is how long Serve waits for a running Execute to return after shutdown
-	// (0 = DefaultShutdownTimeout).
+	// ShutdownTimeout is how long Serve waits for a running Execute to return after shutdown,
+	// and how long Backend.Shutdown may take (0 = DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
 	// HandshakeTimeout bounds the ZMTP handshake of a new connection; a peer that stalls in
 	// it is dropped (0 = DefaultHandshakeTimeout).
@@ -377,7 +377,7 @@ func (k *Kernel) stop() {
 func (k *Kernel) Done() <-chan struct{} { return k.stopCh }
 
 // Serve serves the protocol until ctx ends or the kernel is shut down. It then calls
-// Backend.Shutdown(false) (unless a shutdown already did), waits up to Config.ShutdownTimeout
+// Backend.Shutdown(ctx, false) (unless a shutdown already did; ctx ends after Config.ShutdownTimeout), waits up to Config.ShutdownTimeout
 // for a running cell, and closes the sockets. Serve may be called once.
 func (k *Kernel) Serve(ctx context.Context) error {
 	if !k.served.CompareAndSwap(false, true) {
@@ -437,7 +437,9 @@ func (k *Kernel) shutdownBackend(restart bool) {
 				k.log.Error("backend Shutdown panicked", "panic", fmt.Sprint(p))
 			}
 		}()
-		if err := k.be.Shutdown(restart); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), k.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := k.be.Shutdown(ctx, restart); err != nil {
 			k.log.Warn("backend shutdown", "restart", restart, "err", err)
 		}
 	}()

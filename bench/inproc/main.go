@@ -68,7 +68,7 @@ func run(quire, connFile string) error {
 	k, err := kernel.New(kernel.Config{Conn: conn, Backend: be, Logger: logger, RestartInProcess: true, NoHistory: true})
 	if err != nil {
 		if sup != nil {
-			sup.Shutdown(false)
+			sup.Shutdown(context.Background(), false)
 		}
 		return err
 	}
@@ -81,7 +81,7 @@ func run(quire, connFile string) error {
 	stop := k.HandleSignals()
 	defer stop()
 	err = k.Serve(context.Background())
-	sup.Shutdown(false)
+	sup.Shutdown(context.Background(), false)
 	return err
 }
 
@@ -118,4 +118,6 @@ func (l *lazy) IsComplete(ctx context.Context, code string) (backend.IsCompleteR
 
 func (l *lazy) Interrupt() error { return l.get().Interrupt() }
 
-func (l *lazy) Shutdown(restart bool) error { return l.get().Shutdown(restart) }
+func (l *lazy) Shutdown(ctx context.Context, restart bool) error {
+	return l.get().Shutdown(ctx, restart)
+}

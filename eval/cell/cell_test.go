@@ -824,3 +824,15 @@ func TestHintCompiledIndex(t *testing.T) {
 		t.Errorf("hint %+v", h)
 	}
 }
+
+func TestStripLineDirectives(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"//line cell3/_.go:2:1\nfunc f() {}\n", "func f() {}\n"},
+		{"x := /*line cell3/_.go:4:6*/f()", "x := f()"},
+		{"func g() {} // line 3\n", "func g() {} // line 3\n"},
+	} {
+		if got := StripLineDirectives(tc.in); got != tc.want {
+			t.Errorf("StripLineDirectives(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func newSup(t testing.TB, opts Options) (*eval.Supervisor, *Magics) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Shutdown(false) })
+	t.Cleanup(func() { _ = s.Shutdown(context.Background(), false) })
 	if err := s.Ready(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -287,20 +287,18 @@ func TestE2ETimeitInterrupt(t *testing.T) {
 	}
 }
 
-func TestE2EBackendInterruptsShell(t *testing.T) {
-	s, mg := newSup(t, Options{})
-	b := Backend{Supervisor: s, Magics: mg}
+// The Supervisor's Interrupt, which the kernel calls, also stops a shell command (through
+// eval.Magics.Interrupt): there is one interrupt route.
+func TestE2EInterruptStopsShell(t *testing.T) {
+	s, _ := newSup(t, Options{})
+	b := s
 	done := make(chan backend.ExecuteResult, 1)
 	out := &fakeOut{}
 	go func() {
 		done <- b.Execute(context.Background(), backend.ExecuteRequest{Code: "!echo started; sleep 60"}, out)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for out.stdout() != "started\n" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no output: %q", out.events())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := waitOut(out, 10*time.Second, func() bool { return out.stdout() == "started\n" }); err != nil {
+		t.Fatalf("no output (%v): %q", err, out.events())
 	}
 	if err := b.Interrupt(); err != nil {
 		t.Fatal(err)

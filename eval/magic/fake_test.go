@@ -5,60 +5,42 @@ import (
 	"fmt"
 	osexec "os/exec"
 	"strings"
-	"sync"
+	"time"
 
-	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/backend/backendtest"
 )
 
-// fakeOut records what a magic sends.
-type fakeOut struct {
-	mu       sync.Mutex
-	log      []string // "stdout:text", "stderr:text", "display:<markdown or text>"
-	displays []backend.Display
-}
+// fakeOut records what a magic sends (backendtest.Recorder).
+type fakeOut struct{ backendtest.Recorder }
 
-func (f *fakeOut) Stream(name, text string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	// Merge consecutive writes to one stream (the worker batches output as it likes).
-	if n := len(f.log); n > 0 && strings.HasPrefix(f.log[n-1], name+":") {
-		f.log[n-1] += text
-		return
-	}
-	f.log = append(f.log, name+":"+text)
-}
-
-func (f *fakeOut) Display(d backend.Display) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.displays = append(f.displays, d)
-	f.log = append(f.log, fmt.Sprintf("display:%v", d.Data["text/plain"]))
-}
-
-func (f *fakeOut) ClearOutput(bool) {}
-
-func (f *fakeOut) Input(context.Context, string, bool) (string, error) {
-	return "", backend.ErrNoStdin
-}
-
+// events returns what the Output received: "stdout:text", "stderr:text" (consecutive writes to
+// one stream merged: the worker batches output as it likes), "display:<text/plain>".
 func (f *fakeOut) events() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.log...)
-}
-
-func (f *fakeOut) text(name string) string {
-	var b strings.Builder
-	for _, e := range f.events() {
-		if s, ok := strings.CutPrefix(e, name+":"); ok {
-			b.WriteString(s)
+	var log []string
+	for _, e := range f.Events() {
+		switch e.Kind {
+		case backendtest.StreamEvent:
+			if n := len(log); n > 0 && strings.HasPrefix(log[n-1], e.Name+":") {
+				log[n-1] += e.Text
+				continue
+			}
+			log = append(log, e.Name+":"+e.Text)
+		case backendtest.DisplayEvent:
+			log = append(log, fmt.Sprintf("display:%v", e.Display.Data["text/plain"]))
 		}
 	}
-	return b.String()
+	return log
 }
 
-func (f *fakeOut) stdout() string { return f.text("stdout") }
-func (f *fakeOut) stderr() string { return f.text("stderr") }
+func (f *fakeOut) stdout() string { return f.Stdout() }
+func (f *fakeOut) stderr() string { return f.Stderr() }
+
+// waitOut waits until cond is true, checking each time out receives something, for at most d.
+func waitOut(out *fakeOut, d time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return out.WaitFor(ctx, func(*backendtest.Recorder) bool { return cond() })
+}
 
 func command(name string, args ...string) *osexec.Cmd { return osexec.Command(name, args...) }
 

@@ -49,9 +49,9 @@ func BenchmarkGoCell(b *testing.B) {
 		var inside []float64
 		for b.Loop() {
 			r, out := execute(b, s, "%%go\n"+fibTimed)
-			m := fibOut.FindStringSubmatch(out.text("stdout"))
+			m := fibOut.FindStringSubmatch(out.Text("stdout"))
 			if r.Error != nil || m == nil {
-				b.Fatalf("%+v %q", r.Error, out.text("stdout"))
+				b.Fatalf("%+v %q", r.Error, out.Text("stdout"))
 			}
 			ns, _ := strconv.ParseFloat(m[1], 64)
 			inside = append(inside, ns)
@@ -90,7 +90,7 @@ func BenchmarkGoCell(b *testing.B) {
 			t0 := time.Now()
 			r, out := execute(b, s, fmt.Sprintf("%%%%go\nimport \"fmt\"\nfmt.Println(%d)", time.Now().UnixNano()+int64(i)))
 			walls = append(walls, time.Since(t0).Seconds())
-			if r.Error != nil || out.text("stdout") == "" {
+			if r.Error != nil || out.Text("stdout") == "" {
 				b.Fatalf("%+v", r.Error)
 			}
 		}

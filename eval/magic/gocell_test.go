@@ -25,7 +25,7 @@ func TestGoCellSession(t *testing.T) {
 	s, _ := newSup(t, Options{GoCache: t.TempDir()})
 	mustRun(t, s, "import \"strings\"\nfunc shout(s string) string { return strings.ToUpper(s) + \"!\" }\ntype P struct{ X int }\nfunc (p P) String() string { return \"P\" + strings.Repeat(\"*\", p.X) }\nn := 3")
 	r, out := mustRun(t, s, "%%go\nimport (\n\t\"fmt\"\n\t\"maps\"\n\t\"slices\"\n)\nm := map[string]int{\"b\": 2, \"a\": 1, \"c\": 3}\nfmt.Println(slices.Sorted(maps.Keys(m)), shout(\"hi\"))\nfunc twice(x int) int { return 2 * x }\nP{twice(2)}")
-	if got := out.text("stdout"); got != "[a b c] HI!\n" {
+	if got := out.Text("stdout"); got != "[a b c] HI!\n" {
 		t.Errorf("stdout %q", got)
 	}
 	if r.Result == nil || r.Result.Data["text/plain"] != "P****" {
@@ -33,8 +33,8 @@ func TestGoCellSession(t *testing.T) {
 	}
 	// A later compiled cell sees twice; a void trailing call shows nothing.
 	r, out = mustRun(t, s, "%%go\nfunc say(x int) { println(x) }\nsay(twice(21))")
-	if r.Result != nil || withoutBuildNotice(out.text("stderr")) != "42\n" {
-		t.Errorf("result %+v, stderr %q", r.Result, out.text("stderr"))
+	if r.Result != nil || withoutBuildNotice(out.Text("stderr")) != "42\n" {
+		t.Errorf("result %+v, stderr %q", r.Result, out.Text("stderr"))
 	}
 	// A := variable of the interpreter is not part of the program: the error says why.
 	r, _ = execute(t, s, "%%go\nfmt.Println(n)")
@@ -70,8 +70,8 @@ func TestGoCellErrors(t *testing.T) {
 	if r.Status != backend.StatusError || r.Error.Name != "panic" || r.Error.Value != "assignment to entry in nil map" {
 		t.Errorf("panic: %+v", r.Error)
 	}
-	if !strings.Contains(out.text("stderr"), "cell0.go:5") || out.text("stdout") != "before\n" {
-		t.Errorf("stdout %q stderr %q", out.text("stdout"), out.text("stderr"))
+	if !strings.Contains(out.Text("stderr"), "cell0.go:5") || out.Text("stdout") != "before\n" {
+		t.Errorf("stdout %q stderr %q", out.Text("stdout"), out.Text("stderr"))
 	}
 	r, _ = execute(t, s, "%%go\nimport \"os\"\ndefer println(\"deferred\")\nos.Exit(3)")
 	if r.Status != backend.StatusError || r.Error.Value != "exit status 3" {
@@ -103,7 +103,7 @@ func TestInterpreterSuggestsGoCell(t *testing.T) {
 		}
 		r, out := execute(t, s, "%%go\n"+tc.code)
 		if r.Status != backend.StatusOK {
-			t.Errorf("%q compiled: %+v\n%s", tc.code, r.Error, out.text("stderr"))
+			t.Errorf("%q compiled: %+v\n%s", tc.code, r.Error, out.Text("stderr"))
 			continue
 		}
 		got := ""
@@ -134,7 +134,7 @@ func TestGoCellPrograms(t *testing.T) {
 	needGo(t)
 	s, _ := newSup(t, Options{GoCache: t.TempDir()})
 	_, out := mustRun(t, s, "%%go\npackage main\n\nimport \"fmt\"\n\nfunc main() {\n\tdefer fmt.Println(\"deferred\")\n\tfmt.Println(\"main ran\")\n}\n")
-	if got := out.text("stdout"); got != "main ran\ndeferred\n" {
+	if got := out.Text("stdout"); got != "main ran\ndeferred\n" {
 		t.Errorf("whole program: %q", got)
 	}
 	r, _ := execute(t, s, "%%go\nimport \"os\"\ndefer println(\"deferred\")\nos.Exit(3)")
@@ -151,12 +151,12 @@ func TestGoCellPrograms(t *testing.T) {
 	if ev := strings.Join(evs, "|"); ev != "stdout:one\n|display:<b>two</b>|stdout:three\n" {
 		t.Errorf("order of prints and displays: %q", ev)
 	}
-	if len(out.displays) != 1 || out.displays[0].Data["text/html"] != "<b>two</b>" {
-		t.Errorf("display: %+v", out.displays)
+	if len(out.Displays()) != 1 || out.Displays()[0].Data["text/html"] != "<b>two</b>" {
+		t.Errorf("display: %+v", out.Displays())
 	}
 	r, out = mustRun(t, s, "%%go\nimport (\n\t\"os\"\n\t\"github.com/quire-go/quire/executors\"\n)\nfunc square(x int) int { return x * x * os.Getpid() / os.Getpid() }\nrep := executors.Processes(executors.Each(square, 2, 3))\nrep.Results")
 	if r.Result == nil || !strings.Contains(r.Result.Data["text/plain"].(string), "4") || !strings.Contains(r.Result.Data["text/plain"].(string), "9") {
-		t.Errorf("processes: %+v\n%s", r.Result, out.text("stderr"))
+		t.Errorf("processes: %+v\n%s", r.Result, out.Text("stderr"))
 	}
 }
 

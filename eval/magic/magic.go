@@ -99,8 +99,8 @@ func New(opts Options) *Magics {
 	return m
 }
 
-// Interrupt stops the shell command a magic is running, if any. eval.Supervisor.Interrupt does
-// not reach the magics, so the kernel's interrupt handler should call this too.
+// Interrupt stops the shell command a magic is running, if any (eval.Magics):
+// eval.Supervisor's Interrupt and Shutdown call it.
 func (m *Magics) Interrupt() {
 	m.mu.Lock()
 	cancel := m.cancel

@@ -341,12 +341,8 @@ func TestShellStreamsLive(t *testing.T) {
 		_, res := m.Run(context.Background(), "!echo first; sleep 30", &fakeEnv{}, out)
 		done <- res
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for out.stdout() != "first\n" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no live output: %q", out.events())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := waitOut(out, 10*time.Second, func() bool { return out.stdout() == "first\n" }); err != nil {
+		t.Fatalf("no live output (%v): %q", err, out.events())
 	}
 	t0 := time.Now()
 	m.Interrupt()
@@ -572,10 +568,10 @@ func TestLesson(t *testing.T) {
 		res, out := runMagic(t, m, &fakeEnv{}, "%lesson "+name)
 		wantOK(t, res)
 		st := steps[i]
-		if len(out.displays) != 1 || len(out.events()) != 1 {
+		if len(out.Displays()) != 1 || len(out.events()) != 1 {
 			t.Fatalf("step %d: events %q", i+1, out.events())
 		}
-		md, _ := out.displays[0].Data["text/markdown"].(string)
+		md, _ := out.Displays()[0].Data["text/markdown"].(string)
 		if !strings.HasPrefix(md, st.Markdown) || !strings.Contains(md, "*"+name+", step "+strconv.Itoa(i+1)+" of "+strconv.Itoa(len(steps))+".") {
 			t.Fatalf("step %d markdown: %q", i+1, md)
 		}
@@ -589,7 +585,7 @@ func TestLesson(t *testing.T) {
 	// Jump to the last step.
 	res, out = runMagic(t, m, &fakeEnv{}, "%lesson "+name+" "+strconv.Itoa(len(steps)))
 	wantOK(t, res)
-	if md, _ := out.displays[0].Data["text/markdown"].(string); !strings.Contains(md, "This is the last step.*") {
+	if md, _ := out.Displays()[0].Data["text/markdown"].(string); !strings.Contains(md, "This is the last step.*") {
 		t.Fatalf("last step: %q", md)
 	}
 	res, _ = runMagic(t, m, &fakeEnv{}, "%lesson no-such-lesson")

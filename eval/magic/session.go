@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval"
+	"github.com/quire-go/quire/eval/cell"
 )
 
 // helperPkgs are the packages generated code may use, by the local name it imports them as.
@@ -347,7 +347,7 @@ func (m *Magics) whos(c *call) backend.ExecuteResult {
 
 // declLine summarises a declaration: a func's signature, a type's definition on one line.
 func declLine(src string) string {
-	src = strings.TrimSpace(strings.TrimLeft(lineDirective.ReplaceAllString(src, ""), ";\n \t"))
+	src = strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t"))
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", "package p\n"+src, parser.SkipObjectResolution)
 	if err != nil || len(f.Decls) == 0 {
@@ -388,8 +388,6 @@ func compact(src string) string {
 	}
 	return b.String()
 }
-
-var lineDirective = regexp.MustCompile(`(?m)^//line [^\n]*\n|/\*line [^*]*\*/`)
 
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")

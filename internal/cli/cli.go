@@ -141,15 +141,16 @@ else quire next to this program, else quire on PATH).`
 		k.Close()
 		return fmt.Errorf("starting the Go backend: %w", err)
 	}
-	// magic.Backend makes interrupt and shutdown also stop a shell command a magic runs.
-	be.set(magic.Backend{Supervisor: sup, Magics: magics})
+	be.set(sup)
 	stop := k.HandleSignals()
 	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go shutdownWhenOrphaned(ctx, k, logger)
 	err = k.Serve(ctx)
-	sup.Shutdown(false)
+	sctx, scancel := context.WithTimeout(context.Background(), kernel.DefaultShutdownTimeout)
+	defer scancel()
+	_ = sup.Shutdown(sctx, false) // Serve shut it down already: this returns at once
 	return err
 }
 
@@ -272,7 +273,9 @@ func (l *lateBackend) IsComplete(ctx context.Context, code string) (backend.IsCo
 
 func (l *lateBackend) Interrupt() error { return l.get().Interrupt() }
 
-func (l *lateBackend) Shutdown(restart bool) error { return l.get().Shutdown(restart) }
+func (l *lateBackend) Shutdown(ctx context.Context, restart bool) error {
+	return l.get().Shutdown(ctx, restart)
+}
 
 // DebugRequest makes the kernel advertise and serve the Jupyter debugger (backend.Debugger),
 // which the Go backend implements.
