@@ -224,21 +224,47 @@ func executeAll(ls []lesson, timeout time.Duration) error {
 }
 
 // loadNote describes the machine's load when other programs keep more than half of its cores
-// busy (the 1-minute load average, Linux), else "".
+// busy, else "". It samples /proc/stat (Linux) for a second between two lessons, when nothing of
+// ours runs: the 1-minute load average would count the previous lesson's own work.
 func loadNote() string {
-	b, err := os.ReadFile("/proc/loadavg")
+	idle0, total0, ok := cpuTimes()
+	if !ok {
+		return ""
+	}
+	time.Sleep(time.Second)
+	idle1, total1, ok := cpuTimes()
+	if !ok || total1 <= total0 {
+		return ""
+	}
+	busy := float64(runtime.NumCPU()) * (1 - float64(idle1-idle0)/float64(total1-total0))
+	if busy <= float64(runtime.NumCPU())/2 {
+		return ""
+	}
+	return fmt.Sprintf("other programs kept %.1f of %d cores busy", busy, runtime.NumCPU())
+}
+
+// cpuTimes returns the idle (idle + iowait) and total jiffies of all CPUs from /proc/stat.
+func cpuTimes() (idle, total uint64, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return ""
+		return 0, 0, false
 	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return ""
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0, false
 	}
-	avg, err := strconv.ParseFloat(f[0], 64)
-	if err != nil || avg <= float64(runtime.NumCPU())/2 {
-		return ""
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		total += n
+		if i == 3 || i == 4 { // idle, iowait
+			idle += n
+		}
 	}
-	return fmt.Sprintf("load average %.1f on %d cores", avg, runtime.NumCPU())
+	return idle, total, true
 }
 
 func executeOne(l lesson, factory notebook.KernelFactory, timeout time.Duration, load string) error {
