@@ -52,7 +52,7 @@ func cellNames(src string) (declares []cell.Decl, free map[string]bool, err erro
 		collectNames(f, used, local)
 	}
 	for n := range used {
-		if !local[n] && !predeclared[n] && !strings.HasPrefix(n, "__q") && n != "_" {
+		if !local[n] && !cell.Predeclared(n) && !strings.HasPrefix(n, "__q") && n != "_" {
 			free[n] = true
 		}
 	}
@@ -149,14 +149,3 @@ func collectNames(f *ast.File, used, local map[string]bool) {
 	})
 }
 
-// predeclared lists Go's predeclared identifiers.
-var predeclared = map[string]bool{
-	"any": true, "bool": true, "byte": true, "comparable": true, "complex64": true, "complex128": true,
-	"error": true, "float32": true, "float64": true, "int": true, "int8": true, "int16": true,
-	"int32": true, "int64": true, "rune": true, "string": true, "uint": true, "uint8": true,
-	"uint16": true, "uint32": true, "uint64": true, "uintptr": true,
-	"true": true, "false": true, "iota": true, "nil": true,
-	"append": true, "cap": true, "clear": true, "close": true, "complex": true, "copy": true,
-	"delete": true, "imag": true, "len": true, "make": true, "max": true, "min": true, "new": true,
-	"panic": true, "print": true, "println": true, "real": true, "recover": true,
-}

@@ -7,8 +7,10 @@ import (
 	"strings"
 )
 
-// universe lists Go's predeclared identifiers (go/types.Universe, without importing go/types:
-// the kernel binary links this package).
+// Predeclared reports whether name is one of Go's predeclared identifiers (go/types.Universe,
+// without importing go/types: the kernel binary links this package).
+func Predeclared(name string) bool { return universe[name] }
+
 var universe = map[string]bool{
 	"any": true, "bool": true, "byte": true, "comparable": true, "complex64": true, "complex128": true,
 	"error": true, "float32": true, "float64": true, "int": true, "int8": true, "int16": true,
