@@ -148,4 +148,3 @@ func collectNames(f *ast.File, used, local map[string]bool) {
 		return true
 	})
 }
-
