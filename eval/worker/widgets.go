@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"time"
 
 	"github.com/quire-go/quire/display/widget"
 	"github.com/quire-go/quire/eval/internal/wire"
@@ -58,21 +57,7 @@ func (w *Worker) runComm(r wire.Request) {
 	w.mu.Lock()
 	w.reqID, w.stdin = r.ID, false
 	w.mu.Unlock()
-	done := make(chan wire.Event, 1)
-	cr := &cellRun{exitC: make(chan wire.Event, 1)}
-	start := time.Now()
-	go func() {
-		w.own.enter(r.ID)
-		w.mu.Lock()
-		cr.g = goid()
-		w.cell = cr
-		w.mu.Unlock()
-		finished := false
-		defer func() {
-			if !finished {
-				done <- wire.Event{Error: &wire.Error{Name: "Goexit", Value: "a widget callback called runtime.Goexit"}}
-			}
-		}()
+	ev, exited := w.runGuarded(r.ID, "a widget callback called runtime.Goexit", func() wire.Event {
 		var ev wire.Event
 		if r.Comm != nil {
 			widget.SetMessageID(r.Comm.MsgID)
@@ -82,18 +67,11 @@ func (w *Worker) runComm(r wire.Request) {
 		if err != nil {
 			ev.Error = commError(err)
 		}
-		finished = true
-		done <- ev
-	}()
-	var ev wire.Event
-	select {
-	case ev = <-done:
-	case ev = <-cr.exitC: // os.Exit in a callback: that goroutine is parked
-		if ev.Error == nil {
-			ev.Error = &wire.Error{Name: "Exit", Value: "a widget callback called os.Exit(0)"}
-		}
+		return ev
+	})
+	if exited && ev.Error == nil { // os.Exit in a callback: that goroutine is parked
+		ev.Error = &wire.Error{Name: "Exit", Value: "a widget callback called os.Exit(0)"}
 	}
-	ev.Duration = int64(time.Since(start))
 	ev.Ev, ev.ID = wire.EvDone, r.ID
 	w.mu.Lock()
 	w.cell = nil

@@ -553,34 +553,13 @@ func (w *Worker) run(r wire.Request) {
 	w.reqID, w.stdin, w.result, w.shown = r.ID, r.AllowStdin, nil, false
 	w.mu.Unlock()
 	w.newCellMethods()
-	done := make(chan wire.Event, 1)
-	cr := &cellRun{exitC: make(chan wire.Event, 1)}
 	w.stepsDone.Store(0)
-	start := time.Now()
-	go func() {
-		w.own.enter(r.ID)
-		w.mu.Lock()
-		cr.g = goid()
-		w.cell = cr
-		w.mu.Unlock()
-		finished := false
-		defer func() {
-			if !finished {
-				done <- wire.Event{Error: &wire.Error{Name: "Goexit", Value: "the cell called runtime.Goexit"}}
-			}
-		}()
+	ev, _ := w.runGuarded(r.ID, "the cell called runtime.Goexit", func() wire.Event {
 		w.noteUses(r.Steps)
 		ev := w.steps(r.Steps)
 		w.runDeferred(&ev)
-		finished = true
-		done <- ev
-	}()
-	var ev wire.Event
-	select {
-	case ev = <-done:
-	case ev = <-cr.exitC: // os.Exit: that goroutine is parked
-	}
-	ev.Duration = int64(time.Since(start))
+		return ev
+	})
 	if w.idleGoroutines == 0 {
 		w.idleGoroutines = runtime.NumGoroutine() // after the first request (snapshot.go)
 	}
@@ -599,6 +578,40 @@ func (w *Worker) run(r wire.Request) {
 		w.memoryExceeded(msg)
 	}
 	w.syncSend(ev)
+}
+
+// runGuarded runs body on a goroutine of its own, owned by request id (so what it prints goes
+// to that request) and registered as the running cell (so os.Exit and panics find it), and
+// returns body's event with Duration set. A runtime.Goexit in body ends it with a Goexit error
+// whose message is goexit; after os.Exit, whose goroutine stays parked, the event is the exit
+// path's and exited is true.
+func (w *Worker) runGuarded(id uint64, goexit string, body func() wire.Event) (ev wire.Event, exited bool) {
+	done := make(chan wire.Event, 1)
+	cr := &cellRun{exitC: make(chan wire.Event, 1)}
+	start := time.Now()
+	go func() {
+		w.own.enter(id)
+		w.mu.Lock()
+		cr.g = goid()
+		w.cell = cr
+		w.mu.Unlock()
+		finished := false
+		defer func() {
+			if !finished {
+				done <- wire.Event{Error: &wire.Error{Name: "Goexit", Value: goexit}}
+			}
+		}()
+		ev := body()
+		finished = true
+		done <- ev
+	}()
+	select {
+	case ev = <-done:
+	case ev = <-cr.exitC:
+		exited = true
+	}
+	ev.Duration = int64(time.Since(start))
+	return ev, exited
 }
 
 func (w *Worker) steps(steps []wire.Step) wire.Event {
