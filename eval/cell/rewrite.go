@@ -502,6 +502,11 @@ func foldMinMax(call *ast.CallExpr, vals []constant.Value, name string) ast.Expr
 	best := 0
 	kind := vals[0].Kind()
 	for i, v := range vals {
+		switch v.Kind() {
+		case constant.Int, constant.Float, constant.String:
+		default:
+			return nil // complex, bool or unknown: not ordered; the compiler reports it
+		}
 		if (v.Kind() == constant.String) != (kind == constant.String) {
 			return nil // mixed strings and numbers: leave it for the compiler to report
 		}
