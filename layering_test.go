@@ -91,3 +91,41 @@ func matchAny(pkg string, patterns []string) bool {
 	}
 	return false
 }
+
+// parsers are the standard packages that read Go source.
+var parsers = []string{"go/parser", "go/scanner", "go/printer"}
+
+// TestOnlyCellParsesGo keeps eval/cell the one package that reads Go source (cells,
+// declarations, imports): a second parser drifts from the first, as the session's did. Allowed
+// besides: the generator of the godoc index, which reads GOROOT, and the worker's generated
+// table of newer standard library symbols, which exports go/parser to cells.
+func TestOnlyCellParsesGo(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH: the imports come from go list")
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list ./...: %v", err)
+	}
+	allowed := []string{"eval/cell", "eval/godoc/internal/gen", "eval/worker"}
+	found := false
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		for _, imp := range f[1:] {
+			for _, p := range parsers {
+				if imp != p {
+					continue
+				}
+				if f[0] == module+"/eval/cell" {
+					found = true
+				}
+				if !matchAny(f[0], allowed) {
+					t.Errorf("%s imports %s: parse Go with eval/cell (add what you need to cell.Decl or a cell function)", strings.TrimPrefix(f[0], module+"/"), imp)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("eval/cell imports no parser: update this test")
+	}
+}

@@ -261,7 +261,7 @@ func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detailLev
 	d, user := s.rec.sess.decls[key]
 	src := ""
 	if user {
-		src = userDoc(d, s.rec.sess.cellOf[key])
+		src = userDoc(d)
 	}
 	s.rec.mu.Unlock()
 	if user {
@@ -286,71 +286,19 @@ func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detailLev
 	return res, nil
 }
 
-// userDoc finds d in the cell it came from and returns its doc comment and source as the
-// user wrote them; it falls back to the recorded (rewritten) source.
-func userDoc(d cell.Decl, cellSrc string) string {
-	var re *regexp.Regexp
-	name := regexp.QuoteMeta(d.Name)
-	switch d.Kind {
-	case cell.DeclFunc:
-		re = regexp.MustCompile(`(?m)^func\s+` + name + `\b`)
-	case cell.DeclMethod:
-		t, m, _ := strings.Cut(d.Name, ".")
-		re = regexp.MustCompile(`(?m)^func\s*\([^)]*\b` + regexp.QuoteMeta(t) + `\b[^)]*\)\s*` + regexp.QuoteMeta(m) + `\b`)
-	case cell.DeclType:
-		re = regexp.MustCompile(`(?m)^type\s+` + name + `\b`)
-	case cell.DeclVar, cell.DeclConst:
-		re = regexp.MustCompile(`(?m)^(?:(?:var|const)\s+)?` + name + `\b.*(?:=|\s[A-Za-z*\[])`)
+// userDoc is d's doc comment and source as the user wrote them (at most 40 lines of it).
+func userDoc(d cell.Decl) string {
+	decl := d.Written
+	if decl == "" {
+		decl = d.Text
 	}
-	loc := []int(nil)
-	if re != nil {
-		loc = re.FindStringIndex(cellSrc)
-	}
-	if loc == nil {
-		return declSource(d)
-	}
-	start := loc[0]
-	// The doc comment: the // lines right above.
-	lines := strings.Split(cellSrc[:start], "\n")
-	lines = lines[:len(lines)-1]
-	docStart := len(lines)
-	for docStart > 0 && strings.HasPrefix(strings.TrimSpace(lines[docStart-1]), "//") {
-		docStart--
-	}
-	doc := strings.Join(lines[docStart:], "\n")
-	// The declaration: up to the end of its first line, or of its braces.
-	rest := cellSrc[start:]
-	end, depth := len(rest), 0
-	for i, r := range rest {
-		switch r {
-		case '{', '(':
-			depth++
-		case '}', ')':
-			depth--
-		case '\n':
-			if depth <= 0 {
-				end = i
-			}
-		}
-		if end != len(rest) {
-			break
-		}
-	}
-	decl := rest[:end]
 	if nl := strings.Count(decl, "\n"); nl > 40 {
 		decl = strings.Join(strings.Split(decl, "\n")[:40], "\n") + "\n\t..."
 	}
-	if doc != "" {
-		return doc + "\n" + decl
+	if d.Doc != "" {
+		return d.Doc + "\n" + decl
 	}
 	return decl
-}
-
-// declSource is the user's declaration as they wrote it (without quire's line directives).
-func declSource(d cell.Decl) string {
-	src := cell.StripLineDirectives(d.Src)
-	src = strings.TrimLeft(src, ";\n")
-	return strings.TrimSpace(src)
 }
 
 // IsComplete answers is_complete_request with cell.IsComplete.

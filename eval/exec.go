@@ -240,7 +240,7 @@ func (s *Supervisor) cellWorker(ctx context.Context, plan *cell.Plan, code strin
 		return p, nil
 	}
 	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
-	s.rec.sess.record(redefined, code)
+	s.rec.sess.record(redefined)
 	s.rec.sess.forgetVars()
 	s.rec.mu.Unlock()
 	names := make([]string, len(redefined))
@@ -291,7 +291,7 @@ func (s *Supervisor) recordCell(plan *cell.Plan, segOf []int, ev wire.Event, cod
 	for k := 0; k < ev.Steps && k < len(segOf); k++ {
 		if i := segOf[k]; i >= 0 && !recorded[i] {
 			recorded[i] = true
-			s.rec.sess.record(plan.Segments[i].Defines, code)
+			s.rec.sess.record(plan.Segments[i].Defines)
 		}
 	}
 	s.rec.sess.history = append(s.rec.sess.history, code)
@@ -531,7 +531,7 @@ func (s *Supervisor) afterDeath(p *proc, plan *cell.Plan, code string, interrupt
 				ds = append(ds, d)
 			}
 		}
-		s.rec.sess.record(ds, code)
+		s.rec.sess.record(ds)
 	}
 	lost, reset, restored := s.rec.sess.lost(), s.rec.sess.reset(), s.rec.sess.restored()
 	s.rec.sess.forgetVars()

@@ -48,24 +48,3 @@ fmt.Sprint(executors.Processes(executors.Call(b4), executors.Quiet()).Err)`)
 		t.Fatalf("var with a call: %s", got)
 	}
 }
-
-func TestReplayableDefine(t *testing.T) {
-	for src, want := range map[string]bool{
-		";\n//line cell1/_.go:1:1\nc1 := 0":    true,
-		"x, y := 1, \"a\"":                     true,
-		"m := map[string]int{}":                true,
-		"s := make([]int, 3)":                  true,
-		"n := len(\"abc\") * 2":                true,
-		"v := f()":                             false,
-		"v := <-ch":                            false,
-		"t := time.Now()":                      false,
-		"g := func() int { return f() }":       true,
-		"v := m[k]; ok := false; v, ok = m[k]": true,
-		"var x = 1":                            false,
-		"if true { x := 1 }":                   false,
-	} {
-		if got := replayableDefine(src); got != want {
-			t.Errorf("replayableDefine(%q) = %v, want %v", src, got, want)
-		}
-	}
-}

@@ -2,15 +2,11 @@ package eval
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/quire-go/quire/eval/cell"
 	"github.com/quire-go/quire/eval/internal/wire"
 )
-
-// recvStar finds a method declaration's receiver: "func (p *T) Name(" gives "*", "T".
-var recvStar = regexp.MustCompile(`func\s*\(\s*(?:\w+\s+)?(\*?)\s*(\w+)\s*\)`)
 
 // nestedMethodSteps tell the worker about the String and Error methods a segment declares,
 // and how to call them, so that fmt calls them on values of the type nested in others, as Go
@@ -22,12 +18,12 @@ func nestedMethodSteps(seg cell.Segment) []wire.Step {
 		if d.Kind != cell.DeclMethod || !ok || (m != "String" && m != "Error") {
 			continue
 		}
-		r := recvStar.FindStringSubmatch(d.Src)
-		if r == nil || r[2] != typ {
-			continue // a generic receiver type, or unusual source
+		base, ptr := strings.CutPrefix(d.Recv, "*")
+		if base != typ {
+			continue // a generic receiver type (Stack[E]), or a receiver not known
 		}
 		recvs := []string{"*" + typ}
-		if r[1] == "" {
+		if !ptr {
 			recvs = append(recvs, typ)
 		}
 		for _, rt := range recvs {

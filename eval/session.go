@@ -1,10 +1,6 @@
 package eval
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -21,9 +17,8 @@ type session struct {
 	imports []cell.Decl // in order; local name unique
 	order   []string    // decl keys in order of first declaration
 	decls   map[string]cell.Decl
-	cellOf  map[string]string // decl key -> cell source it came from (for doc comments)
-	vars    map[string]bool   // variables that live only in the worker (lost on restart)
-	history []string          // executed cell sources
+	vars    map[string]bool // variables that live only in the worker (lost on restart)
+	history []string        // executed cell sources
 	// zombies are names that only a cell which failed to compile declared: yaegi v0.16.1
 	// keeps them (declared before the error was found), Go would not have them.
 	zombies map[string]bool
@@ -33,7 +28,7 @@ type session struct {
 }
 
 func newSession() *session {
-	return &session{decls: map[string]cell.Decl{}, cellOf: map[string]string{}, vars: map[string]bool{}, zombies: map[string]bool{}}
+	return &session{decls: map[string]cell.Decl{}, vars: map[string]bool{}, zombies: map[string]bool{}}
 }
 
 func declKey(d cell.Decl) string {
@@ -49,19 +44,15 @@ func (s *session) withDecls(ds []cell.Decl) *session {
 		imports: append([]cell.Decl(nil), s.imports...),
 		order:   append([]string(nil), s.order...),
 		decls:   make(map[string]cell.Decl, len(s.decls)),
-		cellOf:  make(map[string]string, len(s.cellOf)),
 		vars:    make(map[string]bool, len(s.vars)),
 	}
 	for k, v := range s.decls {
 		c.decls[k] = v
 	}
-	for k, v := range s.cellOf {
-		c.cellOf[k] = v
-	}
 	for k, v := range s.vars {
 		c.vars[k] = v
 	}
-	c.record(ds, "")
+	c.record(ds)
 	return c
 }
 
@@ -111,7 +102,7 @@ func (s *session) known() cell.Known {
 }
 
 // record adds the declarations of a segment that ran.
-func (s *session) record(ds []cell.Decl, src string) {
+func (s *session) record(ds []cell.Decl) {
 	for _, d := range ds {
 		if d.Kind == cell.DeclImport {
 			replaced := false
@@ -131,25 +122,16 @@ func (s *session) record(ds []cell.Decl, src string) {
 			s.order = append(s.order, key)
 		}
 		s.decls[key] = d
-		s.cellOf[key] = src
 		if d.Kind == cell.DeclVar {
-			s.vars[d.Name] = !replayableVar(d.Src)
+			s.vars[d.Name] = d.Define || !d.Pure // a var with a pure initial value is replayed
 		}
 	}
-}
-
-// sameSource compares two declarations' sources without their //line directives.
-func sameSource(a, b string) bool {
-	norm := func(s string) string {
-		return strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(s), ";\n"))
-	}
-	return norm(a) == norm(b)
 }
 
 // changed reports whether d redefines a declaration with different source.
 func (s *session) changed(d cell.Decl) bool {
 	old, ok := s.decls[declKey(d)]
-	return ok && old.Kind != cell.DeclImport && !sameSource(old.Src, d.Src)
+	return ok && old.Kind != cell.DeclImport && old.Text != d.Text
 }
 
 // replaySteps re-creates the session's declarations in a fresh interpreter: imports, then the
@@ -189,7 +171,7 @@ func (s *session) childSteps(prelude string) []wire.Step {
 		if d.Kind != cell.DeclVar || !s.vars[d.Name] {
 			continue
 		}
-		if replayableDefine(d.Src) {
+		if d.Define && d.Pure {
 			if seen[d.Src] {
 				continue
 			}
@@ -216,7 +198,10 @@ func (s *session) childSteps(prelude string) []wire.Step {
 	free := map[string]map[string]bool{}
 	for _, key := range s.order {
 		if d := s.decls[key]; d.Kind == cell.DeclFunc {
-			free[d.Name] = freeIdents(d.Src)
+			free[d.Name] = map[string]bool{}
+			for _, id := range d.Free {
+				free[d.Name][id] = true
+			}
 		}
 	}
 	why := map[string]string{} // func -> message
@@ -255,31 +240,13 @@ func (s *session) childSteps(prelude string) []wire.Step {
 	return steps
 }
 
-// freeIdents returns the identifiers a func declaration's source refers to without declaring
-// them (globals, other funcs, predeclared names); selector names and locals are not included.
-func freeIdents(src string) map[string]bool {
-	out := map[string]bool{}
-	body := strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t")
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+body, 0)
-	if err != nil {
-		return out
-	}
-	for _, id := range f.Unresolved {
-		out[id.Name] = true
-	}
-	return out
-}
-
-var cellOfSrc = regexp.MustCompile(`//line (cell[0-9]+)/_\.go:([0-9]+)`)
-
 // unavailableMsg says why a child process has no variable d and what to write instead.
 func unavailableMsg(d cell.Decl) string {
 	where := ""
-	if m := cellOfSrc.FindStringSubmatch(d.Src); m != nil {
-		where = " in " + m[1] + ".go:" + m[2]
+	if d.Pos != "" {
+		where = " in " + d.Pos
 	}
-	body := strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(d.Src), ";\n \t"))
-	if !strings.HasPrefix(body, "var") {
+	if d.Define {
 		return d.Name + ", declared with :=" + where + "; a child process only rebuilds declarations, and re-runs a := only when its value has no side effects (literals, make, new, conversions): " +
 			"declare it with var " + d.Name + " = <initial value> (its initial value is used in the child), or pass the value as an argument"
 	}
@@ -343,7 +310,6 @@ func (s *session) forgetVars() {
 		delete(s.vars, name)
 		if d, ok := s.decls[name]; ok && d.Kind == cell.DeclVar {
 			delete(s.decls, name)
-			delete(s.cellOf, name)
 			for i, k := range s.order {
 				if k == name {
 					s.order = append(s.order[:i], s.order[i+1:]...)
@@ -352,81 +318,4 @@ func (s *session) forgetVars() {
 			}
 		}
 	}
-}
-
-// replayableVar reports whether a var declaration can be re-run without side effects: a
-// `var` declaration whose initialisers call nothing but make/new/len/cap and conversions of
-// basic types and receive from no channel. (A := definition is replayed only in executors' child
-// processes; see replayableDefine.)
-func replayableVar(src string) bool {
-	body := strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t"))
-	if !strings.HasPrefix(body, "var") {
-		return false
-	}
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+body, parser.SkipObjectResolution)
-	if err != nil {
-		return false
-	}
-	return safeNode(f)
-}
-
-// replayableDefine reports whether a := definition can be re-run in a child process without
-// side effects, with the same rules as replayableVar (its value calls nothing but
-// make/new/len/cap and conversions of basic types, receives from no channel).
-func replayableDefine(src string) bool {
-	body := strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t"))
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package p;func _(){\n"+body+"\n}", parser.SkipObjectResolution)
-	if err != nil || len(f.Decls) != 1 {
-		return false
-	}
-	fd, ok := f.Decls[0].(*ast.FuncDecl)
-	if !ok || fd.Body == nil || len(fd.Body.List) == 0 {
-		return false
-	}
-	for _, st := range fd.Body.List {
-		as, ok := st.(*ast.AssignStmt)
-		if !ok || (as.Tok != token.DEFINE && as.Tok != token.ASSIGN) || !safeExprs(as.Rhs) {
-			return false
-		}
-	}
-	return true
-}
-
-// safeExprs reports whether es call nothing but safeCalls and receive from no channel.
-func safeExprs(es []ast.Expr) bool {
-	for _, e := range es {
-		if !safeNode(e) {
-			return false
-		}
-	}
-	return true
-}
-
-// safeNode reports whether n calls nothing but safeCalls and receives from no channel (func
-// literals are not looked into: defining one runs nothing).
-func safeNode(n ast.Node) bool {
-	ok := true
-	ast.Inspect(n, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.CallExpr:
-			id, isID := x.Fun.(*ast.Ident)
-			if !isID || !safeCalls[id.Name] {
-				ok = false
-			}
-		case *ast.UnaryExpr:
-			if x.Op == token.ARROW {
-				ok = false
-			}
-		case *ast.FuncLit:
-			return false
-		}
-		return ok
-	})
-	return ok
-}
-
-var safeCalls = map[string]bool{
-	"make": true, "new": true, "len": true, "cap": true, "int": true, "int64": true, "int32": true,
-	"uint": true, "uint64": true, "float64": true, "float32": true, "string": true, "byte": true,
-	"rune": true, "bool": true, "complex": true,
 }

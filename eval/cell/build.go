@@ -37,6 +37,7 @@ func Build(cellName, src string, known Known) (plan *Plan, err error) {
 	if err := b.run(); err != nil {
 		return nil, err
 	}
+	b.describe()
 	return b.plan, nil
 }
 

@@ -72,18 +72,43 @@ func RewriteCallArgs(src string, stmts bool, match func(x, sel string) bool, rep
 			return true
 		}
 		for _, a := range call.Args {
-			edits = append(edits, edit{fset.Position(a.Pos()).Offset - len(prefix), fset.Position(a.End()).Offset - len(prefix)})
+			e := edit{fset.Position(a.Pos()).Offset - len(prefix), fset.Position(a.End()).Offset - len(prefix)}
+			if e.off >= 0 && e.end <= len(src) && e.off <= e.end {
+				edits = append(edits, e)
+			}
 		}
 		return true
 	})
-	sort.Slice(edits, func(i, j int) bool { return edits[i].off > edits[j].off })
-	for _, e := range edits {
-		if e.off < 0 || e.end > len(src) || e.off > e.end {
-			continue
-		}
-		src = src[:e.off] + replace(src[e.off:e.end]) + src[e.end:]
+	if len(edits) == 0 {
+		return src
 	}
-	return src
+	// Outer arguments first; an argument that holds another matching call (h.Update(h.Update(v)))
+	// is replaced after its inner arguments are.
+	sort.Slice(edits, func(i, j int) bool {
+		if edits[i].off != edits[j].off {
+			return edits[i].off < edits[j].off
+		}
+		return edits[i].end > edits[j].end
+	})
+	var emit func(lo, hi int, es []edit) string
+	emit = func(lo, hi int, es []edit) string {
+		var b strings.Builder
+		at := lo
+		for i := 0; i < len(es); {
+			e := es[i]
+			j := i + 1
+			for j < len(es) && es[j].end <= e.end { // the edits inside e
+				j++
+			}
+			b.WriteString(src[at:e.off])
+			b.WriteString(replace(emit(e.off, e.end, es[i+1:j])))
+			at = e.end
+			i = j
+		}
+		b.WriteString(src[at:hi])
+		return b.String()
+	}
+	return emit(0, len(src), edits)
 }
 
 // selectorCall returns n as a call x.sel(...) of an identifier's selector, and whether it is one.

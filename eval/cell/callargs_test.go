@@ -37,6 +37,9 @@ func TestRewriteCallArgs(t *testing.T) {
 		{"stmts", "h.Update(v, 1+2)\nh.Other(v)", "h.Update(W(v), W(1+2))\nh.Other(v)", true},
 		{"decls", "func f() { h.Show(x) }", "func f() { h.Show(W(x)) }", false},
 		{"syntax error", "h.Update(v", "h.Update(v", true},
+		{"nested", "h.Update(h.Update(v), w)", "h.Update(W(h.Update(W(v))), W(w))", true},
+		{"nested twice", "h.Show(f(h.Show(h.Show(a))), b)", "h.Show(W(f(h.Show(W(h.Show(W(a)))))), W(b))", true},
+		{"side by side", "h.Show(a); h.Show(b)", "h.Show(W(a)); h.Show(W(b))", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := RewriteCallArgs(tc.src, tc.stmts, func(x, sel string) bool {

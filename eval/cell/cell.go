@@ -168,6 +168,34 @@ type Decl struct {
 	// Redefines reports that Known already held this name (func, method, type, var or const):
 	// the session must handle the redefinition (re-evaluate callers, or restart and replay).
 	Redefines bool
+
+	// The fields below describe the declaration for the session (replay, child processes,
+	// inspection, %who), so that no other package has to parse Src again.
+
+	// Line and EndLine are the cell lines where the declaration starts and ends as the user
+	// wrote it (0 when unknown, as for imports); Pos is "cell3.go:4" (empty when unknown).
+	Line, EndLine int
+	Pos           string
+	// Written is the declaration as the user wrote it (the cell's lines Line to EndLine), and
+	// Doc the // comment lines right above it; Written falls back to Text when Line is unknown.
+	Written, Doc string
+	// Text is Src without quire's //line directives and leading separators: the rewritten
+	// declaration as Go source, for comparing two versions of a declaration.
+	Text string
+	// Summary is one line: a func's or method's signature, a type's definition (other kinds:
+	// empty).
+	Summary string
+	// Free lists, sorted, the identifiers a func or method refers to without declaring them
+	// (globals, other funcs, predeclared names); selector names and locals are not included.
+	Free []string
+	// Define reports a var whose Src is a := statement rather than a var declaration.
+	Define bool
+	// Pure reports a var whose initial values call nothing but make, new, len, cap and
+	// conversions to basic types and receive from no channel: re-running Src has no side
+	// effects, so a restarted interpreter or a child process can rebuild the variable.
+	Pure bool
+	// Recv is a method's receiver type as written: "*T", "T", "*Stack[E]".
+	Recv string
 }
 
 // Known is what the session already holds, so a plan can dedupe imports, spot redefinitions and

@@ -65,7 +65,7 @@ func (b *builder) prescanStmts(p *parsed) {
 			if !ok {
 				continue
 			}
-			r.declareGen(gd, func(name string, isInt bool) {
+			r.declareGen(gd, func(name string, isInt bool, _ ast.Spec) {
 				b.stmtNames[name] = true
 				if gd.Tok == token.CONST {
 					b.consts[name] = true
@@ -152,6 +152,8 @@ func (b *builder) doFuncs(p *parsed) error {
 			Iter:      funcIterArity(fd.Type),
 			Yields:    yieldArity(fd.Type),
 			Redefines: redef,
+			Line:      l,
+			EndLine:   endLine(p, fd),
 		})
 		if r.helpers {
 			b.plan.NeedsHelpers = true

@@ -136,7 +136,7 @@ func notInt(e ast.Expr) bool {
 
 // declareGen declares the names of a var/const/type declaration, calling each (if not nil) with
 // the name and whether it is known to be an integer.
-func (r *rewriter) declareGen(gd *ast.GenDecl, each func(name string, isInt bool)) {
+func (r *rewriter) declareGen(gd *ast.GenDecl, each func(name string, isInt bool, spec ast.Spec)) {
 	prevInt := false // const specs without values repeat the previous expression list
 	for _, s := range gd.Specs {
 		switch s := s.(type) {
@@ -165,13 +165,13 @@ func (r *rewriter) declareGen(gd *ast.GenDecl, each func(name string, isInt bool
 				}
 				r.noteIter(n.Name, it)
 				if each != nil {
-					each(n.Name, v)
+					each(n.Name, v, s)
 				}
 			}
 		case *ast.TypeSpec:
 			r.declare(s.Name.Name, false)
 			if each != nil {
-				each(s.Name.Name, false)
+				each(s.Name.Name, false, s)
 			}
 		}
 	}
@@ -1114,8 +1114,9 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 			}
 			r.b.names[id.Name] = true
 			r.b.iterNames[id.Name] = it
+			line, _ := p.pos(s.Pos())
 			defs = append(defs, Decl{Name: id.Name, Kind: DeclVar, Int: isInt, Iter: it,
-				Redefines: r.b.known.Vars[id.Name], Uses: uses(s)})
+				Redefines: r.b.known.Vars[id.Name], Uses: uses(s), Line: line, EndLine: endLine(p, s)})
 		}
 	case *ast.DeclStmt:
 		gd, ok := s.Decl.(*ast.GenDecl)
@@ -1173,8 +1174,13 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 		} else {
 			out = append(out, s)
 		}
-		r.declareGen(gd, func(name string, isInt bool) {
-			d := Decl{Name: name, Int: isInt, Uses: uses(s), Iter: r.iters[name]}
+		r.declareGen(gd, func(name string, isInt bool, spec ast.Spec) {
+			var at ast.Node = gd // var x = 1: the line with the keyword
+			if gd.Lparen.IsValid() {
+				at = spec // var ( ... ): the spec's own lines
+			}
+			line, _ := p.pos(at.Pos())
+			d := Decl{Name: name, Int: isInt, Uses: uses(s), Iter: r.iters[name], Line: line, EndLine: endLine(p, at)}
 			r.b.iterNames[name] = r.iters[name]
 			switch gd.Tok {
 			case token.VAR:

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"go/parser"
-	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quire-go/quire/eval/cell"
 )
 
 // The direct path: most cells import only the standard library and quire's embedded packages,
@@ -29,15 +28,13 @@ func directImports(files map[string]string, flags Flags) ([]string, bool) {
 		return nil, false
 	}
 	set := map[string]bool{}
-	fset := token.NewFileSet()
 	for name, src := range files {
-		f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly)
+		paths, err := cell.Imports(name, src)
 		if err != nil {
 			return nil, false // let go build report it
 		}
-		for _, im := range f.Imports {
-			p, err := strconv.Unquote(im.Path.Value)
-			if err != nil || p == "C" {
+		for _, p := range paths {
+			if p == "C" {
 				return nil, false
 			}
 			first, _, _ := strings.Cut(p, "/")

@@ -2,9 +2,8 @@ package compiled
 
 import (
 	"errors"
-	"go/parser"
-	"go/token"
-	"strconv"
+
+	"github.com/quire-go/quire/eval/cell"
 )
 
 // WidgetPath is the widgets package, which compiled cells cannot use.
@@ -17,14 +16,13 @@ var ErrWidgets = errors.New("widgets work only in interpreted cells: a %%go cell
 
 // refuseWidgets returns ErrWidgets when a file imports the widgets package.
 func refuseWidgets(files map[string]string) error {
-	fset := token.NewFileSet()
 	for name, src := range files {
-		f, err := parser.ParseFile(fset, name, src, parser.ImportsOnly)
+		paths, err := cell.Imports(name, src)
 		if err != nil {
 			continue // the build reports it
 		}
-		for _, im := range f.Imports {
-			if p, err := strconv.Unquote(im.Path.Value); err == nil && p == WidgetPath {
+		for _, p := range paths {
+			if p == WidgetPath {
 				return ErrWidgets
 			}
 		}

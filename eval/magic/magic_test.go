@@ -629,18 +629,3 @@ func TestMixedCell(t *testing.T) {
 		t.Fatalf("value after %%pwd: %v", res.Result)
 	}
 }
-
-func TestDeclLine(t *testing.T) {
-	for src, want := range map[string]string{
-		";\n//line cell2.go:1:1\ntype P struct{ A int; B string }":          "type P struct { A int; B string }",
-		"// Doc.\nfunc f(xs ...int) map[string]struct{} {\n\treturn nil\n}": "func f(xs ...int) map[string]struct{}",
-		"type Shape interface {\n\tArea() float64\n\tName() string\n}":      "type Shape interface { Area() float64; Name() string }",
-		"func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }":     "func (s *Stack[T]) Push(v T)",
-		"type Pair[K comparable, V any] struct {\n\tKey K\n\tVal V\n}":      "type Pair[K comparable, V any] struct { Key K; Val V }",
-		"not go at all {": "not go at all {",
-	} {
-		if got := declLine(src); got != want {
-			t.Errorf("declLine(%q) = %q, want %q", src, got, want)
-		}
-	}
-}

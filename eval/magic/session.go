@@ -2,10 +2,6 @@ package magic
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/printer"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
@@ -336,57 +332,13 @@ func (m *Magics) whos(c *call) backend.ExecuteResult {
 			}
 		case "func", "method", "type":
 			if src, found := c.env.Source(name); found {
-				val = declLine(src)
+				val = cell.Summary(src)
 			}
 		}
 		rows = append(rows, []string{name, kind, typ, oneLine(val, 60)})
 	}
 	c.print("%s", table(rows))
 	return ok()
-}
-
-// declLine summarises a declaration: a func's signature, a type's definition on one line.
-func declLine(src string) string {
-	src = strings.TrimSpace(strings.TrimLeft(cell.StripLineDirectives(src), ";\n \t"))
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", "package p\n"+src, parser.SkipObjectResolution)
-	if err != nil || len(f.Decls) == 0 {
-		return src
-	}
-	d := f.Decls[0]
-	if fd, isFunc := d.(*ast.FuncDecl); isFunc {
-		fd.Body, fd.Doc = nil, nil
-	}
-	if gd, isGen := d.(*ast.GenDecl); isGen {
-		gd.Doc = nil
-	}
-	var b strings.Builder
-	if err := printer.Fprint(&b, fset, d); err != nil {
-		return src
-	}
-	return compact(b.String())
-}
-
-// compact puts printed Go on one line: "type P struct { A int; B string }".
-func compact(src string) string {
-	var b strings.Builder
-	prev := ""
-	for i, l := range strings.Split(src, "\n") {
-		l = strings.Join(strings.Fields(l), " ") // the printer aligns fields with tabs
-		if l == "" {
-			continue
-		}
-		switch {
-		case i == 0:
-		case strings.HasSuffix(prev, "{") || strings.HasPrefix(l, "}") || strings.HasSuffix(prev, ","):
-			b.WriteString(" ")
-		default:
-			b.WriteString("; ")
-		}
-		b.WriteString(l)
-		prev = l
-	}
-	return b.String()
 }
 
 func oneLine(s string, n int) string {
