@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -74,6 +75,28 @@ func waitExit(t *testing.T, c *client.Client) {
 	}
 }
 
+// streamSeen returns ExecuteOptions whose OnIOPub closes the channel once a stream message
+// with this text arrives: the sign that the cell is running, for tests that must not signal
+// before it does.
+func streamSeen(text string) (*client.ExecuteOptions, <-chan struct{}) {
+	seen := make(chan struct{})
+	var once sync.Once
+	return &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
+		if s, _ := m.ContentMap()["text"].(string); m.Type() == "stream" && strings.Contains(s, text) {
+			once.Do(func() { close(seen) })
+		}
+	}}, seen
+}
+
+func waitSeen(t *testing.T, seen <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-seen:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the cell did not start (no output from it)")
+	}
+}
+
 func TestClientStartSignalsAndShutdown(t *testing.T) {
 	c := startProcess(t)
 	ctx := ctxT(t)
@@ -81,9 +104,10 @@ func TestClientStartSignalsAndShutdown(t *testing.T) {
 	if err != nil || r.Stream("stdout") != "from a process\n" {
 		t.Fatalf("execute: %v %v", err, r)
 	}
-	// SIGINT interrupts the running cell; the kernel lives on.
-	p, _ := c.ExecuteAsync("sleep 20s", nil)
-	time.Sleep(200 * time.Millisecond)
+	// SIGINT interrupts the running cell (once it runs: it has printed); the kernel lives on.
+	opts, started := streamSeen("started\n")
+	p, _ := c.ExecuteAsync("printsleep started 20s", opts)
+	waitSeen(t, started)
 	if err := c.Process().Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +129,11 @@ func TestClientStartSignalsAndShutdown(t *testing.T) {
 
 func TestSIGTERMShutsDown(t *testing.T) {
 	c := startProcess(t)
-	if _, err := c.ExecuteAsync("sleep 20s", nil); err != nil {
+	opts, started := streamSeen("started\n")
+	if _, err := c.ExecuteAsync("printsleep started 20s", opts); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	waitSeen(t, started)
 	if err := c.Process().Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
