@@ -8,13 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
 
 // TestMain turns the test binary into a kernel process (fake backend) when
@@ -75,28 +75,6 @@ func waitExit(t *testing.T, c *client.Client) {
 	}
 }
 
-// streamSeen returns ExecuteOptions whose OnIOPub closes the channel once a stream message
-// with this text arrives: the sign that the cell is running, for tests that must not signal
-// before it does.
-func streamSeen(text string) (*client.ExecuteOptions, <-chan struct{}) {
-	seen := make(chan struct{})
-	var once sync.Once
-	return &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
-		if s, _ := m.ContentMap()["text"].(string); m.Type() == "stream" && strings.Contains(s, text) {
-			once.Do(func() { close(seen) })
-		}
-	}}, seen
-}
-
-func waitSeen(t *testing.T, seen <-chan struct{}) {
-	t.Helper()
-	select {
-	case <-seen:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the cell did not start (no output from it)")
-	}
-}
-
 func TestClientStartSignalsAndShutdown(t *testing.T) {
 	c := startProcess(t)
 	ctx := ctxT(t)
@@ -105,9 +83,9 @@ func TestClientStartSignalsAndShutdown(t *testing.T) {
 		t.Fatalf("execute: %v %v", err, r)
 	}
 	// SIGINT interrupts the running cell (once it runs: it has printed); the kernel lives on.
-	opts, started := streamSeen("started\n")
+	opts, started := kerneltest.StreamSeen("started\n")
 	p, _ := c.ExecuteAsync("printsleep started 20s", opts)
-	waitSeen(t, started)
+	kerneltest.Wait(t, started, 20*time.Second, "the cell did not start (no output from it)")
 	if err := c.Process().Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -129,11 +107,11 @@ func TestClientStartSignalsAndShutdown(t *testing.T) {
 
 func TestSIGTERMShutsDown(t *testing.T) {
 	c := startProcess(t)
-	opts, started := streamSeen("started\n")
+	opts, started := kerneltest.StreamSeen("started\n")
 	if _, err := c.ExecuteAsync("printsleep started 20s", opts); err != nil {
 		t.Fatal(err)
 	}
-	waitSeen(t, started)
+	kerneltest.Wait(t, started, 20*time.Second, "the cell did not start (no output from it)")
 	if err := c.Process().Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
