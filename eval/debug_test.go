@@ -300,7 +300,7 @@ n > 0
 	}()
 	c.waitEvent("thread", map[string]any{"reason": "started"})
 	// Pause once the goroutine is in its loop (it says so just before).
-	if err := waitOut(out, 30*time.Second, func() bool { return out.Stdout() == "looping\n" }); err != nil {
+	if err := out.WaitText(30*time.Second, "looping\n"); err != nil {
 		t.Fatalf("the goroutine did not start its loop: %v", err)
 	}
 	c.ok("pause", map[string]any{"threadId": float64(1)})

@@ -104,8 +104,8 @@ func (f *fakeOut) events() []string {
 func interruptOnOutput(t testing.TB, s *Supervisor, out *fakeOut, marker string) <-chan time.Time {
 	sent := make(chan time.Time, 1)
 	go func() {
-		if err := waitOut(out, 30*time.Second, func() bool { return strings.Contains(out.Stdout(), marker) }); err != nil {
-			t.Errorf("the cell did not print %q before the interrupt: %v", marker, err)
+		if err := out.WaitText(30*time.Second, marker); err != nil {
+			t.Errorf("before the interrupt: %v", err)
 		}
 		sent <- time.Now()
 		_ = s.Interrupt()

@@ -260,7 +260,7 @@ total := 1`)
 fmt.Println("running")
 time.Sleep(2 * time.Second)`, busy)
 	}()
-	if err := waitOut(busy, 30*time.Second, func() bool { return busy.Stdout() == "running\n" }); err != nil {
+	if err := busy.WaitText(30*time.Second, "running\n"); err != nil {
 		t.Fatalf("the busy cell did not start: %v", err)
 	}
 	start := time.Now()

@@ -268,8 +268,8 @@ func TestE2ETimeitInterrupt(t *testing.T) {
 		done <- s.Execute(ctx, backend.ExecuteRequest{Code: "%timeit println(\"timing\"); time.Sleep(time.Second)"}, timing)
 	}()
 	// Interrupt once the timed statement runs (it says so first).
-	if err := waitOut(timing, 30*time.Second, func() bool { return strings.Contains(timing.stdout()+timing.stderr(), "timing") }); err != nil {
-		t.Fatalf("the timed statement did not start: %v (stdout %q, stderr %q)", err, timing.stdout(), timing.stderr())
+	if err := timing.WaitText(30*time.Second, "timing"); err != nil {
+		t.Fatalf("the timed statement did not start: %v", err)
 	}
 	if err := s.Interrupt(); err != nil {
 		t.Fatal(err)
