@@ -44,16 +44,12 @@ func g(s string) string { return strings.ToUpper(s) + fmt.Sprint(f(2)) }`)
 // BenchmarkInterrupt measures Interrupt of `for {}` until Execute returns, then the next cell.
 func BenchmarkInterrupt(b *testing.B) {
 	s := newSup(b)
-	mustOK(b, s, "func keep() int { return 1 }")
+	mustOK(b, s, "import \"fmt\"\nfunc keep() int { return 1 }")
 	var interruptToReply, interruptToNext time.Duration
 	for i := 0; i < b.N; i++ {
-		started := make(chan time.Time, 1)
-		go func() {
-			time.Sleep(50 * time.Millisecond)
-			started <- time.Now()
-			_ = s.Interrupt()
-		}()
-		r, _ := run(b, s, "for {}")
+		out := &fakeOut{}
+		started := interruptOnOutput(b, s, out, "running\n")
+		r := runOut(b, s, "fmt.Println(\"running\")\nfor {}", out)
 		t0 := <-started
 		interruptToReply += time.Since(t0)
 		if r.Error == nil || r.Error.Name != "KeyboardInterrupt" {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/backend/backendtest"
 )
 
@@ -131,7 +132,7 @@ v := 7`)
 
 func TestInterrupt(t *testing.T) {
 	s := newSup(t)
-	mustOK(t, s, `import ("sync"; "time")
+	mustOK(t, s, `import ("fmt"; "sync"; "time")
 func keep() int { return 2 }
 type P struct{ A int }`)
 	for _, code := range []string{
@@ -140,14 +141,15 @@ type P struct{ A int }`)
 		"ch := make(chan int)\n<-ch",
 		"var wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()",
 	} {
-		done := make(chan time.Time, 1)
-		go func() {
-			time.Sleep(300 * time.Millisecond)
-			done <- time.Now()
-			_ = s.Interrupt()
-		}()
-		e, _ := mustErr(t, s, code)
+		// The cell says it runs, then blocks; the interrupt follows what it says.
+		out := &fakeOut{}
+		done := interruptOnOutput(t, s, out, "running\n")
+		r := runOut(t, s, "fmt.Println(\"running\")\n"+code, out)
 		took := time.Since(<-done)
+		if r.Status != backend.StatusError || r.Error == nil {
+			t.Fatalf("cell %q: want an error, got %s %q (stdout %q)", code, r.Status, text(r), out.Stdout())
+		}
+		e := r.Error
 		if e.Name != "KeyboardInterrupt" {
 			t.Fatalf("%q: %s %q", code, e.Name, e.Value)
 		}
@@ -185,9 +187,13 @@ go func() { time.Sleep(200 * time.Millisecond); late() }()`, out1)
 
 func TestInterruptDuringInput(t *testing.T) {
 	s := newSup(t)
-	out := &blockingOut{fakeOut: fakeOut{backendtest.Recorder{Inputs: []string{}}}}
+	out := &blockingOut{fakeOut: fakeOut{backendtest.Recorder{Inputs: []string{}}}, asked: make(chan struct{})}
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		select { // interrupt the cell once it waits for input
+		case <-out.asked:
+		case <-time.After(30 * time.Second):
+			t.Errorf("the cell did not ask for input")
+		}
 		_ = s.Interrupt()
 	}()
 	r := runOut2(t, s, "import \"fmt\"\nvar x int\nfmt.Scanln(&x)", out)

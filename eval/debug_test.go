@@ -280,10 +280,11 @@ func TestDebuggerPause(t *testing.T) {
 	c := newDebugClient(t, s)
 	c.ok("initialize", nil)
 	c.ok("attach", nil)
-	code := `import "time"
+	code := `import ("fmt"; "time")
 done := make(chan int)
 go func() {
 	n := 0
+	fmt.Println("looping")
 	for start := time.Now(); time.Since(start) < 2*time.Second; {
 		n++
 	}
@@ -298,13 +299,16 @@ n > 0
 		res <- s.Execute(context.Background(), backend.ExecuteRequest{Code: code, ExecutionCount: 1}, out)
 	}()
 	c.waitEvent("thread", map[string]any{"reason": "started"})
-	time.Sleep(100 * time.Millisecond)
+	// Pause once the goroutine is in its loop (it says so just before).
+	if err := out.WaitText(30*time.Second, "looping\n"); err != nil {
+		t.Fatalf("the goroutine did not start its loop: %v", err)
+	}
 	c.ok("pause", map[string]any{"threadId": float64(1)})
 	stop := c.waitEvent("stopped", map[string]any{"reason": "pause"})
 	frames := roundTrip(t, c.ok("stackTrace", map[string]any{"threadId": stop["threadId"]}))["stackFrames"].([]any)
 	t.Logf("paused: %v", frames)
-	if line := frames[0].(map[string]any)["line"].(float64); line < 5 || line > 6 {
-		t.Errorf("paused at line %v, want the loop (5 or 6)", line)
+	if line := frames[0].(map[string]any)["line"].(float64); line < 6 || line > 7 {
+		t.Errorf("paused at line %v, want the loop (6 or 7)", line)
 	}
 	c.ok("continue", map[string]any{"threadId": stop["threadId"]})
 	select {

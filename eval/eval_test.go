@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,6 +96,21 @@ func (f *fakeOut) events() []string {
 		}
 	}
 	return out
+}
+
+// interruptOnOutput interrupts s once out's stdout has marker, which the cell prints first:
+// the interrupt then reaches the cell running, not before it starts, however slow the machine.
+// The channel receives the time the interrupt was sent.
+func interruptOnOutput(t testing.TB, s *Supervisor, out *fakeOut, marker string) <-chan time.Time {
+	sent := make(chan time.Time, 1)
+	go func() {
+		if err := out.WaitText(30*time.Second, marker); err != nil {
+			t.Errorf("before the interrupt: %v", err)
+		}
+		sent <- time.Now()
+		_ = s.Interrupt()
+	}()
+	return sent
 }
 
 // waitOut waits until cond is true, checking each time out receives something, for at most d.
@@ -227,12 +243,18 @@ outer()`)
 	}
 }
 
-// blockingOut's Input waits for ctx (an interrupt) instead of answering.
+// blockingOut's Input waits for ctx (an interrupt) instead of answering. It closes asked, when
+// set, as it starts waiting.
 type blockingOut struct {
 	fakeOut
+	asked chan struct{}
+	once  sync.Once
 }
 
 func (b *blockingOut) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	if b.asked != nil {
+		b.once.Do(func() { close(b.asked) })
+	}
 	<-ctx.Done()
 	return "", ctx.Err()
 }

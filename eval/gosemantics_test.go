@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/backend"
+	"github.com/quire-go/quire/internal/golden"
 )
 
 // goCase is a program run as notebook cells, whose last cell must print what `go run` prints
-// for the same program (prog). Issue 12, item 4: no silent wrong answers.
+// for the same program (prog). Issue 12, item 4: no silent wrong answers. The cases are the
+// golden files of testdata/semantics (its README gives the format), one t.Run each;
+// TestGoCasesAgreeWithGoRun proves their expectations are Go's, not the interpreter's.
 type goCase struct {
-	name  string
 	cells []string // run in order in one session; all but the last must succeed...
 	// ...except those whose indexes are in failing, which must fail.
 	failing []int
@@ -35,418 +37,114 @@ type goCase struct {
 	errName, errValue string
 }
 
-var goCases = []goCase{
-	{
-		name: "os.Exit runs no defers and is not recovered",
-		cells: []string{`import ("fmt"; "os")
-func run() {
-	defer fmt.Println("deferred")
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Println("recovered", r)
+const goCaseDir = "testdata/semantics"
+
+// readGoCase reads a golden file of testdata/semantics. A file without cells is a program
+// (cells is nil): it runs as one cell and split (programCells).
+func readGoCase(t *testing.T, path string) goCase {
+	t.Helper()
+	f, err := golden.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c goCase
+	for _, sec := range f.Sections {
+		switch sec.Name {
+		case "cell", "cell fails":
+			if sec.Name == "cell fails" {
+				c.failing = append(c.failing, len(c.cells))
+			}
+			c.cells = append(c.cells, golden.TrimNewline(sec.Text))
+		case "prog.go":
+			c.prog = sec.Text
+		case "stdout":
+			c.stdout = sec.Text
+		case "stderr":
+			c.stderr = sec.Text
+		case "exit":
+			if c.exit, err = strconv.Atoi(strings.TrimSpace(sec.Text)); err != nil || c.exit == 0 {
+				t.Fatalf("%s: exit %q: want a status other than 0", path, sec.Text)
+			}
+		case "error":
+			var ok bool
+			if c.errName, c.errValue, ok = strings.Cut(golden.TrimNewline(sec.Text), ": "); !ok {
+				t.Fatalf("%s: error %q: want \"Name: value\"", path, sec.Text)
+			}
+		default:
+			t.Fatalf("%s: unknown section %q", path, sec.Name)
 		}
-	}()
-	fmt.Println("before")
-	os.Exit(3)
-}
-run()
-fmt.Println("after")`},
-		prog: `package main
-
-import (
-	"fmt"
-	"os"
-)
-
-func run() {
-	defer fmt.Println("deferred")
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Println("recovered", r)
-		}
-	}()
-	fmt.Println("before")
-	os.Exit(3)
-}
-
-func main() {
-	run()
-	fmt.Println("after")
-}
-`,
-		stdout: "before\n",
-		exit:   3,
-	},
-	{
-		name: "os.Exit(0) ends the cell without an error",
-		cells: []string{`import ("fmt"; "os")
-func finish() {
-	defer fmt.Println("deferred")
-	fmt.Println("main")
-	os.Exit(0)
-}
-finish()
-fmt.Println("after")`},
-		prog: `package main
-
-import (
-	"fmt"
-	"os"
-)
-
-func finish() {
-	defer fmt.Println("deferred")
-	fmt.Println("main")
-	os.Exit(0)
-}
-
-func main() {
-	finish()
-	fmt.Println("after")
-}
-`,
-		stdout: "main\n",
-	},
-	{
-		name: "log.Fatal runs no defers",
-		cells: []string{`import ("fmt"; "log")
-log.SetFlags(0)
-func() {
-	defer fmt.Println("deferred")
-	defer func() { recover() }()
-	log.Fatal("bad thing")
-}()`},
-		prog: `package main
-
-import (
-	"fmt"
-	"log"
-)
-
-func main() {
-	log.SetFlags(0)
-	func() {
-		defer fmt.Println("deferred")
-		defer func() { recover() }()
-		log.Fatal("bad thing")
-	}()
-}
-`,
-		stderr: "bad thing\n",
-		exit:   1,
-	},
-	{
-		name:     "undefined name in a top-level :=",
-		cells:    []string{"y := undefinedThing + 1"},
-		prog:     "package main\n\nfunc main() {\n\ty := undefinedThing + 1\n\t_ = y\n}\n",
-		errName:  "CompileError",
-		errValue: "cell1.go:1:6: undefined: undefinedThing",
-	},
-	{
-		name:     "undefined name in a top-level var",
-		cells:    []string{"import \"fmt\"\nvar z = 2 * (undefinedThing + 1)\nfmt.Println(z)"},
-		prog:     "package main\n\nimport \"fmt\"\n\nvar z = 2 * (undefinedThing + 1)\n\nfunc main() { fmt.Println(z) }\n",
-		errName:  "CompileError",
-		errValue: "cell1.go:2:14: undefined: undefinedThing",
-	},
-	{
-		name:     "a panic's value is shown once",
-		cells:    []string{"import \"fmt\"\nfmt.Println(\"start\")\npanic(\"X\")"},
-		prog:     "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"start\")\n\tpanic(\"X\")\n}\n",
-		stdout:   "start\n",
-		errName:  "panic",
-		errValue: "X",
-	},
-	{
-		name:     "an error's panic value is shown once",
-		cells:    []string{"import \"errors\"\nfunc f() { panic(errors.New(\"E\")) }\nf()"},
-		prog:     "package main\n\nimport \"errors\"\n\nfunc f() { panic(errors.New(\"E\")) }\n\nfunc main() { f() }\n",
-		errName:  "panic",
-		errValue: "E",
-	},
-	{
-		name: "a variable named main",
-		cells: []string{"import \"fmt\"\nmain := func() { fmt.Println(\"my main\") }",
-			"type T struct{ main int }\nmain()\nt := T{main: 2}\nfmt.Println(1+1, t.main)"},
-		prog: `package main
-
-import "fmt"
-
-type T struct{ main int }
-
-func main() {
-	main := func() { fmt.Println("my main") }
-	main()
-	t := T{main: 2}
-	fmt.Println(1+1, t.main)
-}
-`,
-		stdout: "my main\n2 2\n",
-	},
-	{
-		name:  "a constant named main",
-		cells: []string{"const main = 40", "import \"fmt\"\nfmt.Println(main + 2)"},
-		prog: `package main
-
-import "fmt"
-
-func main() {
-	const main = 40
-	fmt.Println(main + 2)
-}
-`,
-		stdout: "42\n",
-	},
-	{
-		name:    "a variable of a cell that failed to compile is undefined",
-		cells:   []string{"m := map[string]int{}\nundefinedFn()\nm[\"b\"] = 2", "m[\"a\"] = 1"},
-		failing: []int{0},
-		prog:    "package main\n\nfunc main() {\n\tm[\"a\"] = 1\n}\n",
-		errName: "CompileError", errValue: "cell2.go:1:1: undefined: m",
-	},
-	{
-		name:    "a func of a cell that failed to compile is undefined",
-		cells:   []string{"func f() int { return undefinedX }", "f()"},
-		failing: []int{0},
-		prog:    "package main\n\nfunc main() {\n\tf()\n}\n",
-		errName: "CompileError", errValue: "cell2.go:1:1: undefined: f",
-	},
-	{
-		name:    "a cell that failed to compile changes no const or func",
-		cells:   []string{"import \"fmt\"\nconst c = 1\nfunc g() int { return 10 }", "const c = 2\nvar x = nope()", "func g() int { return nope2 }", "fmt.Println(c, g())"},
-		failing: []int{1, 2},
-		prog:    "package main\n\nimport \"fmt\"\n\nconst c = 1\n\nfunc g() int { return 10 }\n\nfunc main() { fmt.Println(c, g()) }\n",
-		stdout:  "1 10\n",
-	},
-	{
-		name: "a func uses a type declared later in the cell",
-		cells: []string{`import "fmt"
-func newT() T { return T{A: 1} }
-func (t T) Twice() int { return 2 * t.A }
-type T struct{ A int }
-fmt.Println(newT().Twice())`},
-		prog: `package main
-
-import "fmt"
-
-func newT() T { return T{A: 1} }
-func (t T) Twice() int { return 2 * t.A }
-
-type T struct{ A int }
-
-func main() { fmt.Println(newT().Twice()) }
-`,
-		stdout: "2\n",
-	},
-	{
-		name: "log.New returns a *log.Logger with all its methods",
-		cells: []string{`import ("log"; "os")
-l := log.New(os.Stdout, "app: ", 0)
-l.SetPrefix("pre: ")
-var l2 *log.Logger = l
-l2.Printf("x %d", 1)
-l.Println("hello", l.Prefix())`},
-		prog: `package main
-
-import (
-	"log"
-	"os"
-)
-
-func main() {
-	l := log.New(os.Stdout, "app: ", 0)
-	l.SetPrefix("pre: ")
-	var l2 *log.Logger = l
-	l2.Printf("x %d", 1)
-	l.Println("hello", l.Prefix())
-}
-`,
-		stdout: "pre: x 1\npre: hello pre: \n",
-	},
-	{
-		name: "slog's default handler writes to stderr and follows log.SetOutput",
-		cells: []string{`import ("bytes"; "fmt"; "log"; "log/slog")
-log.SetFlags(0)
-slog.Info("hi", "k", 1)
-var buf bytes.Buffer
-log.SetOutput(&buf)
-slog.Warn("to buf", "k", 2)
-log.Print("plain")
-fmt.Print(buf.String())`},
-		prog: `package main
-
-import (
-	"bytes"
-	"fmt"
-	"log"
-	"log/slog"
-)
-
-func main() {
-	log.SetFlags(0)
-	slog.Info("hi", "k", 1)
-	var buf bytes.Buffer
-	log.SetOutput(&buf)
-	slog.Warn("to buf", "k", 2)
-	log.Print("plain")
-	fmt.Print(buf.String())
-}
-`,
-		stdout: "WARN to buf k=2\nplain\n",
-		stderr: "INFO hi k=1\n",
-	},
-	{
-		name: "a Logger's Fatal runs no defers",
-		cells: []string{`import ("fmt"; "log"; "os")
-l := log.New(os.Stderr, "L ", 0)
-func() { defer fmt.Println("deferred"); l.Fatalf("fatal %d", 4) }()`},
-		prog: `package main
-
-import (
-	"fmt"
-	"log"
-	"os"
-)
-
-func main() {
-	l := log.New(os.Stderr, "L ", 0)
-	func() { defer fmt.Println("deferred"); l.Fatalf("fatal %d", 4) }()
-}
-`,
-		stderr: "L fatal 4\n",
-		exit:   1,
-	},
-	{
-		name: "the standard logger's Fatal after log.SetOutput",
-		cells: []string{`import ("log"; "os")
-log.SetFlags(0)
-log.SetOutput(os.Stdout)
-log.Default().Fatal("std fatal")`},
-		prog: `package main
-
-import (
-	"log"
-	"os"
-)
-
-func main() {
-	log.SetFlags(0)
-	log.SetOutput(os.Stdout)
-	log.Default().Fatal("std fatal")
-}
-`,
-		stdout: "std fatal\n",
-		exit:   1,
-	},
-	{
-		name: "closures made in a loop and handed to compiled code",
-		cells: []string{`import ("fmt"; "sort"; "sync")
-var wg sync.WaitGroup
-var mu sync.Mutex
-got := []int{}
-for i := 0; i < 3; i++ {
-	wg.Go(func() { mu.Lock(); got = append(got, i); mu.Unlock() })
-}
-wg.Wait()
-sort.Ints(got)
-fmt.Println(got)
-var fs []func()
-for i := range 3 {
-	fs = append(fs, sync.OnceFunc(func() { fmt.Print(i, " ") }))
-}
-for _, f := range fs { f() }
-fmt.Println()`},
-		prog: `package main
-
-import (
-	"fmt"
-	"sort"
-	"sync"
-)
-
-func main() {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	got := []int{}
-	for i := 0; i < 3; i++ {
-		wg.Go(func() { mu.Lock(); got = append(got, i); mu.Unlock() })
 	}
-	wg.Wait()
-	sort.Ints(got)
-	fmt.Println(got)
-	var fs []func()
-	for i := range 3 {
-		fs = append(fs, sync.OnceFunc(func() { fmt.Print(i, " ") }))
+	if c.prog == "" {
+		t.Fatalf("%s: no prog.go: every case must say what go run prints", path)
 	}
-	for _, f := range fs {
-		f()
+	if slices.Contains(c.failing, len(c.cells)-1) {
+		t.Fatalf("%s: the last cell is checked against go run; it cannot be a \"cell fails\"", path)
 	}
-	fmt.Println()
-}
-`,
-		stdout: "[0 1 2]\n0 1 2 \n",
-	},
-	{
-		name: "closures made in a loop in a func and handed to compiled code",
-		cells: []string{`import ("fmt"; "sync")`, `func onces() []func() {
-	var out []func()
-	for _, s := range []string{"a", "b", "c"} {
-		v := s + s
-		out = append(out, sync.OnceFunc(func() { fmt.Print(v, " ") }))
-	}
-	return out
-}
-for _, f := range onces() { f() }
-fmt.Println()`},
-		prog: `package main
-
-import (
-	"fmt"
-	"sync"
-)
-
-func onces() []func() {
-	var out []func()
-	for _, s := range []string{"a", "b", "c"} {
-		v := s + s
-		out = append(out, sync.OnceFunc(func() { fmt.Print(v, " ") }))
-	}
-	return out
+	return c
 }
 
-func main() {
-	for _, f := range onces() {
-		f()
-	}
-	fmt.Println()
+// programCells returns the ways a program-only case runs: as one cell, and split into its
+// declarations then main's statements at the top level (splitProgram).
+func programCells(prog string) map[string][]string {
+	return map[string][]string{"whole program": {prog}, "split cell": {splitProgram(prog)}}
 }
-`,
-		stdout: "aa bb cc \n",
-	},
-	{
-		name:     "a panic in a func literal in a loop: no stray trace lines",
-		cells:    []string{"for i := 0; i < 1; i++ {\n\tfunc() {\n\t\tpanic(\"p\")\n\t}()\n}"},
-		prog:     "package main\n\nfunc main() {\n\tfor i := 0; i < 1; i++ {\n\t\tfunc() {\n\t\t\tpanic(\"p\")\n\t\t}()\n\t}\n}\n",
-		errName:  "panic",
-		errValue: "p",
-	},
+
+// splitProgram turns a program into one cell: its declarations, then main's statements.
+func splitProgram(prog string) string {
+	head, body, ok := strings.Cut(prog, "func main() {\n")
+	if !ok {
+		panic(fmt.Sprintf("no func main in %q", prog))
+	}
+	head = strings.TrimPrefix(head, "package main\n")
+	body = strings.TrimSuffix(strings.TrimRight(body, "\n"), "}")
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	}
+	return head + strings.Join(lines, "\n")
+}
+
+func goCaseFiles(t *testing.T) []string {
+	t.Helper()
+	paths, err := golden.Files(goCaseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
 }
 
 func TestGoCases(t *testing.T) {
-	for _, c := range goCases {
-		t.Run(c.name, func(t *testing.T) {
-			s := newSup(t)
-			for i, code := range c.cells[:len(c.cells)-1] {
-				if slices.Contains(c.failing, i) {
-					mustErr(t, s, code)
-				} else {
-					mustOK(t, s, code)
-				}
+	for _, path := range goCaseFiles(t) {
+		t.Run(golden.Name(path), func(t *testing.T) {
+			c := readGoCase(t, path)
+			if c.cells != nil {
+				runGoCase(t, c)
+				return
 			}
-			r, out := run(t, s, c.cells[len(c.cells)-1])
-			checkCase(t, c, r, out)
+			ways := programCells(c.prog)
+			for _, way := range []string{"whole program", "split cell"} {
+				t.Run(way, func(t *testing.T) {
+					c := c
+					c.cells = ways[way]
+					runGoCase(t, c)
+				})
+			}
 		})
 	}
+}
+
+func runGoCase(t *testing.T, c goCase) {
+	t.Helper()
+	s := newSup(t)
+	for i, code := range c.cells[:len(c.cells)-1] {
+		if slices.Contains(c.failing, i) {
+			mustErr(t, s, code)
+		} else {
+			mustOK(t, s, code)
+		}
+	}
+	r, out := run(t, s, c.cells[len(c.cells)-1])
+	checkCase(t, c, r, out)
 }
 
 func checkCase(t *testing.T, c goCase, r backend.ExecuteResult, out *fakeOut) {
@@ -484,20 +182,20 @@ func checkCase(t *testing.T, c goCase, r backend.ExecuteResult, out *fakeOut) {
 	}
 }
 
-// TestGoCasesAgreeWithGoRun checks that the table's expectations are what go run prints.
+// TestGoCasesAgreeWithGoRun checks that the golden files' expectations are what go run prints:
+// each prog.go is built and run with the go command, so a golden file cannot record the
+// interpreter's answer where it differs from Go's.
 func TestGoCasesAgreeWithGoRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every program with the go command")
 	}
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
+		t.Skip("no go command on PATH: the golden files of testdata/semantics are not checked against go run")
 	}
 	dir := t.TempDir()
-	for i, c := range goCases {
-		if c.prog == "" {
-			continue
-		}
-		t.Run(c.name, func(t *testing.T) {
+	for i, path := range goCaseFiles(t) {
+		t.Run(golden.Name(path), func(t *testing.T) {
+			c := readGoCase(t, path)
 			src := filepath.Join(dir, fmt.Sprintf("p%d.go", i))
 			if err := os.WriteFile(src, []byte(c.prog), 0o644); err != nil {
 				t.Fatal(err)
@@ -509,7 +207,7 @@ func TestGoCasesAgreeWithGoRun(t *testing.T) {
 			if c.errName == "CompileError" {
 				_, msg, _ := strings.Cut(c.errValue, ": ") // after the position
 				if err == nil || !strings.Contains(string(b), msg) {
-					t.Errorf("go build: %v %q; the table says it fails with %q", err, b, msg)
+					t.Errorf("go build: %v %q; the golden file says it fails with %q", err, b, msg)
 				}
 				return
 			}
@@ -529,12 +227,12 @@ func TestGoCasesAgreeWithGoRun(t *testing.T) {
 			}
 			if c.errName == "panic" {
 				if want := "panic: " + c.errValue + "\n"; code != 2 || stdout.String() != c.stdout || !strings.HasPrefix(stderr.String(), want) {
-					t.Errorf("go run: exit %d stdout %q stderr %q; the table says exit 2 stdout %q stderr %q...", code, stdout.String(), stderr.String(), c.stdout, want)
+					t.Errorf("go run: exit %d stdout %q stderr %q; the golden file says exit 2 stdout %q stderr %q...", code, stdout.String(), stderr.String(), c.stdout, want)
 				}
 				return
 			}
 			if code != c.exit || stdout.String() != c.stdout || stderr.String() != c.stderr {
-				t.Errorf("go run: exit %d stdout %q stderr %q; the table says exit %d stdout %q stderr %q",
+				t.Errorf("go run: exit %d stdout %q stderr %q; the golden file says exit %d stdout %q stderr %q",
 					code, stdout.String(), stderr.String(), c.exit, c.stdout, c.stderr)
 			}
 		})

@@ -253,12 +253,16 @@ total := 1`)
 	if ic.Status != backend.Incomplete {
 		t.Fatalf("is_complete: %#v", ic)
 	}
-	// Answers while a cell runs.
+	// Answers while a cell runs (once it has said it runs).
+	busy := &fakeOut{}
 	go func() {
-		run(t, s, `import "time"
-time.Sleep(2 * time.Second)`)
+		runOut(t, s, `import "time"
+fmt.Println("running")
+time.Sleep(2 * time.Second)`, busy)
 	}()
-	time.Sleep(300 * time.Millisecond)
+	if err := busy.WaitText(30*time.Second, "running\n"); err != nil {
+		t.Fatalf("the busy cell did not start: %v", err)
+	}
 	start := time.Now()
 	c, _ = s.Complete(ctx, "fmt.Prin", 8)
 	if len(c.Matches) != 3 || time.Since(start) > 500*time.Millisecond {

@@ -62,7 +62,7 @@ time.Sleep(2 * time.Second)`)
 
 // TestNestedStringWarns: where fmt cannot be given the String or Error method of a cell's
 // type nested in an argument (%#v, a map keyed by the type), the cell says so, once per type
-// (issue 12, item 4); elsewhere fmt prints what Go prints (gostdPrograms).
+// (issue 12, item 4); elsewhere fmt prints what Go prints (testdata/semantics).
 func TestNestedStringWarns(t *testing.T) {
 	s := newSup(t)
 	mustOK(t, s, `import "fmt"

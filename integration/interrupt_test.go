@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
 
 // startKernel starts the built quire binary as a kernel through the Go client.
@@ -39,7 +40,7 @@ func execute(t *testing.T, c *client.Client, code string) *client.Reply {
 // and checks the kernel stops them quickly and keeps the session's declarations.
 func TestInterruptKeepsDeclarations(t *testing.T) {
 	c := startKernel(t)
-	if r := execute(t, c, "func double(x int) int { return 2 * x }\nimport \"sync\"\ntype Box struct{ N int }"); r.Status() != "ok" {
+	if r := execute(t, c, "func double(x int) int { return 2 * x }\nimport (\"fmt\"; \"sync\")\ntype Box struct{ N int }"); r.Status() != "ok" {
 		t.Fatalf("declarations: %v", r.Content)
 	}
 	cases := []string{
@@ -49,11 +50,13 @@ func TestInterruptKeepsDeclarations(t *testing.T) {
 		"var wg sync.WaitGroup\nwg.Add(1)\nwg.Wait()",
 	}
 	for _, code := range cases {
-		call, err := c.ExecuteAsync(code, nil)
+		// The cell says it runs, then blocks; the interrupt follows what it says.
+		opts, running := kerneltest.StreamSeen("running\n")
+		call, err := c.ExecuteAsync("fmt.Println(\"running\")\n"+code, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // let the cell start
+		kerneltest.Wait(t, running, time.Minute, "the cell did not start")
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		t0 := time.Now()
 		if _, err := c.Interrupt(ctx); err != nil {

@@ -2,6 +2,7 @@ package kernel_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,15 +11,19 @@ import (
 	"github.com/quire-go/quire/kernel/client"
 )
 
-// debugBackend is the fake backend with a debugger: "block" requests wait until release is
-// closed; every request emits an "output" event and is answered with its command.
+// debugBackend is the fake backend with a debugger: "block" requests close blocked (once)
+// and wait until release is closed; every request emits an "output" event and is answered with
+// its command.
 type debugBackend struct {
 	*fakeBackend
 	release chan struct{}
+	blocked chan struct{}
+	once    sync.Once
 }
 
 func (d *debugBackend) DebugRequest(ctx context.Context, req map[string]any, emit func(map[string]any)) map[string]any {
 	if req["command"] == "block" {
+		d.once.Do(func() { close(d.blocked) })
 		select {
 		case <-d.release:
 		case <-ctx.Done():
@@ -35,7 +40,7 @@ var _ backend.Debugger = (*debugBackend)(nil)
 // its events as debug_event on iopub; a debug request that waits in the backend holds up
 // neither interrupt_request nor kernel_info on the control channel.
 func TestDebugRequest(t *testing.T) {
-	db := &debugBackend{release: make(chan struct{})}
+	db := &debugBackend{release: make(chan struct{}), blocked: make(chan struct{})}
 	h := startKernel(t, func(c *kernel.Config) {
 		db.fakeBackend = c.Backend.(*fakeBackend)
 		c.Backend = db
@@ -63,7 +68,11 @@ func TestDebugRequest(t *testing.T) {
 		_, err := h.c.Request(ctx, client.Control, "debug_request", map[string]any{"seq": 2, "type": "request", "command": "block"}, true)
 		done <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-db.blocked:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the block debug request did not reach the backend")
+	}
 	t0 := time.Now()
 	if _, err := h.c.Interrupt(ctx); err != nil {
 		t.Fatal(err)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/quire-go/quire/backend"
@@ -35,10 +37,40 @@ type fakeBackend struct {
 	mu        sync.Mutex
 	codes     []string
 	shutdowns []bool
+	started   []string      // the cells that have started, after dropping an idle interrupt
+	changed   chan struct{} // closed (and replaced) when a cell starts
 }
 
 func newFakeBackend() *fakeBackend {
-	return &fakeBackend{interrupt: make(chan struct{}, 1)}
+	return &fakeBackend{interrupt: make(chan struct{}, 1), changed: make(chan struct{})}
+}
+
+// waitStarted returns once a cell of this code has started running (an interrupt sent from
+// then on reaches it), and fails the test after a generous deadline. Tests use it instead of
+// sleeping "long enough for the cell to start".
+func (f *fakeBackend) waitStarted(t testing.TB, code string) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		f.mu.Lock()
+		ok, ch := slices.Contains(f.started, code), f.changed
+		f.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("the cell %q did not start; started: %q", code, f.Started())
+		}
+	}
+}
+
+// Started returns the cells that have started, in order.
+func (f *fakeBackend) Started() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.started...)
 }
 
 func (f *fakeBackend) Info() backend.Info {
@@ -108,6 +140,11 @@ func (f *fakeBackend) Execute(ctx context.Context, req backend.ExecuteRequest, o
 	case <-f.interrupt:
 	default:
 	}
+	f.mu.Lock()
+	f.started = append(f.started, req.Code)
+	close(f.changed)
+	f.changed = make(chan struct{})
+	f.mu.Unlock()
 	code := req.Code
 	if c, ok := goProfile[code]; ok {
 		code = c

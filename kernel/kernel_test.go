@@ -287,7 +287,7 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 	}
 	// With stop_on_error false on the failing request, the queue keeps running (once the
 	// window of the first error is over).
-	time.Sleep(kernel.DefaultStopOnErrorTimeout)
+	time.Sleep(kernel.DefaultStopOnErrorTimeout) // the window is what is tested: let it pass
 	first, _ = h.c.ExecuteAsync("sleepfail 200ms", nil)
 	next, _ := h.c.ExecuteAsync("print d", stop)
 	if r, err := first.Wait(ctx); err != nil || r.Status() != "error" {
@@ -316,7 +316,7 @@ func TestStopOnErrorWindow(t *testing.T) {
 	var burst []*client.Call
 	var keep *client.Call
 	for i := range 8 {
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // the burst's spread, as the browser sends it: the workload
 		opts := stop
 		if i == 5 {
 			opts = nil // stop_on_error false: never aborted
@@ -351,7 +351,7 @@ func TestStopOnErrorWindow(t *testing.T) {
 		t.Errorf("backend ran %q, want only the failing cell and the one with stop_on_error false", got)
 	}
 	// After the window, a request with stop_on_error runs.
-	time.Sleep(time.Until(errorAt.Add(window + 100*time.Millisecond)))
+	time.Sleep(time.Until(errorAt.Add(window + 100*time.Millisecond))) // the window is what is tested
 	if r, err := h.c.Execute(ctx, "print after", stop); err != nil || r.Status() != "ok" {
 		t.Fatalf("after the window: %v %v", err, r)
 	}
@@ -371,7 +371,7 @@ func TestStopOnErrorWindowSlides(t *testing.T) {
 	start := time.Now()
 	var calls []*client.Call
 	for i := range 8 {
-		time.Sleep(gap)
+		time.Sleep(gap) // the trickle, each request within the window of the one before: the workload
 		p, err := h.c.ExecuteAsync(fmt.Sprintf("print %d", i), stop)
 		if err != nil {
 			t.Fatal(err)
@@ -386,7 +386,7 @@ func TestStopOnErrorWindowSlides(t *testing.T) {
 			t.Errorf("request %d of the trickle: %v %v, want aborted", i, err, r)
 		}
 	}
-	time.Sleep(window + 100*time.Millisecond)
+	time.Sleep(window + 100*time.Millisecond) // a quiet window: what is tested
 	if r, err := h.c.Execute(ctx, "print after", stop); err != nil || r.Status() != "ok" {
 		t.Fatalf("after a quiet window: %v %v", err, r)
 	}
@@ -450,7 +450,7 @@ func TestHeartbeatWhileCPUBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	h.be.waitStarted(t, "spin 1500ms")
 	for i := range 5 {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := h.c.Ping(pctx)
@@ -458,7 +458,7 @@ func TestHeartbeatWhileCPUBusy(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ping %d while spinning: %v", i, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // spreads the pings over the spin: the workload
 	}
 	if r, err := p.Wait(ctx); err != nil || r.Status() != "ok" {
 		t.Fatalf("spin: %v %v", err, r)
@@ -472,7 +472,7 @@ func TestInterruptOnControlWhileRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	h.be.waitStarted(t, "sleep 20s")
 	start := time.Now()
 	ir, err := h.c.Interrupt(ctx)
 	if err != nil || ir.Status() != "ok" || ir.Msg.Type() != "interrupt_reply" {
@@ -496,7 +496,7 @@ func TestShutdownOnControlWhileRunning(t *testing.T) {
 	if _, err := h.c.ExecuteAsync("sleep 20s", nil); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	h.be.waitStarted(t, "sleep 20s")
 	r, err := h.c.Shutdown(ctx, false)
 	if err != nil || r.Status() != "ok" || r.Msg.Type() != "shutdown_reply" || r.Content["restart"] != false {
 		t.Fatalf("shutdown: %v %v", err, r)
@@ -550,7 +550,7 @@ func TestShellNotBlockedByRunningCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	h.be.waitStarted(t, "sleep 3s")
 	start := time.Now()
 	cr, err := h.c.Complete(ctx, "fmt.Pr", 6)
 	if err != nil || cr.Status() != "ok" {
@@ -796,11 +796,17 @@ func TestInputRoundTrip(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("ErrNoStdin took %v", d)
 	}
-	// An interrupt ends a pending input.
+	// An interrupt ends a pending input (sent once the client has the input_request).
+	asked := make(chan struct{})
 	p, _ := h.c.ExecuteAsync("input never?", &client.ExecuteOptions{Input: func(string, bool) (string, error) {
+		close(asked)
 		select {} // never answers
 	}})
-	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-asked:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no input_request for the pending input")
+	}
 	if _, err := h.c.Interrupt(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -1009,6 +1015,9 @@ func TestSilentConnectionDoesNotBlockClients(t *testing.T) {
 			defer conn.Close()
 		}
 	}
+	// Give the kernel's accept loops a moment to take the silent connections first: nothing
+	// observable says they have (that is the point of them), and without them first the test
+	// checks nothing.
 	time.Sleep(50 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -1046,10 +1055,15 @@ func TestOutputOrderAndLiveStreaming(t *testing.T) {
 	// Stream text is published while the cell still runs, not when it ends.
 	var mu sync.Mutex
 	var events []string
+	seen := make(chan struct{}, 1)
 	note := func(s string) {
 		mu.Lock()
 		events = append(events, s)
 		mu.Unlock()
+		select {
+		case seen <- struct{}{}:
+		default:
+		}
 	}
 	p, err := h.c.ExecuteAsync("printsleep early 1500ms", &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
 		if m.Type() == "stream" {
@@ -1059,15 +1073,9 @@ func TestOutputOrderAndLiveStreaming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(1200 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		n := len(events)
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-seen:
+	case <-time.After(1200 * time.Millisecond):
 	}
 	select {
 	case <-p.Done():
@@ -1154,7 +1162,8 @@ func TestIOPubHeldForFirstSubscriber(t *testing.T) {
 	if err != nil || reply.Type() != "execute_reply" {
 		t.Fatalf("reply %v %v", reply, err)
 	}
-	// Only now does an iopub subscriber arrive: the cell has finished long ago.
+	// Only now does an iopub subscriber arrive: the cell has finished long ago (the pause is
+	// the scenario: a subscriber that comes late).
 	time.Sleep(50 * time.Millisecond)
 	sub := zmq4.NewSub(ctx)
 	defer sub.Close()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
 
 // TestMain turns the test binary into a kernel process (fake backend) when
@@ -81,9 +82,10 @@ func TestClientStartSignalsAndShutdown(t *testing.T) {
 	if err != nil || r.Stream("stdout") != "from a process\n" {
 		t.Fatalf("execute: %v %v", err, r)
 	}
-	// SIGINT interrupts the running cell; the kernel lives on.
-	p, _ := c.ExecuteAsync("sleep 20s", nil)
-	time.Sleep(200 * time.Millisecond)
+	// SIGINT interrupts the running cell (once it runs: it has printed); the kernel lives on.
+	opts, started := kerneltest.StreamSeen("started\n")
+	p, _ := c.ExecuteAsync("printsleep started 20s", opts)
+	kerneltest.Wait(t, started, 20*time.Second, "the cell did not start (no output from it)")
 	if err := c.Process().Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +107,11 @@ func TestClientStartSignalsAndShutdown(t *testing.T) {
 
 func TestSIGTERMShutsDown(t *testing.T) {
 	c := startProcess(t)
-	if _, err := c.ExecuteAsync("sleep 20s", nil); err != nil {
+	opts, started := kerneltest.StreamSeen("started\n")
+	if _, err := c.ExecuteAsync("printsleep started 20s", opts); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	kerneltest.Wait(t, started, 20*time.Second, "the cell did not start (no output from it)")
 	if err := c.Process().Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,23 @@ import (
 
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
+
+// runningMarker is what runningCell's cells print first (on stderr, with println, which needs
+// no import).
+const runningMarker = "quire-test: the cell runs"
+
+// runningCell starts code after a line that prints runningMarker, and returns once the marker
+// has arrived: the worker is inside the cell, not just sent it, so a kill, signal or interrupt
+// sent next reaches a running cell however loaded the machine is.
+func (k *kern) runningCell(code string) *client.Call {
+	k.t.Helper()
+	opts, running := kerneltest.StreamSeen(runningMarker)
+	call := k.startCell("println(\""+runningMarker+"\")\n"+code, opts)
+	kerneltest.Wait(k.t, running, 2*time.Minute, "the cell did not start")
+	return call
+}
 
 // startCell sends code and waits until its execute_input has been published (the cell is
 // running or queued to run next).
@@ -70,8 +86,7 @@ func TestFaultKillWorker(t *testing.T) {
 	}
 	survived := 0
 	for _, code := range cells {
-		call := k.startCell(code, nil)
-		time.Sleep(200 * time.Millisecond) // let the worker enter the cell
+		call := k.runningCell(code)
 		ws := workers(k.pid())
 		if len(ws) == 0 {
 			t.Fatal("no worker process under the kernel")
@@ -179,8 +194,7 @@ runtime.NumGoroutine()`, 2*time.Minute)
 	}
 	t.Logf("with %d goroutines blocked, the next cell ran in %v", n, time.Since(t0).Round(time.Millisecond))
 
-	call := k.startCell("ch := make(chan int)\n<-ch", nil)
-	time.Sleep(200 * time.Millisecond)
+	call := k.runningCell("ch := make(chan int)\n<-ch")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if _, err := k.Interrupt(ctx); err != nil {

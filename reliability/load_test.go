@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
 
 // TestLoadQueuedRequests sends 1,000 execute_requests at once: all are answered, in order,
@@ -52,6 +53,8 @@ func TestLoadQueuedRequests(t *testing.T) {
 // worker: the kernel's heartbeat runs in another process and must stay quick.
 func TestLoadHeartbeatWhileSpinning(t *testing.T) {
 	k := startKernel(t)
+	// The spinners take the cores; the pings start once the cell says it has started them.
+	opts, spinning := kerneltest.StreamSeen("spinning")
 	call := k.startCell(`import "runtime"
 for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 	go func() {
@@ -59,9 +62,10 @@ for i := 0; i < runtime.GOMAXPROCS(0); i++ {
 		}
 	}()
 }
+println("spinning")
 for {
-}`, nil)
-	time.Sleep(300 * time.Millisecond) // let the spinners take the cores
+}`, opts)
+	kerneltest.Wait(t, spinning, 2*time.Minute, "the spinners did not start")
 	var lat []time.Duration
 	for range 20 {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -129,11 +129,7 @@ func TestSoakMixed(t *testing.T) {
 		cell := cells[n%len(cells)]
 		n++
 		if cell.interrupt {
-			call, err := k.ExecuteAsync(cell.code, nil)
-			if err != nil {
-				t.Fatalf("execute: %v", err)
-			}
-			time.Sleep(150 * time.Millisecond)
+			call := k.runningCell(cell.code)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			if _, err := k.Interrupt(ctx); err != nil {
 				t.Fatalf("interrupt: %v", err)

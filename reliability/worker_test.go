@@ -63,8 +63,7 @@ executors.Processes(executors.Each(sq, 1, 2))
 	}
 
 	use("interrupt")
-	call := k.startCell("for {\n}", nil)
-	time.Sleep(100 * time.Millisecond)
+	call := k.runningCell("for {\n}")
 	interrupt(t, k)
 	if r := wait(t, call, 30*time.Second); r.Status() != "error" {
 		t.Fatalf("interrupted loop ended %q", r.Status())

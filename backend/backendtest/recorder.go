@@ -4,9 +4,11 @@ package backendtest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/quire-go/quire/backend"
 )
@@ -86,6 +88,21 @@ func (r *Recorder) WaitFor(ctx context.Context, cond func(*Recorder) bool) error
 			return ctx.Err()
 		}
 	}
+}
+
+// WaitText returns once stdout or stderr contains text, or an error naming what did arrive
+// when d passes first. A test waits for a marker the cell prints this way, instead of sleeping
+// "long enough" for the cell to start.
+func (r *Recorder) WaitText(d time.Duration, text string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	err := r.WaitFor(ctx, func(r *Recorder) bool {
+		return strings.Contains(r.Stdout(), text) || strings.Contains(r.Stderr(), text)
+	})
+	if err != nil {
+		return fmt.Errorf("no %q on stdout or stderr within %v (stdout %q, stderr %q)", text, d, r.Stdout(), r.Stderr())
+	}
+	return nil
 }
 
 // Input answers a stdin read with the next of Inputs and records its prompt.

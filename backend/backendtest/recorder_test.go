@@ -65,3 +65,18 @@ func TestRecorderWaitFor(t *testing.T) {
 		t.Fatalf("WaitFor that cannot succeed: %v", err)
 	}
 }
+
+func TestRecorderWaitText(t *testing.T) {
+	var r Recorder
+	go func() {
+		r.Stream("stdout", "run")
+		r.Stream("stderr", "ning\n")
+		r.Stream("stderr", "ready\n")
+	}()
+	if err := r.WaitText(10*time.Second, "ready"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WaitText(10*time.Millisecond, "never"); err == nil {
+		t.Fatal("WaitText of text that never comes returned nil")
+	}
+}

@@ -1,3 +1,6 @@
+// The repeated "run this cell, expect this output" cases are golden files of testdata/rewrite
+// (TestRewriteGolden, rewrite_golden_test.go), which also record each cell's plan; the tests
+// here need their own logic.
 package cell
 
 import (
@@ -55,72 +58,6 @@ strings.Repeat("ab", m["a"]+a1())`
 	}
 }
 
-func TestFuncsVisibleInWholeCell(t *testing.T) {
-	s := newSession(t)
-	r := s.mustRun(`x := later(2)
-type S struct{ n int }
-func later(k int) int { return helper() * k }
-func (s S) N() int { return s.n + later(1) }
-y := S{x}.N()
-func helper() int { return 7 }
-y`)
-	if r.shown != "21" {
-		t.Errorf("shown %s, want 21", r.shown)
-	}
-}
-
-// A func may use a type or const declared below it in the cell, as in a Go file.
-func TestTypesVisibleInWholeCell(t *testing.T) {
-	s := newSession(t)
-	r := s.mustRun(`x := 1
-func f() T { return T{A: x + N} }
-func (t T) Twice() int { return 2 * t.A }
-type T struct{ A int }
-const N = 2
-f().Twice()`)
-	if r.shown != "6" {
-		t.Errorf("shown %s, want 6", r.shown)
-	}
-}
-
-func TestDeclsAndStatementsAcrossCells(t *testing.T) {
-	s := newSession(t)
-	s.mustRun("import \"fmt\"\ntype T struct{ A, B int }\nconst K = 3\nvar y = K + 1\nx := 2")
-	s.mustRun("func (t T) Sum() int { return t.A + t.B }\nfunc add(a, b int) int { return a + b }")
-	r := s.mustRun("z := add(x, y)\nfmt.Println(z, T{1, 2}.Sum())\nz * K")
-	if r.out != "6 3\n" || r.shown != "18" {
-		t.Errorf("out=%q shown=%q", r.out, r.shown)
-	}
-}
-
-func TestRejections(t *testing.T) {
-	known := Known{Imports: map[string]string{"rand": "math/rand"}, Generics: map[string]bool{"Map": true}}
-	for _, tc := range []struct {
-		src       string
-		line, col int
-		msg       string
-	}{
-		{"x := 1\nfunc main() {\n\tfmt.Println(x)\n}", 2, 1, "func main is not allowed"},
-		{"x := 1\nreturn", 2, 1, "return at the top level"},
-		{"import \"math/rand/v2\"", 1, 8, `the name rand already refers to "math/rand"`},
-		{"import \"os\"\nimport os \"io\"", 2, 8, `the name os already refers to "os"`},
-		{"ch := make(chan int)\nv, ok := <-ch", 2, 1, "v, ok := <-ch at the top level"},
-		{"func G[T any](x T) T { return x }\ny := len(\"a\") + G[int](2)", 2, 17, "generic func G"},
-		{"var y, z = Map(xs), 1", 1, 12, "var y T; y = Map(...)"},
-		{"var y = 1 + slices.Max(xs)", 1, 13, "generic func slices.Max"},
-		{"x := (1 +\ny := 2", 2, 3, "syntax error"},
-		{"for range func(yield func() bool) {} {}", 1, 11, "range over a func(yield func() bool)"},
-	} {
-		e := buildErr(t, tc.src, known)
-		if e.Line != tc.line || e.Col != tc.col || !strings.Contains(e.Msg, tc.msg) {
-			t.Errorf("Build(%q) error %v (line %d col %d), want %d:%d containing %q", tc.src, e, e.Line, e.Col, tc.line, tc.col, tc.msg)
-		}
-		if !strings.HasPrefix(e.Error(), "cell1.go:") {
-			t.Errorf("error %q does not name the cell", e.Error())
-		}
-	}
-}
-
 func TestImports(t *testing.T) {
 	s := newSession(t)
 	s.mustRun(`import "fmt"`)
@@ -156,14 +93,6 @@ func TestImports(t *testing.T) {
 	}
 	if got := defaultImportName("gopkg.in/yaml.v3"); got != "yaml" {
 		t.Errorf("defaultImportName(gopkg.in/yaml.v3) = %q", got)
-	}
-}
-
-func TestPastedFile(t *testing.T) {
-	s := newSession(t)
-	r := s.mustRun("package main\n\nimport (\n\t\"fmt\"\n)\n\nfunc hello(name string) string {\n\treturn fmt.Sprintf(\"hello %s\", name)\n}\n\nfmt.Println(hello(\"go\"))\n")
-	if r.out != "hello go\n" || r.shown != "" || !r.plan.Suppress {
-		t.Errorf("out=%q shown=%q suppress=%v", r.out, r.shown, r.plan.Suppress)
 	}
 }
 
@@ -314,31 +243,6 @@ got`)
 	}
 }
 
-func TestLoopVarsOldIdiom(t *testing.T) {
-	s := newSession(t)
-	r := s.mustRun(`var fns []func() int
-for i := 0; i < 3; i++ {
-	i := i // the pre-Go 1.22 idiom
-	fns = append(fns, func() int { return i })
-}
-for _, v := range []int{10, 20} {
-	v := v
-	fns = append(fns, func() int { return v })
-}
-for i := range 2 {
-	i := i * 100
-	fns = append(fns, func() int { return i })
-}
-var got []int
-for _, f := range fns {
-	got = append(got, f())
-}
-got`)
-	if r.shown != "[0 1 2 10 20 0 100]" {
-		t.Errorf("got %s", r.shown)
-	}
-}
-
 func TestLoopVarsGoroutines(t *testing.T) {
 	s := newSession(t)
 	s.mustRun(`import ("fmt"; "sort"; "sync")
@@ -413,187 +317,6 @@ order()`)
 	}
 }
 
-func TestRangeOverInt(t *testing.T) {
-	s := newSession(t)
-	s.mustRun(`import "fmt"`)
-	r := s.mustRun(`for i := range 3 {
-	fmt.Print(i, " ")
-}
-n := 2
-for range n {
-	fmt.Print("x ")
-}
-for i := range n + 1 {
-	i += 10 // does not change the iteration (range semantics)
-	fmt.Print(i, " ")
-}
-var k int64 = 2
-for i := range k {
-	fmt.Printf("%T ", i)
-}
-xs := []string{"a", "b"}
-for i := range len(xs) {
-	fmt.Print(xs[i])
-}
-var fns []func() int
-for i := range 3 {
-	fns = append(fns, func() int { return i })
-}
-fmt.Println(fns[0](), fns[1](), fns[2]())`)
-	if want := "0 1 2 x x 10 11 12 int64 int64 ab0 1 2\n"; r.out != want {
-		t.Errorf("out %q, want %q", r.out, want)
-	}
-	r = s.mustRun(`func count(n int) (c int) {
-	for range n {
-		c++
-	}
-	const m = 4
-	for i := range m {
-		c += i
-	}
-outer:
-	for i := range n {
-		for j := range 10 {
-			if j > i {
-				continue outer
-			}
-			c += 100
-		}
-	}
-	return c
-}
-var j int
-for j = range 4 {
-}
-count(3) + j`)
-	if r.shown != "612" { // 3 + 6 + 100*(1+2+3) = 609, + j == 3
-		t.Errorf("count(3)+j = %s, want 612", r.shown)
-	}
-	// Known.Ints from an earlier cell.
-	s.mustRun("total := 3")
-	r = s.mustRun("sum := 0\nfor i := range total { sum += i }\nsum")
-	if r.shown != "3" {
-		t.Errorf("range over an int from an earlier cell: %s", r.shown)
-	}
-}
-
-func TestMinMaxClear(t *testing.T) {
-	s := newSession(t)
-	s.mustRun(`import "fmt"`)
-	if r := s.mustRun("min(3, 1)"); r.shown != "1" {
-		t.Errorf("min(3, 1) = %s", r.shown)
-	}
-	r := s.mustRun(`a, b := 3, 2
-x := min(a, b)
-f := 2.5
-y := max(f, 1, 7)
-z := min(4, f)
-w := max("b", "abc", "c")
-u := min(1, 2.5)
-fmt.Printf("%v %v %v %v %v %T\n", x, y, z, w, u, u)
-func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
-fmt.Println(clamp(15, 0, 10), clamp(-3, 0, 10), clamp(5, 0, 10), max(x, a) + 1)
-m := map[string]int{"a": 1, "b": 2}
-s := []int{1, 2, 3}
-clear(m)
-clear(s[1:])
-fmt.Println(len(m), s)
-v := min(a, b) * 10 + max(a, b)
-v`)
-	if want := "2 7 2.5 c 1 float64\n10 0 5 4\n0 [1 0 0]\n"; r.out != want || r.shown != "23" {
-		t.Errorf("out %q shown %q, want %q and 23", r.out, r.shown, want)
-	}
-	r = s.mustRun(`import "cmp"
-func Clamp[T cmp.Ordered](v, lo, hi T) T { return max(lo, min(v, hi)) }
-fmt.Println(min(a, b), Clamp(f, 0, 1), Clamp(w, "a", "b"))
-max(a, b)`)
-	if r.out != "2 1 b\n" || r.shown != "3" {
-		t.Errorf("generic use: out %q shown %q", r.out, r.shown)
-	}
-	// The helpers' type parameter does not collide with a user type T.
-	r = newSession(t).mustRun("a := 1\ntype T int\nT(3) + T(min(a, 2))")
-	if r.shown != "4" {
-		t.Errorf("type T after the prelude: %s", r.shown)
-	}
-	// A user func named max shadows the builtin.
-	r = s.mustRun("func max(xs ...int) int { return -1 }\nmax(1, 2)")
-	if r.shown != "-1" {
-		t.Errorf("user max: %s", r.shown)
-	}
-}
-
-func TestTopLevelControlFlow(t *testing.T) {
-	s := newSession(t)
-	s.mustRun(`import "fmt"`)
-	r := s.mustRun(`total := 0
-for i := 0; i < 3; i++ {
-	total += i
-}
-m := map[string]int{"a": 1}
-w := -1
-if v, ok := m["z"]; !ok {
-	w = v
-}
-var a any = 3
-switch v := a.(type) {
-case int:
-	fmt.Println("int", v)
-}
-switch {
-case total > 2:
-	fmt.Println("big")
-}
-ch := make(chan int, 1)
-ch <- 5
-select {
-case got := <-ch:
-	fmt.Println("got", got)
-default:
-}
-{
-	hidden := 1
-	total += hidden
-}
-loop:
-for {
-	break loop
-}
-fmt.Println(total, w)`)
-	if want := "int 3\nbig\ngot 5\n4 0\n"; r.out != want {
-		t.Errorf("out %q, want %q", r.out, want)
-	}
-	if _, err := s.run("hidden"); err == nil || !strings.Contains(err.Error(), "undefined: hidden") {
-		t.Errorf("a := inside a top-level block leaked: %v", err)
-	}
-	r = s.mustRun(`v, ok := m["a"]
-_, ok2 := m["b"]
-n, isInt := a.(int)
-str, isStr := a.(string)
-keys := func() string { return "a" }
-v2, ok3 := m[keys()]
-fmt.Println(v, ok, ok2, n, isInt, str == "", isStr, v2, ok3)`)
-	if want := "1 true false 3 true true false 1 true\n"; r.out != want {
-		t.Errorf("comma-ok: %q, want %q", r.out, want)
-	}
-	// Other top-level forms that must keep working untouched.
-	r = s.mustRun(`import ("context"; "strconv")
-n2, err := strconv.Atoi("12")
-ctx, cancel := context.WithCancel(context.Background())
-cancel()
-c2 := make(chan string, 1)
-c2 <- "msg"
-got := <-c2
-fmt.Println(n2, err, ctx.Err(), got)`)
-	if want := "12 <nil> context canceled msg\n"; r.out != want {
-		t.Errorf("multi-value := : %q, want %q", r.out, want)
-	}
-	// Redefinition of a comma-ok variable in the same cell reuses it.
-	r = s.mustRun("q := 0\nq, found := m[\"a\"]\nfmt.Println(q, found)")
-	if r.out != "1 true\n" {
-		t.Errorf("comma-ok reusing a name: %q", r.out)
-	}
-}
-
 func TestGoStatementsRecoverPanics(t *testing.T) {
 	s := newSession(t)
 	s.mustRun(`import ("fmt"; "sync")
@@ -652,29 +375,9 @@ start()`)
 	}
 }
 
-func TestTrailingExpression(t *testing.T) {
-	s := newSession(t)
-	s.mustRun(`import ("fmt"; "log"; "os")`)
-	for _, tc := range []struct {
-		src, out, shown string
-		suppress        bool
-	}{
-		{"1 + 2", "", "3", false},
-		{"func two() (int, string) { return 1, \"a\" }\ntwo()", "", "1, a", false},
-		{`fmt.Println("hi")`, "hi\n", "", true},
-		{`fmt.Fprintln(os.Stdout, "x")`, "", "", true},
-		{`log.SetFlags(0); log.Print("l")`, "l\n", "", true},
-		{"x := 4\nx", "", "4", false},
-		{"func none() {}\nnone()", "", "", false},
-		{"// just a comment", "", "", false},
-		{"x := 5 // no trailing expression", "", "", false},
-		{"fmt.Sprint(\"a\",\n\t\"b\")", "", "ab", false},
-	} {
-		r := s.mustRun(tc.src)
-		if r.shown != tc.shown || r.plan.Suppress != tc.suppress || (tc.out != "" && r.out != tc.out) {
-			t.Errorf("%q: out %q shown %q suppress %v; want %q %q %v", tc.src, r.out, r.shown, r.plan.Suppress, tc.out, tc.shown, tc.suppress)
-		}
-	}
+// TestTrailingPosition: the trailing expression's position, kept in ShowSrc's //line comment
+// (the trailing expressions' values and Suppress are in testdata/rewrite/trailing-expression.txt).
+func TestTrailingPosition(t *testing.T) {
 	p, err := Build("cell9", "x := 1\n\n  x +\n  2", Known{})
 	if err != nil {
 		t.Fatal(err)
@@ -774,24 +477,6 @@ func TestIsComplete(t *testing.T) {
 		if st != tc.status || in != tc.indent {
 			t.Errorf("IsComplete(%q) = %q, %q; want %q, %q", tc.src, st, in, tc.status, tc.indent)
 		}
-	}
-}
-
-// The forms the generic-call error suggests do work at the top level, and so do y := G(x),
-// var y = G(x) and a generic call evaluated first in a :=, which quire makes work.
-func TestGenericAdviceWorks(t *testing.T) {
-	s := newSession(t)
-	s.mustRun("func G[T any](x T) T { return x }\nx := 5")
-	r := s.mustRun("var y1 int\ny1 = G(x)\ny2 := x\ny2 = G(x)\ny3 := func() int { return G(x) }()\ny1 + y2 + y3 + G(1)")
-	if r.shown != "16" {
-		t.Errorf("shown %s, want 16", r.shown)
-	}
-	r = s.mustRun("y4 := G(x)\nvar y5 = G(y4 + 1)\ny6 := G(y5) * 2\ny4 + y5 + y6")
-	if r.shown != "23" {
-		t.Errorf("shown %s, want 23", r.shown)
-	}
-	if r := s.mustRun("y4 + y5 + y6"); r.shown != "23" {
-		t.Errorf("next cell: shown %s, want 23", r.shown)
 	}
 }
 

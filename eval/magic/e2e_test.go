@@ -261,11 +261,16 @@ func TestE2ETimeitInterrupt(t *testing.T) {
 	s, _ := newSup(t, Options{})
 	mustRun(t, s, "import \"time\"\nkeep := 5")
 	done := make(chan backend.ExecuteResult, 1)
+	timing := &fakeOut{}
 	go func() {
-		r, _ := execute(t, s, "%timeit time.Sleep(time.Second)")
-		done <- r
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		done <- s.Execute(ctx, backend.ExecuteRequest{Code: "%timeit println(\"timing\"); time.Sleep(time.Second)"}, timing)
 	}()
-	time.Sleep(500 * time.Millisecond)
+	// Interrupt once the timed statement runs (it says so first).
+	if err := timing.WaitText(30*time.Second, "timing"); err != nil {
+		t.Fatalf("the timed statement did not start: %v", err)
+	}
 	if err := s.Interrupt(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,36 @@
+// Package kerneltest helps tests that drive a kernel through kernel/client wait for a sign
+// instead of sleeping "long enough": StreamSeen tells when a cell has printed a marker, so an
+// interrupt, signal or shutdown reaches the cell while it runs, however loaded the machine.
+package kerneltest
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quire-go/quire/kernel"
+	"github.com/quire-go/quire/kernel/client"
+)
+
+// StreamSeen returns ExecuteOptions whose OnIOPub closes the channel once a stream message of
+// the request contains text.
+func StreamSeen(text string) (*client.ExecuteOptions, <-chan struct{}) {
+	seen := make(chan struct{})
+	var once sync.Once
+	return &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
+		if s, _ := m.ContentMap()["text"].(string); m.Type() == "stream" && strings.Contains(s, text) {
+			once.Do(func() { close(seen) })
+		}
+	}}, seen
+}
+
+// Wait returns once ch is closed, and fails the test if that takes longer than d.
+func Wait(t testing.TB, ch <-chan struct{}, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(d):
+		t.Fatalf("%s: not within %v", what, d)
+	}
+}
