@@ -5,7 +5,6 @@ package kerneltest
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,13 +13,15 @@ import (
 )
 
 // StreamSeen returns ExecuteOptions whose OnIOPub closes the channel once a stream message of
-// the request contains text.
+// the request contains text. (OnIOPub runs on the client's one iopub goroutine: closed needs no
+// lock.)
 func StreamSeen(text string) (*client.ExecuteOptions, <-chan struct{}) {
 	seen := make(chan struct{})
-	var once sync.Once
+	closed := false
 	return &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
-		if s, _ := m.ContentMap()["text"].(string); m.Type() == "stream" && strings.Contains(s, text) {
-			once.Do(func() { close(seen) })
+		if s, _ := m.ContentMap()["text"].(string); !closed && m.Type() == "stream" && strings.Contains(s, text) {
+			closed = true
+			close(seen)
 		}
 	}}, seen
 }
