@@ -2,6 +2,7 @@ package quire
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,21 +42,7 @@ const (
 )
 
 func TestLayering(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command on PATH: the import graph comes from go list")
-	}
-	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, "./...").Output()
-	if err != nil {
-		t.Fatalf("go list ./...: %v", err)
-	}
-	deps := map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		deps[f[0]] = f[1:]
-	}
-	if len(deps) < 20 {
-		t.Fatalf("go list found %d packages: %s", len(deps), out)
-	}
+	deps := goList(t, "Deps")
 	for _, r := range layering {
 		checked := 0
 		for pkg, ds := range deps {
@@ -73,6 +60,29 @@ func TestLayering(t *testing.T) {
 			t.Errorf("rule for %v matches no package: update the rule", r.pkgs)
 		}
 	}
+}
+
+// goList maps each package of the module to the list field of `go list` (Deps: every
+// package it depends on; Imports: what its non-test files import). It skips the test when
+// there is no go command.
+func goList(t *testing.T, field string) map[string][]string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH: the import graph comes from go list")
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range ."+field+"}} {{.}}{{end}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list ./...: %v", err)
+	}
+	pkgs := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkgs[f[0]] = f[1:]
+	}
+	if len(pkgs) < 20 {
+		t.Fatalf("go list found %d packages: %s", len(pkgs), out)
+	}
+	return pkgs
 }
 
 // matchAny reports whether pkg is one of patterns; module-relative patterns are expanded.
@@ -100,28 +110,18 @@ var parsers = []string{"go/parser", "go/scanner", "go/printer"}
 // besides: the generator of the godoc index, which reads GOROOT, and the worker's generated
 // table of newer standard library symbols, which exports go/parser to cells.
 func TestOnlyCellParsesGo(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command on PATH: the imports come from go list")
-	}
-	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
-	if err != nil {
-		t.Fatalf("go list ./...: %v", err)
-	}
 	allowed := []string{"eval/cell", "eval/godoc/internal/gen", "eval/worker"}
 	found := false
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		for _, imp := range f[1:] {
-			for _, p := range parsers {
-				if imp != p {
-					continue
-				}
-				if f[0] == module+"/eval/cell" {
-					found = true
-				}
-				if !matchAny(f[0], allowed) {
-					t.Errorf("%s imports %s: parse Go with eval/cell (add what you need to cell.Decl or a cell function)", strings.TrimPrefix(f[0], module+"/"), imp)
-				}
+	for pkg, imports := range goList(t, "Imports") {
+		for _, imp := range imports {
+			if !slices.Contains(parsers, imp) {
+				continue
+			}
+			if pkg == module+"/eval/cell" {
+				found = true
+			}
+			if !matchAny(pkg, allowed) {
+				t.Errorf("%s imports %s: parse Go with eval/cell (add what you need to cell.Decl or a cell function)", strings.TrimPrefix(pkg, module+"/"), imp)
 			}
 		}
 	}

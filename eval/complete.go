@@ -289,9 +289,6 @@ func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detailLev
 // userDoc is d's doc comment and source as the user wrote them (at most 40 lines of it).
 func userDoc(d cell.Decl) string {
 	decl := d.Written
-	if decl == "" {
-		decl = d.Text
-	}
 	if nl := strings.Count(decl, "\n"); nl > 40 {
 		decl = strings.Join(strings.Split(decl, "\n")[:40], "\n") + "\n\t..."
 	}

@@ -33,9 +33,10 @@ type MagicEnv interface {
 	// Declarations lists the session's declarations in order: "import fmt", "func f",
 	// "type T", "method T.M", "var x", "const c".
 	Declarations() []string
-	// Source returns the latest source of declaration name (as in Declarations, without the
-	// kind), and whether it exists.
-	Source(name string) (string, bool)
+	// Summary returns the one-line summary (cell.Decl.Summary: a func's signature, a type's
+	// definition) of declaration name (as in Declarations, without the kind), and whether the
+	// declaration exists.
+	Summary(name string) (string, bool)
 	// History returns the executed cells' code, oldest first.
 	History() []string
 	// GoGet makes third-party module sources importable (`%go get module@version`); it returns
@@ -110,12 +111,12 @@ func (e *magicEnv) Declarations() []string {
 	return out
 }
 
-func (e *magicEnv) Source(name string) (string, bool) {
+func (e *magicEnv) Summary(name string) (string, bool) {
 	s := e.s
 	s.rec.mu.Lock()
 	defer s.rec.mu.Unlock()
 	d, ok := s.rec.sess.decls[name]
-	return d.Src, ok
+	return d.Summary, ok
 }
 
 func (e *magicEnv) History() []string {

@@ -179,8 +179,9 @@ type Decl struct {
 	// Written is the declaration as the user wrote it (the cell's lines Line to EndLine), and
 	// Doc the // comment lines right above it; Written falls back to Text when Line is unknown.
 	Written, Doc string
-	// Text is Src without quire's //line directives and leading separators: the rewritten
-	// declaration as Go source, for comparing two versions of a declaration.
+	// Text is Src as Build made it, without quire's //line directives and leading separators:
+	// the rewritten declaration as Go source, for comparing two versions of a declaration
+	// (the session's later wrapping of executors and display arguments is not in it).
 	Text string
 	// Summary is one line: a func's or method's signature, a type's definition (other kinds:
 	// empty).

@@ -145,21 +145,6 @@ var pureCalls = map[string]bool{
 	"rune": true, "bool": true, "complex": true,
 }
 
-// Summary returns a declaration's source (as in Decl.Src, with or without directives) on one
-// line: a func's signature, a type's definition. Source that is not a declaration comes back
-// trimmed.
-func Summary(src string) string {
-	src = strings.TrimSpace(strings.TrimLeft(StripLineDirectives(src), ";\n \t"))
-	f, fset, err := parseDecls(src, parser.SkipObjectResolution)
-	if err != nil {
-		return src
-	}
-	if s := summary(fset, f.Decls[0]); s != "" {
-		return s
-	}
-	return src
-}
-
 // summary prints d without its doc comment and body, on one line.
 func summary(fset *token.FileSet, d ast.Decl) string {
 	switch d := d.(type) {

@@ -45,16 +45,22 @@ func TestDeclReplayable(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
-	for src, want := range map[string]string{
-		";\n//line cell2.go:1:1\ntype P struct{ A int; B string }":          "type P struct { A int; B string }",
-		"// Doc.\nfunc f(xs ...int) map[string]struct{} {\n\treturn nil\n}": "func f(xs ...int) map[string]struct{}",
-		"type Shape interface {\n\tArea() float64\n\tName() string\n}":      "type Shape interface { Area() float64; Name() string }",
-		"func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }":     "func (s *Stack[T]) Push(v T)",
-		"type Pair[K comparable, V any] struct {\n\tKey K\n\tVal V\n}":      "type Pair[K comparable, V any] struct { Key K; Val V }",
-		"not go at all {": "not go at all {",
+	for _, tc := range []struct {
+		kind      DeclKind
+		src, want string
+	}{
+		{DeclType, ";\n//line cell2.go:1:1\ntype P struct{ A int; B string }", "type P struct { A int; B string }"},
+		{DeclFunc, "// Doc.\nfunc f(xs ...int) map[string]struct{} {\n\treturn nil\n}", "func f(xs ...int) map[string]struct{}"},
+		{DeclType, "type Shape interface {\n\tArea() float64\n\tName() string\n}", "type Shape interface { Area() float64; Name() string }"},
+		{DeclMethod, "func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }", "func (s *Stack[T]) Push(v T)"},
+		{DeclType, "type Pair[K comparable, V any] struct {\n\tKey K\n\tVal V\n}", "type Pair[K comparable, V any] struct { Key K; Val V }"},
+		{DeclFunc, "not go at all {", ""},
+		{DeclVar, "var x = 1", ""},
 	} {
-		if got := Summary(src); got != want {
-			t.Errorf("Summary(%q) = %q, want %q", src, got, want)
+		d := Decl{Kind: tc.kind, Src: tc.src}
+		d.describe()
+		if d.Summary != tc.want {
+			t.Errorf("Summary of %q = %q, want %q", tc.src, d.Summary, tc.want)
 		}
 	}
 }

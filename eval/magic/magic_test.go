@@ -18,16 +18,16 @@ import (
 
 // fakeEnv is an eval.MagicEnv that records what magics ask of it.
 type fakeEnv struct {
-	execs    []string
-	exec     func(code string) backend.ExecuteResult // default: ok, no value
-	decls    []string
-	sources  map[string]string
-	history  []string
-	resets   int
-	lost     []string
-	goGot    []string
-	goGetErr error
-	aliases  []string
+	execs     []string
+	exec      func(code string) backend.ExecuteResult // default: ok, no value
+	decls     []string
+	summaries map[string]string
+	history   []string
+	resets    int
+	lost      []string
+	goGot     []string
+	goGetErr  error
+	aliases   []string
 }
 
 func (f *fakeEnv) Exec(ctx context.Context, code string) (backend.ExecuteResult, time.Duration) {
@@ -61,8 +61,8 @@ func (f *fakeEnv) Reset(ctx context.Context) error {
 	return nil
 }
 func (f *fakeEnv) Declarations() []string { return append([]string(nil), f.decls...) }
-func (f *fakeEnv) Source(name string) (string, bool) {
-	s, ok := f.sources[name]
+func (f *fakeEnv) Summary(name string) (string, bool) {
+	s, ok := f.summaries[name]
 	return s, ok
 }
 func (f *fakeEnv) History() []string { return f.history }
@@ -477,9 +477,9 @@ func TestWhoWhosReset(t *testing.T) {
 	wantEvents(t, out, "stdout:Interactive namespace is empty.\n")
 
 	env = &fakeEnv{
-		decls:   []string{"import fmt", "type T", "method T.String", "func f", "var x", "const c", "var big"},
-		sources: map[string]string{"T": ";\n//line cell1.go:1:1\ntype T struct {\n\tA int\n}", "T.String": "\n// String shows t.\nfunc (t T) String() string { return \"t\" }", "f": "func f(a, b int) (int, error) {\n\treturn a + b, nil\n}"},
-		history: []string{"cell 1"},
+		decls:     []string{"import fmt", "type T", "method T.String", "func f", "var x", "const c", "var big"},
+		summaries: map[string]string{"T": "type T struct { A int }", "T.String": "func (t T) String() string", "f": "func f(a, b int) (int, error)"},
+		history:   []string{"cell 1"},
 	}
 	env.exec = func(code string) backend.ExecuteResult {
 		if !strings.Contains(code, "__quire_f(big) + \"\\x01\" + __quire_f(c) + \"\\x01\" + __quire_f(x)") {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/quire-go/quire/backend"
 	"github.com/quire-go/quire/eval"
-	"github.com/quire-go/quire/eval/cell"
 )
 
 // helperPkgs are the packages generated code may use, by the local name it imports them as.
@@ -331,8 +330,8 @@ func (m *Magics) whos(c *call) backend.ExecuteResult {
 				typ, val = "?", "?"
 			}
 		case "func", "method", "type":
-			if src, found := c.env.Source(name); found {
-				val = cell.Summary(src)
+			if sum, found := c.env.Summary(name); found {
+				val = sum
 			}
 		}
 		rows = append(rows, []string{name, kind, typ, oneLine(val, 60)})
