@@ -1128,7 +1128,7 @@ func (r *rewriter) topStmt(p *parsed, s ast.Stmt) ([]ast.Stmt, []Decl, error) {
 		// var x = G(...) with a generic G is x := G(...), which yaegi v0.16.1 can type at
 		// the top level (the same global, declared once in the cell either way).
 		var define *ast.AssignStmt
-		if vs, ok := gd.Specs[0].(*ast.ValueSpec); ok && gd.Tok == token.VAR && len(gd.Specs) == 1 && vs.Type == nil && len(vs.Names) == len(vs.Values) {
+		if vs, ok := soleValueSpec(gd); ok && vs.Type == nil && len(vs.Names) == len(vs.Values) {
 			define = &ast.AssignStmt{TokPos: vs.Names[0].End(), Tok: token.DEFINE}
 			for i, n := range vs.Names {
 				if g, direct := r.genericCall(vs.Values[i]); g == "" || !direct || n.Name == "_" {
@@ -1573,4 +1573,14 @@ func Prelude() string {
 }
 `, clearHelper)
 	return b.String()
+}
+
+// soleValueSpec returns the one spec of a var declaration with exactly one; false for an
+// empty group (var ()), several specs, or another token.
+func soleValueSpec(gd *ast.GenDecl) (*ast.ValueSpec, bool) {
+	if gd.Tok != token.VAR || len(gd.Specs) != 1 {
+		return nil, false
+	}
+	vs, ok := gd.Specs[0].(*ast.ValueSpec)
+	return vs, ok
 }
