@@ -154,17 +154,7 @@ func (s *Supervisor) debugCommand(ctx context.Context, cmd string, args map[stri
 		return s.debugInfo(), nil
 	case "initialize":
 		s.debugEmit("initialized", map[string]any{})
-		return map[string]any{
-			"supportsConfigurationDoneRequest": true,
-			"supportsConditionalBreakpoints":   false,
-			"supportsFunctionBreakpoints":      false,
-			"supportsEvaluateForHovers":        false,
-			"supportsSetVariable":              false,
-			"supportsStepBack":                 false,
-			"supportsTerminateRequest":         false,
-			"supportsDelayedStackTraceLoading": false,
-			"exceptionBreakpointFilters":       []any{},
-		}, nil
+		return debugCapabilities(), nil
 	case "attach":
 		d.mu.Lock()
 		d.started = true
@@ -177,95 +167,134 @@ func (s *Supervisor) debugCommand(ctx context.Context, cmd string, args map[stri
 	case "configurationDone", "setExceptionBreakpoints":
 		return map[string]any{}, nil
 	case "dumpCell":
-		code, _ := args["code"].(string)
-		d.mu.Lock()
-		path := d.sourcePath(code)
-		d.sources[path] = code
-		dir := d.dir
-		d.mu.Unlock()
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("dumpCell: %w", err)
-		}
-		if err := os.WriteFile(path, []byte(code), 0o600); err != nil {
-			return nil, fmt.Errorf("dumpCell: %w", err)
-		}
-		return map[string]any{"sourcePath": path}, nil
+		return d.dumpCell(args)
 	case "source":
-		src, _ := args["source"].(map[string]any)
-		path, _ := src["path"].(string)
-		d.mu.Lock()
-		code, ok := d.sources[path]
-		d.mu.Unlock()
-		if !ok {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return nil, fmt.Errorf("source %s: not a cell this kernel knows", path)
-			}
-			code = string(b)
-		}
-		return map[string]any{"content": code, "mimeType": "text/x-go"}, nil
+		return d.source(args)
 	case "setBreakpoints":
 		return s.debugSetBreakpoints(ctx, args)
 	case "modules":
 		return map[string]any{"modules": []any{}, "totalModules": 0}, nil
 	case "disconnect":
-		d.mu.Lock()
-		p := d.attached
-		d.started, d.attached = false, nil
-		d.bps = map[string][]int{}
-		stopped := d.stopped
-		d.stopped = map[int]bool{}
-		d.mu.Unlock()
-		if p != nil {
-			if _, err := s.debugWorker(ctx, p, "disconnect", nil); err != nil {
-				s.log.Debug("debugger disconnect", "err", err)
-			}
-		}
-		for t := range stopped {
-			s.debugEmit("continued", map[string]any{"threadId": t, "allThreadsContinued": true})
-		}
-		return map[string]any{}, nil
+		return s.debugDisconnect(ctx), nil
 	case "threads", "stackTrace", "scopes", "variables", "continue", "next", "stepIn", "stepOut", "pause", "inspectVariables":
-		d.mu.Lock()
-		p := d.attached
-		started := d.started
-		d.mu.Unlock()
-		if !started {
-			return nil, errors.New("the debugger is not started (send attach first)")
-		}
-		if p == nil {
-			if cmd == "threads" {
-				return map[string]any{"threads": []any{}}, nil
-			}
-			return nil, errors.New("no Go worker is attached (it stopped; the next cell attaches a new one)")
-		}
-		raw, err := s.debugWorker(ctx, p, cmd, args)
-		if err != nil {
-			return nil, err
-		}
-		var body map[string]any
-		if len(raw) > 0 && string(raw) != "null" {
-			if err := json.Unmarshal(raw, &body); err != nil {
-				return nil, fmt.Errorf("%s: the worker's answer: %w", cmd, err)
-			}
-		}
-		switch cmd {
-		case "stackTrace":
-			s.debugMapFrames(body)
-		case "continue":
-			d.mu.Lock()
-			d.stopped = map[int]bool{}
-			d.mu.Unlock()
-		case "next", "stepIn", "stepOut":
-			if t, ok := args["threadId"].(float64); ok {
-				d.mu.Lock()
-				delete(d.stopped, int(t))
-				d.mu.Unlock()
-			}
-		}
-		return body, nil
+		return s.debugForward(ctx, cmd, args)
 	}
 	return nil, fmt.Errorf("%s is not supported by the Go debugger", cmd)
+}
+
+// debugCapabilities is the body of the reply to initialize: what the Go debugger supports.
+func debugCapabilities() map[string]any {
+	return map[string]any{
+		"supportsConfigurationDoneRequest": true,
+		"supportsConditionalBreakpoints":   false,
+		"supportsFunctionBreakpoints":      false,
+		"supportsEvaluateForHovers":        false,
+		"supportsSetVariable":              false,
+		"supportsStepBack":                 false,
+		"supportsTerminateRequest":         false,
+		"supportsDelayedStackTraceLoading": false,
+		"exceptionBreakpointFilters":       []any{},
+	}
+}
+
+// dumpCell writes a cell's code to the source file the debugger shows for it.
+func (d *debugSession) dumpCell(args map[string]any) (any, error) {
+	code, _ := args["code"].(string)
+	d.mu.Lock()
+	path := d.sourcePath(code)
+	d.sources[path] = code
+	dir := d.dir
+	d.mu.Unlock()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("dumpCell: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(code), 0o600); err != nil {
+		return nil, fmt.Errorf("dumpCell: %w", err)
+	}
+	return map[string]any{"sourcePath": path}, nil
+}
+
+// source answers a source request from the cells dumped so far, or the file itself.
+func (d *debugSession) source(args map[string]any) (any, error) {
+	src, _ := args["source"].(map[string]any)
+	path, _ := src["path"].(string)
+	d.mu.Lock()
+	code, ok := d.sources[path]
+	d.mu.Unlock()
+	if !ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: not a cell this kernel knows", path)
+		}
+		code = string(b)
+	}
+	return map[string]any{"content": code, "mimeType": "text/x-go"}, nil
+}
+
+// debugDisconnect detaches the worker, forgets breakpoints and tells the frontend the stopped
+// threads continue.
+func (s *Supervisor) debugDisconnect(ctx context.Context) any {
+	d := &s.dbg
+	d.mu.Lock()
+	p := d.attached
+	d.started, d.attached = false, nil
+	d.bps = map[string][]int{}
+	stopped := d.stopped
+	d.stopped = map[int]bool{}
+	d.mu.Unlock()
+	if p != nil {
+		if _, err := s.debugWorker(ctx, p, "disconnect", nil); err != nil {
+			s.log.Debug("debugger disconnect", "err", err)
+		}
+	}
+	for t := range stopped {
+		s.debugEmit("continued", map[string]any{"threadId": t, "allThreadsContinued": true})
+	}
+	return map[string]any{}
+}
+
+// debugForward sends a request about threads, frames or stepping to the attached worker and
+// keeps the record of stopped threads in step with it.
+func (s *Supervisor) debugForward(ctx context.Context, cmd string, args map[string]any) (any, error) {
+	d := &s.dbg
+	d.mu.Lock()
+	p := d.attached
+	started := d.started
+	d.mu.Unlock()
+	if !started {
+		return nil, errors.New("the debugger is not started (send attach first)")
+	}
+	if p == nil {
+		if cmd == "threads" {
+			return map[string]any{"threads": []any{}}, nil
+		}
+		return nil, errors.New("no Go worker is attached (it stopped; the next cell attaches a new one)")
+	}
+	raw, err := s.debugWorker(ctx, p, cmd, args)
+	if err != nil {
+		return nil, err
+	}
+	var body map[string]any
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &body); err != nil {
+			return nil, fmt.Errorf("%s: the worker's answer: %w", cmd, err)
+		}
+	}
+	switch cmd {
+	case "stackTrace":
+		s.debugMapFrames(body)
+	case "continue":
+		d.mu.Lock()
+		d.stopped = map[int]bool{}
+		d.mu.Unlock()
+	case "next", "stepIn", "stepOut":
+		if t, ok := args["threadId"].(float64); ok {
+			d.mu.Lock()
+			delete(d.stopped, int(t))
+			d.mu.Unlock()
+		}
+	}
+	return body, nil
 }
 
 // debugInfo is the body of the debugInfo response: what JupyterLab restores a session from.

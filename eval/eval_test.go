@@ -2,7 +2,6 @@ package eval
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -74,29 +73,8 @@ func TestBrokenWorkerCommand(t *testing.T) {
 // fakeOut records what a cell sends; Input answers from Inputs (ErrNoStdin when nil).
 type fakeOut struct{ backendtest.Recorder }
 
-// events returns what the Output received: "stdout:text", "stderr:text" (one per write),
-// "display:<text/plain>[ html:<text/html>][ update]" and "clear".
-func (f *fakeOut) events() []string {
-	var out []string
-	for _, e := range f.Events() {
-		switch e.Kind {
-		case backendtest.StreamEvent:
-			out = append(out, e.Name+":"+e.Text)
-		case backendtest.DisplayEvent:
-			s := fmt.Sprintf("display:%v", e.Display.Data["text/plain"])
-			if h, ok := e.Display.Data["text/html"]; ok {
-				s += fmt.Sprintf(" html:%v", h)
-			}
-			if e.Display.Update {
-				s += " update"
-			}
-			out = append(out, s)
-		case backendtest.ClearEvent:
-			out = append(out, "clear")
-		}
-	}
-	return out
-}
+// events returns what the Output received, one entry per write (backendtest.Recorder.Log).
+func (f *fakeOut) events() []string { return f.Log(false) }
 
 // interruptOnOutput interrupts s once out's stdout has marker, which the cell prints first:
 // the interrupt then reaches the cell running, not before it starts, however slow the machine.
@@ -114,11 +92,7 @@ func interruptOnOutput(t testing.TB, s *Supervisor, out *fakeOut, marker string)
 }
 
 // waitOut waits until cond is true, checking each time out receives something, for at most d.
-func waitOut(out *fakeOut, d time.Duration, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	return out.WaitFor(ctx, func(*backendtest.Recorder) bool { return cond() })
-}
+func waitOut(out *fakeOut, d time.Duration, cond func() bool) error { return out.WaitUntil(d, cond) }
 
 func run(t testing.TB, s *Supervisor, code string) (backend.ExecuteResult, *fakeOut) {
 	t.Helper()

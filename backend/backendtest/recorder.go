@@ -163,3 +163,41 @@ func (r *Recorder) Prompts() (prompts []string, password []bool) {
 	defer r.mu.Unlock()
 	return append([]string(nil), r.prompts...), append([]bool(nil), r.passwords...)
 }
+
+// Log returns the events received so far as short strings a test can compare: "stdout:text"
+// and "stderr:text" for streams, "display:<text/plain>" followed by " html:<text/html>" when
+// there is HTML and " update" for an update, and "clear". With mergeStreams, consecutive
+// writes to one stream are one entry (a worker batches output as it likes); without, one
+// entry per write.
+func (r *Recorder) Log(mergeStreams bool) []string {
+	var log []string
+	for _, e := range r.Events() {
+		switch e.Kind {
+		case StreamEvent:
+			if n := len(log); mergeStreams && n > 0 && strings.HasPrefix(log[n-1], e.Name+":") {
+				log[n-1] += e.Text
+				continue
+			}
+			log = append(log, e.Name+":"+e.Text)
+		case DisplayEvent:
+			s := fmt.Sprintf("display:%v", e.Display.Data["text/plain"])
+			if h, ok := e.Display.Data["text/html"]; ok {
+				s += fmt.Sprintf(" html:%v", h)
+			}
+			if e.Display.Update {
+				s += " update"
+			}
+			log = append(log, s)
+		case ClearEvent:
+			log = append(log, "clear")
+		}
+	}
+	return log
+}
+
+// WaitUntil is WaitFor with a timeout of d, for a cond that reads state of its own.
+func (r *Recorder) WaitUntil(d time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return r.WaitFor(ctx, func(*Recorder) bool { return cond() })
+}

@@ -148,7 +148,7 @@ func TestGoCellPrograms(t *testing.T) {
 			evs = append(evs, e)
 		}
 	}
-	if ev := strings.Join(evs, "|"); ev != "stdout:one\n|display:<b>two</b>|stdout:three\n" {
+	if ev := strings.Join(evs, "|"); ev != "stdout:one\n|display:<b>two</b> html:<b>two</b>|stdout:three\n" {
 		t.Errorf("order of prints and displays: %q", ev)
 	}
 	if len(out.Displays()) != 1 || out.Displays()[0].Data["text/html"] != "<b>two</b>" {
