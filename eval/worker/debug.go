@@ -199,180 +199,224 @@ func (w *Worker) debugCommand(cmd string, raw json.RawMessage) (any, error) {
 	d := &w.dbgState
 	switch cmd {
 	case "attach":
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		if d.stopped == nil {
-			d.stopped = map[int]*interp.DebugEvent{}
-			d.refKind = map[int]scopeRef{}
-			d.stepping = map[int]stepFrom{}
-		}
-		if !d.attached {
-			if d.dbg == nil {
-				d.dbg = w.i.AttachDebugger(w.onDebugEvent, &interp.DebugOptions{GoRoutineStartAt1: true})
-			} else {
-				d.dbg.Reattach()
-			}
-			d.attached = true
-		}
-		return map[string]any{"mainThread": d.dbg.MainGoRoutine()}, nil
+		return w.debugAttach(), nil
 	case "disconnect":
-		d.mu.Lock()
-		if !d.attached {
-			d.mu.Unlock()
-			return nil, nil
-		}
-		d.attached = false
-		d.dbg.Detach()
-		stopped := d.stopped
-		d.stopped, d.order = map[int]*interp.DebugEvent{}, nil
-		d.refs, d.refKind = nil, map[int]scopeRef{}
-		d.mu.Unlock()
-		for _, e := range stopped {
-			e.Continue()
-		}
+		d.detach()
 		return nil, nil
 	}
 	d.mu.Lock()
-	if !d.attached {
-		d.mu.Unlock()
+	attached, dbg := d.attached, d.dbg
+	d.mu.Unlock()
+	if !attached {
 		return nil, errors.New("the debugger is not attached")
 	}
-	dbg := d.dbg
 	switch cmd {
 	case "quireBreakpoints":
-		var a struct {
-			Files map[string][]int `json:"files"`
-		}
-		if err := json.Unmarshal(raw, &a); err != nil {
-			d.mu.Unlock()
-			return nil, fmt.Errorf("quireBreakpoints: %w", err)
-		}
-		d.mu.Unlock()
-		set := w.i.SetFileBreakpoints(a.Files)
-		out := map[string][]int{}
-		for fl := range set {
-			out[fl.File] = append(out[fl.File], fl.Line)
-		}
-		for _, ls := range out {
-			sort.Ints(ls)
-		}
-		return map[string]any{"set": out}, nil
+		return w.debugBreakpoints(raw)
 	case "threads":
-		d.mu.Unlock()
-		main := dbg.MainGoRoutine()
-		var ts []map[string]any
-		for _, g := range dbg.GoRoutines() {
-			name := "goroutine " + strconv.Itoa(g.ID())
-			if g.ID() == main {
-				name = "main (cell top level)"
-			}
-			ts = append(ts, map[string]any{"id": g.ID(), "name": name})
-		}
-		return map[string]any{"threads": ts}, nil
+		return debugThreads(dbg), nil
 	case "stackTrace":
-		var a threadArgs
-		_ = json.Unmarshal(raw, &a)
-		g, e, err := d.stoppedThread(a.ThreadID)
-		d.mu.Unlock()
-		if err != nil {
-			return nil, err
-		}
-		frames := e.Frames(0, e.FrameDepth())
-		var sf []map[string]any
-		for k, f := range frames {
-			pos := f.Position()
-			name := f.Name()
-			if f.IsRoot() {
-				name = "cell"
-			}
-			fr := map[string]any{
-				"id": frameID(g, k), "name": name, "line": pos.Line, "column": max(pos.Column, 1),
-			}
-			if pos.Filename != "" {
-				fr["source"] = map[string]any{"name": pos.Filename}
-			}
-			sf = append(sf, fr)
-		}
-		return map[string]any{"stackFrames": sf, "totalFrames": len(sf)}, nil
+		return d.stackTrace(raw)
 	case "scopes":
-		var a struct {
-			FrameID int `json:"frameId"`
-		}
-		_ = json.Unmarshal(raw, &a)
-		g, k := a.FrameID/1000, a.FrameID%1000-1
-		e, ok := d.stopped[g]
-		if !ok || k < 0 {
-			d.mu.Unlock()
-			return nil, fmt.Errorf("frame %d is not of a stopped goroutine", a.FrameID)
-		}
-		frames := e.Frames(0, e.FrameDepth())
-		if k >= len(frames) {
-			d.mu.Unlock()
-			return nil, fmt.Errorf("no frame %d", a.FrameID)
-		}
-		var scopes []map[string]any
-		if !frames[k].IsRoot() {
-			ref := refScopeBase + 2*a.FrameID
-			d.refKind[ref] = scopeRef{g: g, frame: k}
-			scopes = append(scopes, map[string]any{"name": "Locals", "variablesReference": ref, "expensive": false})
-		}
-		ref := refScopeBase + 2*a.FrameID + 1
-		d.refKind[ref] = scopeRef{g: g, frame: k, global: true}
-		scopes = append(scopes, map[string]any{"name": "Globals", "variablesReference": ref, "expensive": false})
-		d.mu.Unlock()
-		return map[string]any{"scopes": scopes}, nil
+		return d.scopes(raw)
 	case "variables":
 		var a struct {
 			Ref int `json:"variablesReference"`
 		}
 		_ = json.Unmarshal(raw, &a)
+		d.mu.Lock()
 		defer d.mu.Unlock()
 		return map[string]any{"variables": d.variablesLocked(w.i, a.Ref)}, nil
 	case "inspectVariables":
+		d.mu.Lock()
 		defer d.mu.Unlock()
 		return map[string]any{"variables": d.varList(w.i.GlobalVariables())}, nil
 	case "continue":
-		order, stopped := d.order, d.stopped
-		d.stopped, d.order = map[int]*interp.DebugEvent{}, nil
-		d.refs = nil
-		d.mu.Unlock()
-		dbg.CancelPause()
-		for _, g := range order {
-			stopped[g].Continue()
-			w.debugEvent("continued", map[string]any{"threadId": g, "allThreadsContinued": false})
-		}
-		return map[string]any{"allThreadsContinued": true}, nil
+		return w.debugContinue(dbg), nil
 	case "next", "stepIn", "stepOut":
-		var a threadArgs
-		_ = json.Unmarshal(raw, &a)
-		g, e, err := d.stoppedThread(a.ThreadID)
-		if err != nil {
-			d.mu.Unlock()
-			return nil, err
-		}
-		pos, depth := topPosition(e)
-		d.stepping[g] = stepFrom{file: pos.Filename, line: pos.Line, depth: depth}
-		d.unstopLocked(g)
-		d.refs = nil
-		d.mu.Unlock()
-		reason := interp.DebugStepOver
-		switch cmd {
-		case "stepIn":
-			reason = interp.DebugStepInto
-		case "stepOut":
-			reason = interp.DebugStepOut
-		}
-		e.Step(reason)
-		return nil, nil
+		return nil, d.step(cmd, raw)
 	case "pause":
-		d.mu.Unlock()
 		for _, g := range dbg.GoRoutines() {
 			dbg.Interrupt(g.ID(), interp.DebugPause)
 		}
 		return nil, nil
 	}
-	d.mu.Unlock()
 	return nil, fmt.Errorf("%s is not supported by the Go debugger", cmd)
+}
+
+// debugAttach attaches yaegi's debugger (the first time) or reattaches it, and names the
+// goroutine that runs cells' top level.
+func (w *Worker) debugAttach() any {
+	d := &w.dbgState
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped == nil {
+		d.stopped = map[int]*interp.DebugEvent{}
+		d.refKind = map[int]scopeRef{}
+		d.stepping = map[int]stepFrom{}
+	}
+	if !d.attached {
+		if d.dbg == nil {
+			d.dbg = w.i.AttachDebugger(w.onDebugEvent, &interp.DebugOptions{GoRoutineStartAt1: true})
+		} else {
+			d.dbg.Reattach()
+		}
+		d.attached = true
+	}
+	return map[string]any{"mainThread": d.dbg.MainGoRoutine()}
+}
+
+// detach detaches the debugger and lets every stopped goroutine go on.
+func (d *debugState) detach() {
+	d.mu.Lock()
+	if !d.attached {
+		d.mu.Unlock()
+		return
+	}
+	d.attached = false
+	d.dbg.Detach()
+	stopped := d.stopped
+	d.stopped, d.order = map[int]*interp.DebugEvent{}, nil
+	d.refs, d.refKind = nil, map[int]scopeRef{}
+	d.mu.Unlock()
+	for _, e := range stopped {
+		e.Continue()
+	}
+}
+
+// debugBreakpoints sets the breakpoints of every file at once and answers the lines set.
+func (w *Worker) debugBreakpoints(raw json.RawMessage) (any, error) {
+	var a struct {
+		Files map[string][]int `json:"files"`
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("quireBreakpoints: %w", err)
+	}
+	set := w.i.SetFileBreakpoints(a.Files)
+	out := map[string][]int{}
+	for fl := range set {
+		out[fl.File] = append(out[fl.File], fl.Line)
+	}
+	for _, ls := range out {
+		sort.Ints(ls)
+	}
+	return map[string]any{"set": out}, nil
+}
+
+// debugThreads lists the interpreter's goroutines, the one running the cell named as such.
+func debugThreads(dbg *interp.Debugger) any {
+	main := dbg.MainGoRoutine()
+	var ts []map[string]any
+	for _, g := range dbg.GoRoutines() {
+		name := "goroutine " + strconv.Itoa(g.ID())
+		if g.ID() == main {
+			name = "main (cell top level)"
+		}
+		ts = append(ts, map[string]any{"id": g.ID(), "name": name})
+	}
+	return map[string]any{"threads": ts}
+}
+
+// stackTrace lists the frames of a stopped goroutine, innermost first.
+func (d *debugState) stackTrace(raw json.RawMessage) (any, error) {
+	var a threadArgs
+	_ = json.Unmarshal(raw, &a)
+	d.mu.Lock()
+	g, e, err := d.stoppedThread(a.ThreadID)
+	d.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	frames := e.Frames(0, e.FrameDepth())
+	var sf []map[string]any
+	for k, f := range frames {
+		pos := f.Position()
+		name := f.Name()
+		if f.IsRoot() {
+			name = "cell"
+		}
+		fr := map[string]any{
+			"id": frameID(g, k), "name": name, "line": pos.Line, "column": max(pos.Column, 1),
+		}
+		if pos.Filename != "" {
+			fr["source"] = map[string]any{"name": pos.Filename}
+		}
+		sf = append(sf, fr)
+	}
+	return map[string]any{"stackFrames": sf, "totalFrames": len(sf)}, nil
+}
+
+// scopes answers a frame's scopes (its locals unless it is the cell's top level, and the
+// globals) and remembers what their variable references stand for.
+func (d *debugState) scopes(raw json.RawMessage) (any, error) {
+	var a struct {
+		FrameID int `json:"frameId"`
+	}
+	_ = json.Unmarshal(raw, &a)
+	g, k := a.FrameID/1000, a.FrameID%1000-1
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.stopped[g]
+	if !ok || k < 0 {
+		return nil, fmt.Errorf("frame %d is not of a stopped goroutine", a.FrameID)
+	}
+	frames := e.Frames(0, e.FrameDepth())
+	if k >= len(frames) {
+		return nil, fmt.Errorf("no frame %d", a.FrameID)
+	}
+	var scopes []map[string]any
+	if !frames[k].IsRoot() {
+		ref := refScopeBase + 2*a.FrameID
+		d.refKind[ref] = scopeRef{g: g, frame: k}
+		scopes = append(scopes, map[string]any{"name": "Locals", "variablesReference": ref, "expensive": false})
+	}
+	ref := refScopeBase + 2*a.FrameID + 1
+	d.refKind[ref] = scopeRef{g: g, frame: k, global: true}
+	scopes = append(scopes, map[string]any{"name": "Globals", "variablesReference": ref, "expensive": false})
+	return map[string]any{"scopes": scopes}, nil
+}
+
+// debugContinue lets every stopped goroutine go on, in the order they stopped.
+func (w *Worker) debugContinue(dbg *interp.Debugger) any {
+	d := &w.dbgState
+	d.mu.Lock()
+	order, stopped := d.order, d.stopped
+	d.stopped, d.order = map[int]*interp.DebugEvent{}, nil
+	d.refs = nil
+	d.mu.Unlock()
+	dbg.CancelPause()
+	for _, g := range order {
+		stopped[g].Continue()
+		w.debugEvent("continued", map[string]any{"threadId": g, "allThreadsContinued": false})
+	}
+	return map[string]any{"allThreadsContinued": true}
+}
+
+// step steps a stopped goroutine (next, stepIn or stepOut), remembering the line it leaves so
+// that onDebugEvent can skip stops on the same line.
+func (d *debugState) step(cmd string, raw json.RawMessage) error {
+	var a threadArgs
+	_ = json.Unmarshal(raw, &a)
+	d.mu.Lock()
+	g, e, err := d.stoppedThread(a.ThreadID)
+	if err != nil {
+		d.mu.Unlock()
+		return err
+	}
+	pos, depth := topPosition(e)
+	d.stepping[g] = stepFrom{file: pos.Filename, line: pos.Line, depth: depth}
+	d.unstopLocked(g)
+	d.refs = nil
+	d.mu.Unlock()
+	reason := interp.DebugStepOver
+	switch cmd {
+	case "stepIn":
+		reason = interp.DebugStepInto
+	case "stepOut":
+		reason = interp.DebugStepOut
+	}
+	e.Step(reason)
+	return nil
 }
 
 func frameID(g, k int) int { return g*1000 + k + 1 }
