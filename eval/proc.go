@@ -88,35 +88,20 @@ type procConfig struct {
 
 // startProc starts a worker and waits until it is ready.
 func startProc(ctx context.Context, cfg procConfig) (*proc, error) {
-	cmd := cfg.command(context.Background(), "worker")
-	reqR, reqW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker pipes: %w", err)
-	}
-	evR, evW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker pipes: %w", err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker pipes: %w", err)
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker pipes: %w", err)
-	}
-	diagR, diagW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker pipes: %w", err)
-	}
-	crashOut, err := newCrashOutput()
+	pp, err := openProcPipes()
 	if err != nil {
 		return nil, err
 	}
+	crashOut, err := newCrashOutput()
+	if err != nil {
+		pp.closeAll()
+		return nil, err
+	}
+	cmd := cfg.command(context.Background(), "worker")
 	cmd.Stdin = nil
-	cmd.Stdout = outW
-	cmd.Stderr = diagW
-	cmd.ExtraFiles = append([]*os.File{reqR, evW, errW}, crashOut.extraFiles()...)
+	cmd.Stdout = pp.outW
+	cmd.Stderr = pp.diagW
+	cmd.ExtraFiles = append([]*os.File{pp.reqR, pp.evW, pp.errW}, crashOut.extraFiles()...)
 	var nb [8]byte
 	_, _ = rand.Read(nb[:])
 	nonce := hex.EncodeToString(nb[:])
@@ -126,56 +111,59 @@ func startProc(ctx context.Context, cfg procConfig) (*proc, error) {
 	cmd.Env = append(cmd.Environ(), append(cfg.env, wire.EnvNonce+"="+nonce, wire.EnvSessionFile+"="+sessFile)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		for _, f := range []*os.File{reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW} {
-			f.Close()
-		}
+		pp.closeAll()
 		crashOut.close()
 		return nil, fmt.Errorf("starting the Go worker: %w", err)
 	}
-	for _, f := range []*os.File{reqR, evW, outW, errW, diagW} {
-		f.Close()
-	}
+	pp.closeChildEnds()
 	crashOut.started()
 	p := &proc{
 		hooks:    cfg.hooks,
 		crashOut: crashOut,
 		cmd:      cmd,
 		pid:      cmd.Process.Pid,
-		reqW:     reqW,
-		enc:      json.NewEncoder(reqW),
+		reqW:     pp.reqW,
+		enc:      json.NewEncoder(pp.reqW),
 		done:     make(chan wire.Event, 4),
 		nonce:    nonce,
 		dead:     make(chan struct{}),
 	}
 	p.markC = sync.NewCond(&p.markMu)
+	go p.watch(pp, sessFile)
+	return p.awaitReady(ctx)
+}
+
+// watch runs p's readers, waits for the process to exit and its output to drain (for at most
+// 200ms: grandchildren may keep the output pipes open), cleans up after it and closes p.dead.
+func (p *proc) watch(pp *procPipes, sessFile string) {
 	var readers sync.WaitGroup
 	readers.Add(3)
-	go func() { defer readers.Done(); p.readStream(outR, 0, "stdout") }()
-	go func() { defer readers.Done(); p.readStream(errR, 1, "stderr") }()
-	go func() { defer readers.Done(); p.readDiag(diagR) }()
+	go func() { defer readers.Done(); p.readStream(pp.outR, 0, "stdout") }()
+	go func() { defer readers.Done(); p.readStream(pp.errR, 1, "stderr") }()
+	go func() { defer readers.Done(); p.readDiag(pp.diagR) }()
 	evDone := make(chan struct{})
-	go func() { defer close(evDone); p.readEvents(evR) }()
-	go func() {
-		err := cmd.Wait()
-		// Grandchildren may keep the output pipes open; do not wait for them forever.
-		drained := make(chan struct{})
-		go func() { readers.Wait(); <-evDone; close(drained) }()
-		select {
-		case <-drained:
-		case <-time.After(200 * time.Millisecond):
-			outR.Close()
-			errR.Close()
-			diagR.Close()
-			evR.Close()
-			p.setMark(0, math.MaxUint64)
-			p.setMark(1, math.MaxUint64)
+	go func() { defer close(evDone); p.readEvents(pp.evR) }()
+	err := p.cmd.Wait()
+	drained := make(chan struct{})
+	go func() { readers.Wait(); <-evDone; close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(200 * time.Millisecond):
+		for _, f := range []*os.File{pp.outR, pp.errR, pp.diagR, pp.evR} {
+			f.Close()
 		}
-		crashOut.close()
-		p.exitErr = err
-		reqW.Close()
-		removeSessionFile(cfg.hooks.log, sessFile)
-		close(p.dead)
-	}()
+		p.setMark(0, math.MaxUint64)
+		p.setMark(1, math.MaxUint64)
+	}
+	p.crashOut.close()
+	p.exitErr = err
+	p.reqW.Close()
+	removeSessionFile(p.hooks.log, sessFile)
+	close(p.dead)
+}
+
+// awaitReady waits for the worker's ready event and checks it speaks this kernel's protocol.
+func (p *proc) awaitReady(ctx context.Context) (*proc, error) {
 	select {
 	case ev := <-p.done:
 		if ev.Ev != wire.EvReady {
@@ -185,7 +173,7 @@ func startProc(ctx context.Context, cfg procConfig) (*proc, error) {
 		if ev.Proto != wire.Protocol {
 			p.kill()
 			return nil, fmt.Errorf("the Go worker (%s) speaks protocol %d, this kernel %d: the kernel and the quire binary "+
-				"come from different builds; install both again (go install ./cmd/...)", strings.Join(cmd.Args, " "), ev.Proto, wire.Protocol)
+				"come from different builds; install both again (go install ./cmd/...)", strings.Join(p.cmd.Args, " "), ev.Proto, wire.Protocol)
 		}
 		return p, nil
 	case <-p.dead:
@@ -193,6 +181,43 @@ func startProc(ctx context.Context, cfg procConfig) (*proc, error) {
 	case <-ctx.Done():
 		p.kill()
 		return nil, fmt.Errorf("starting the Go worker: %w", ctx.Err())
+	}
+}
+
+// procPipes are the pipes to one worker: requests (fd 3), events (fd 4), stdout (fd 1),
+// stderr (fd 5, the cell's os.Stderr) and diagnostics (fd 2). The kernel keeps reqW and the
+// read ends; the worker's ends are closed in the kernel once it has started.
+type procPipes struct {
+	reqR, reqW, evR, evW, outR, outW, errR, errW, diagR, diagW *os.File
+}
+
+func openProcPipes() (*procPipes, error) {
+	pp := &procPipes{}
+	for _, pair := range [][2]**os.File{{&pp.reqR, &pp.reqW}, {&pp.evR, &pp.evW}, {&pp.outR, &pp.outW}, {&pp.errR, &pp.errW}, {&pp.diagR, &pp.diagW}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			pp.closeAll()
+			return nil, fmt.Errorf("worker pipes: %w", err)
+		}
+		*pair[0], *pair[1] = r, w
+	}
+	return pp, nil
+}
+
+// closeAll closes every pipe opened so far (the worker did not start).
+func (pp *procPipes) closeAll() {
+	for _, f := range []*os.File{pp.reqR, pp.reqW, pp.evR, pp.evW, pp.outR, pp.outW, pp.errR, pp.errW, pp.diagR, pp.diagW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// closeChildEnds closes the worker's ends in the kernel, so that the readers see EOF when the
+// worker exits.
+func (pp *procPipes) closeChildEnds() {
+	for _, f := range []*os.File{pp.reqR, pp.evW, pp.outW, pp.errW, pp.diagW} {
+		f.Close()
 	}
 }
 
