@@ -109,72 +109,18 @@ func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Pr
 		}
 		return nil, err
 	}
-	prog := &Program{Files: map[string]string{}}
 	if cur.whole {
-		prog.Whole = true
-		prog.Files["main.go"] = fmt.Sprintf("//line %s:1:1\n%s", c.File, cur.wholeSrc)
-		prog.Files[genFile] = fmt.Sprintf("package main\n\nimport %s %q\n\nfunc init() { %s.Start() }\n", rtName, opt.Runtime, rtName)
-		for _, d := range cur.decls {
-			prog.Defines = append(prog.Defines, d.names...)
-		}
-		return prog, nil
+		return wholeProgram(c, cur, opt), nil
 	}
-
-	// The latest declaration of each name among earlier cells.
-	byName := map[string]int{} // name -> index in all
-	methods := map[string]map[string]int{}
-	var all []pdecl
-	imports := map[string]string{} // local name -> path
-	locals := map[string]bool{}
-	add := func(d pdecl) {
-		for _, n := range d.names {
-			if i, ok := byName[n]; ok {
-				// An older group that declared this name is replaced whole.
-				for _, m := range all[i].names {
-					if byName[m] == i {
-						delete(byName, m)
-					}
-				}
-			}
-		}
-		all = append(all, d)
-		i := len(all) - 1
-		if d.kind == DeclMethod {
-			if methods[d.recv] == nil {
-				methods[d.recv] = map[string]int{}
-			}
-			methods[d.recv][d.names[0]] = i
-			return
-		}
-		for _, n := range d.names {
-			byName[n] = i
-			delete(locals, n)
-		}
+	if cur.hasMain && (len(cur.stmts) > 0 || cur.trailing != "") {
+		return nil, &Error{Line: 1, Col: 1, Msg: "a compiled cell with func main cannot also have statements: put them in main, or drop func main"}
 	}
-	for _, h := range history {
-		p, err := parseProgramCell(h, false)
-		if err != nil {
-			continue
-		}
-		for _, im := range p.imports {
-			if im.name != "_" && im.name != "." {
-				imports[im.name] = im.path
-			}
-		}
-		for _, d := range p.decls {
-			add(d)
-		}
-		for _, n := range p.locals {
-			if _, ok := byName[n]; !ok {
-				locals[n] = true
-			}
-		}
-	}
+	prog := &Program{Files: map[string]string{}}
+	earlier := newSessionDecls(history)
 
 	// The cell's own declarations replace earlier ones.
 	own := map[string]bool{}
 	for _, d := range cur.decls {
-		own[d.names[0]] = true
 		for _, n := range d.names {
 			own[n] = true
 		}
@@ -183,8 +129,122 @@ func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Pr
 	for _, n := range cur.locals {
 		own[n] = true
 	}
+	included, need := earlier.needed(cur, own)
 
-	// What the cell needs from earlier cells, transitively.
+	// Imports: the cell's own, then earlier ones, each kept when something uses its name.
+	for _, im := range cur.imports {
+		if im.name != "_" && im.name != "." {
+			earlier.imports[im.name] = im.path
+		}
+	}
+	var b strings.Builder
+	usesExec := writeImports(&b, cur, earlier.imports, need, opt)
+
+	var funcs []string // top-level non-generic funcs, for executors.Register
+	for _, i := range included {
+		d := earlier.all[i]
+		b.WriteString("\n" + d.text + "\n")
+		prog.Carried = append(prog.Carried, d.names...)
+		funcs = append(funcs, registrable(d)...)
+	}
+	for _, d := range cur.decls {
+		b.WriteString("\n" + d.text + "\n")
+		funcs = append(funcs, registrable(d)...)
+	}
+	writeInit(&b, funcs, usesExec, opt)
+	if !cur.hasMain {
+		prog.Result, prog.ResultLine = writeMain(&b, cur, opt)
+	}
+	prog.Files["main.go"] = b.String()
+	sort.Strings(prog.Carried)
+	for n := range earlier.locals {
+		if !own[n] {
+			prog.Locals = append(prog.Locals, n)
+		}
+	}
+	sort.Strings(prog.Locals)
+	return prog, nil
+}
+
+// wholeProgram is the Program of a cell that is a whole program (package main, func main): the
+// cell as it is, and a generated file that starts the runtime.
+func wholeProgram(c ProgramCell, cur *parsedCell, opt ProgramOptions) *Program {
+	prog := &Program{Whole: true, Files: map[string]string{
+		"main.go": fmt.Sprintf("//line %s:1:1\n%s", c.File, cur.wholeSrc),
+		genFile:   fmt.Sprintf("package main\n\nimport %s %q\n\nfunc init() { %s.Start() }\n", rtName, opt.Runtime, rtName),
+	}}
+	for _, d := range cur.decls {
+		prog.Defines = append(prog.Defines, d.names...)
+	}
+	return prog
+}
+
+// sessionDecls is what earlier cells declared: the latest declaration of each name, their
+// imports and the names they defined with := at the top level.
+type sessionDecls struct {
+	all     []pdecl
+	byName  map[string]int            // name -> index in all
+	methods map[string]map[string]int // receiver type -> method name -> index in all
+	imports map[string]string         // local name -> path
+	locals  map[string]bool           // := names not declared since
+}
+
+func newSessionDecls(history []ProgramCell) *sessionDecls {
+	s := &sessionDecls{byName: map[string]int{}, methods: map[string]map[string]int{},
+		imports: map[string]string{}, locals: map[string]bool{}}
+	for _, h := range history {
+		p, err := parseProgramCell(h, false)
+		if err != nil {
+			continue
+		}
+		for _, im := range p.imports {
+			if im.name != "_" && im.name != "." {
+				s.imports[im.name] = im.path
+			}
+		}
+		for _, d := range p.decls {
+			s.add(d)
+		}
+		for _, n := range p.locals {
+			if _, ok := s.byName[n]; !ok {
+				s.locals[n] = true
+			}
+		}
+	}
+	return s
+}
+
+// add records d, replacing whole any older group that declared one of its names.
+func (s *sessionDecls) add(d pdecl) {
+	for _, n := range d.names {
+		if i, ok := s.byName[n]; ok {
+			for _, m := range s.all[i].names {
+				if s.byName[m] == i {
+					delete(s.byName, m)
+				}
+			}
+		}
+	}
+	s.all = append(s.all, d)
+	i := len(s.all) - 1
+	if d.kind == DeclMethod {
+		if s.methods[d.recv] == nil {
+			s.methods[d.recv] = map[string]int{}
+		}
+		s.methods[d.recv][d.names[0]] = i
+		return
+	}
+	for _, n := range d.names {
+		s.byName[n] = i
+		delete(s.locals, n)
+	}
+}
+
+// needed returns the earlier declarations cell cur needs, transitively, as indexes into s.all
+// in source order, and every name needed. A type brings its methods along; a method the cell
+// declares on an earlier type names that type in its uses, so the type comes too. Names in
+// own (the cell's) are the cell's to declare.
+func (s *sessionDecls) needed(cur *parsedCell, own map[string]bool) ([]int, map[string]bool) {
 	need := map[string]bool{}
 	var queue []string
 	want := func(names []string) {
@@ -195,8 +255,6 @@ func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Pr
 			}
 		}
 	}
-	// A method the cell declares on an earlier type names that type in its uses, so the type
-	// (and its other methods) come along.
 	want(cur.stmtUses)
 	want(cur.trailUse)
 	for _, d := range cur.decls {
@@ -209,37 +267,41 @@ func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Pr
 		if own[n] {
 			continue
 		}
-		i, ok := byName[n]
+		i, ok := s.byName[n]
 		if !ok || included[i] {
 			continue
 		}
 		included[i] = true
-		want(all[i].uses)
-		if all[i].kind == DeclType {
-			for _, tn := range all[i].names {
-				for _, mi := range methods[tn] {
-					if !included[mi] && !own[all[mi].names[0]] {
-						included[mi] = true
-						want(all[mi].uses)
-					}
+		want(s.all[i].uses)
+		if s.all[i].kind != DeclType {
+			continue
+		}
+		for _, tn := range s.all[i].names {
+			for _, mi := range s.methods[tn] {
+				if !included[mi] && !own[s.all[mi].names[0]] {
+					included[mi] = true
+					want(s.all[mi].uses)
 				}
 			}
 		}
 	}
-
-	// Imports: the cell's own, then earlier ones, each kept when something uses its name.
-	for _, im := range cur.imports {
-		if im.name != "_" && im.name != "." {
-			imports[im.name] = im.path
-		}
+	idx := make([]int, 0, len(included))
+	for i := range included {
+		idx = append(idx, i)
 	}
-	var b strings.Builder
+	sort.Ints(idx)
+	return idx, need
+}
+
+// writeImports writes the package clause and imports: the runtime, the cell's blank and dot
+// imports, every import whose name is needed, and the executors package under execName when
+// the program uses it (which it reports).
+func writeImports(b *strings.Builder, cur *parsedCell, imports map[string]string, need map[string]bool, opt ProgramOptions) (usesExec bool) {
 	b.WriteString("package main\n\nimport (\n")
-	fmt.Fprintf(&b, "\t%s %q\n", rtName, opt.Runtime)
-	usesExec := false
+	fmt.Fprintf(b, "\t%s %q\n", rtName, opt.Runtime)
 	for _, im := range cur.imports {
 		if im.name == "_" || im.name == "." {
-			fmt.Fprintf(&b, "\t%s %q\n", im.name, im.path)
+			fmt.Fprintf(b, "\t%s %q\n", im.name, im.path)
 		}
 	}
 	names := make([]string, 0, len(imports))
@@ -249,76 +311,48 @@ func BuildProgram(history []ProgramCell, c ProgramCell, opt ProgramOptions) (*Pr
 	sort.Strings(names)
 	for _, n := range names {
 		if need[n] {
-			fmt.Fprintf(&b, "\t%s %q\n", n, imports[n])
+			fmt.Fprintf(b, "\t%s %q\n", n, imports[n])
 			if imports[n] == opt.Executors {
 				usesExec = true
 			}
 		}
 	}
 	if usesExec {
-		fmt.Fprintf(&b, "\t%s %q\n", execName, opt.Executors)
+		fmt.Fprintf(b, "\t%s %q\n", execName, opt.Executors)
 	}
 	b.WriteString(")\n")
+	return usesExec
+}
 
-	var carried []string
-	idx := make([]int, 0, len(included))
-	for i := range included {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	var funcs []string // top-level non-generic funcs, for executors.Register
-	for _, i := range idx {
-		b.WriteString("\n")
-		b.WriteString(all[i].text)
-		b.WriteString("\n")
-		carried = append(carried, all[i].names...)
-		funcs = append(funcs, registrable(all[i])...)
-	}
-	for _, d := range cur.decls {
-		b.WriteString("\n")
-		b.WriteString(d.text)
-		b.WriteString("\n")
-		funcs = append(funcs, registrable(d)...)
-	}
-	if cur.hasMain {
-		if len(cur.stmts) > 0 || cur.trailing != "" {
-			return nil, &Error{Line: 1, Col: 1, Msg: "a compiled cell with func main cannot also have statements: put them in main, or drop func main"}
-		}
-	}
-	fmt.Fprintf(&b, "\n//line %s:1:1\nfunc init() {\n", genFile)
+// writeInit writes the generated init, which starts the runtime. When the program uses
+// executors, children of executors.Processes run this same program: init registers funcs,
+// serves the call and exits before the cell's statements run.
+func writeInit(b *strings.Builder, funcs []string, usesExec bool, opt ProgramOptions) {
+	fmt.Fprintf(b, "\n//line %s:1:1\nfunc init() {\n", genFile)
 	if usesExec {
-		// Children of executors.Processes run this same program: serve the call and exit
-		// before the cell's statements run.
 		sort.Strings(funcs)
-		fmt.Fprintf(&b, "\t_ = %s.Register(%s)\n\t%s.ChildMain()\n", execName, strings.Join(funcs, ", "), execName)
+		fmt.Fprintf(b, "\t_ = %s.Register(%s)\n\t%s.ChildMain()\n", execName, strings.Join(funcs, ", "), execName)
 	}
-	fmt.Fprintf(&b, "\t%s.Start()\n}\n", rtName)
-	if !cur.hasMain {
-		b.WriteString("\nfunc main() {\n")
-		for _, s := range cur.stmts {
-			b.WriteString(s)
-			b.WriteString("\n")
-		}
-		if cur.trailing != "" {
-			if cur.suppress || opt.NoResult {
-				b.WriteString(cur.trailing + "\n")
-			} else {
-				fmt.Fprintf(&b, "%s.Show(%s)\n", rtName, cur.trailing)
-				prog.Result, prog.ResultLine = true, cur.trailLn
-			}
-		}
-		b.WriteString("}\n")
+	fmt.Fprintf(b, "\t%s.Start()\n}\n", rtName)
+}
+
+// writeMain writes func main from the cell's statements; a trailing expression is shown
+// (result true, with its line) unless it is print-like or opt.NoResult.
+func writeMain(b *strings.Builder, cur *parsedCell, opt ProgramOptions) (result bool, line int) {
+	b.WriteString("\nfunc main() {\n")
+	for _, s := range cur.stmts {
+		b.WriteString(s + "\n")
 	}
-	prog.Files["main.go"] = b.String()
-	sort.Strings(carried)
-	prog.Carried = carried
-	for n := range locals {
-		if !own[n] {
-			prog.Locals = append(prog.Locals, n)
+	if cur.trailing != "" {
+		if cur.suppress || opt.NoResult {
+			b.WriteString(cur.trailing + "\n")
+		} else {
+			fmt.Fprintf(b, "%s.Show(%s)\n", rtName, cur.trailing)
+			result, line = true, cur.trailLn
 		}
 	}
-	sort.Strings(prog.Locals)
-	return prog, nil
+	b.WriteString("}\n")
+	return result, line
 }
 
 // registrable lists the funcs of d that executors.Register accepts: top-level, not generic,
