@@ -13,24 +13,52 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
 
 // recorder is a fake Publisher keeping every message.
 type recorder struct {
-	mu   sync.Mutex
-	msgs []Message
+	mu      sync.Mutex
+	msgs    []Message
+	changed chan struct{} // closed (and replaced) at each message
 }
 
 func (r *recorder) Publish(m Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.msgs = append(r.msgs, m)
+	if r.changed != nil {
+		close(r.changed)
+		r.changed = nil
+	}
 }
 
 func (r *recorder) messages() []Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Message(nil), r.msgs...)
+}
+
+// until returns the messages once cond holds for them, checking at each message (not on a
+// timer), or what arrived when within passes first.
+func (r *recorder) until(within time.Duration, cond func([]Message) bool) []Message {
+	deadline := time.After(within)
+	for {
+		r.mu.Lock()
+		if r.changed == nil {
+			r.changed = make(chan struct{})
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		if msgs := r.messages(); cond(msgs) {
+			return msgs
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return r.messages()
+		}
+	}
 }
 
 // record installs a recorder as the Publisher for the duration of the test.

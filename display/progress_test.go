@@ -22,17 +22,10 @@ func appendTexts(out []string, msgs []Message) []string {
 	return out
 }
 
-// waitFor polls until the recorder holds n messages or the deadline passes.
+// waitFor waits until the recorder holds n messages or the deadline passes.
 func waitFor(t *testing.T, r *recorder, n int, within time.Duration) []Message {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		msgs := r.messages()
-		if len(msgs) >= n || time.Now().After(deadline) {
-			return msgs
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return r.until(within, func(msgs []Message) bool { return len(msgs) >= n })
 }
 
 func TestProgressExactMessages(t *testing.T) {
@@ -170,11 +163,11 @@ func TestProgressTrailingUpdateShowsLastState(t *testing.T) {
 		b.Add(1) // quick successive Adds: at most one goes out at once
 	}
 	// Without further calls, the trailing update still shows the final count.
-	msgs := waitFor(t, r, 2, 10*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(texts(msgs[len(msgs)-1:])[0], " 3/1000 ") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-		msgs = r.messages()
+	msgs := r.until(10*time.Second, func(msgs []Message) bool {
+		return len(msgs) >= 2 && strings.Contains(texts(msgs[len(msgs)-1:])[0], " 3/1000 ")
+	})
+	if len(msgs) < 2 {
+		t.Fatalf("no trailing update: %q", texts(msgs))
 	}
 	if last := texts(msgs[len(msgs)-1:])[0]; !strings.Contains(last, "0% 3/1000 ") {
 		t.Fatalf("last update %q, want 3/1000", last)

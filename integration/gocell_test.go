@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
 
 func needGoToolchain(t *testing.T) {
@@ -97,11 +98,12 @@ func TestGoCellsThroughKernel(t *testing.T) {
 	})
 
 	t.Run("interrupt", func(t *testing.T) {
-		call, err := c.ExecuteAsync("%%go\nn := 0\nfor {\n\tn++\n}", nil)
+		opts, running := kerneltest.StreamSeen("running")
+		call, err := c.ExecuteAsync("%%go\nimport \"fmt\"\nfmt.Println(\"running\")\nn := 0\nfor {\n\tn++\n}", opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(3 * time.Second) // build and start (or still building: the build stops too)
+		kerneltest.Wait(t, running, 5*time.Minute, "the compiled cell did not start")
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		t0 := time.Now()

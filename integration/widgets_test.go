@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
 
 // TestWidgetsThroughJupyterClient drives testdata/widgets_test.py: jupyter_client plays the part
@@ -136,7 +137,7 @@ s := widget.NewIntSlider("n", 0, 1000, 0)
 l := widget.NewLabel("")
 s.OnChange(func(n int) { l.SetValue(fmt.Sprint(n)) })
 stuck := widget.NewButton("loop")
-stuck.OnClick(func() { for {} })
+stuck.OnClick(func() { fmt.Println("looping"); for {} })
 display.Show(widget.NewHBox(s, l, stuck))`)
 	if r.Status() != "ok" {
 		t.Fatalf("widget cell: %v", r.Content)
@@ -171,13 +172,18 @@ display.Show(widget.NewHBox(s, l, stuck))`)
 	t.Logf("slider update -> echo_update + callback + label update + idle: median %v, max %v over %d updates",
 		times[n/2].Round(10*time.Microsecond), times[n-1].Round(10*time.Microsecond), n)
 
+	looping, inLoop := kerneltest.StreamSeen("looping")
+	click, err := c.RequestAsync(client.Shell, "comm_msg", map[string]any{"comm_id": ids["ButtonModel"],
+		"data": map[string]any{"method": "custom", "content": map[string]any{"event": "click"}}}, false, looping.OnIOPub)
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan *client.Reply, 1)
 	go func() {
-		r, _ := c.Request(ctx, client.Shell, "comm_msg", map[string]any{"comm_id": ids["ButtonModel"],
-			"data": map[string]any{"method": "custom", "content": map[string]any{"event": "click"}}}, false)
+		r, _ := click.Wait(ctx)
 		done <- r
 	}()
-	time.Sleep(500 * time.Millisecond)
+	kerneltest.Wait(t, inLoop, time.Minute, "the stuck callback did not start")
 	t0 := time.Now()
 	if _, err := c.Interrupt(ctx); err != nil {
 		t.Fatal(err)

@@ -128,16 +128,32 @@ func TestHistoryGlobSearchIsLinear(t *testing.T) {
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// The kernel publishes busy when it starts on the search: kernel_info goes after that.
+	started := make(chan struct{})
+	closed := false // (onIOPub runs on the client's one iopub goroutine)
+	call, err := k.RequestAsync(client.Shell, "history_request", q, true, func(m *kernel.Message) {
+		if st, _ := m.ContentMap()["execution_state"].(string); st == "busy" && !closed {
+			closed = true
+			close(started)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	type result struct {
 		r   *client.Reply
 		err error
 	}
 	search := make(chan result, 1)
 	go func() {
-		r, err := k.Request(ctx, client.Shell, "history_request", q, true)
+		r, err := call.Wait(ctx)
 		search <- result{r, err}
 	}()
-	time.Sleep(50 * time.Millisecond) // let the search reach the kernel first
+	select {
+	case <-started:
+	case <-ctx.Done():
+		t.Fatal("the kernel did not start on the history search within 5 s")
+	}
 	t1 := time.Now()
 	if _, err := k.KernelInfo(ctx); err != nil {
 		t.Fatalf("kernel_info while a history search runs: %v (after %v)", err, time.Since(t1).Round(time.Millisecond))

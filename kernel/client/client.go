@@ -487,6 +487,12 @@ func (c *Client) Request(ctx context.Context, ch Channel, msgType string, conten
 	return p.Wait(ctx)
 }
 
+// RequestAsync sends a request like Request without waiting; onIOPub, when not nil, sees each
+// iopub message of the request as it arrives (as ExecuteOptions.OnIOPub).
+func (c *Client) RequestAsync(ch Channel, msgType string, content any, wantReply bool, onIOPub func(*kernel.Message)) (*Call, error) {
+	return c.start(ch, c.NewMessage(msgType, content), wantReply, onIOPub, nil, false)
+}
+
 // KernelInfo sends kernel_info_request.
 func (c *Client) KernelInfo(ctx context.Context) (*Reply, error) {
 	return c.Request(ctx, Shell, "kernel_info_request", map[string]any{}, true)
