@@ -383,7 +383,7 @@ func (s *Supervisor) afterCompileError(p *proc, seg cell.Segment) {
 		case !had:
 			s.rec.sess.zombies[d.Name] = true
 		case old.Kind == cell.DeclFunc || old.Kind == cell.DeclMethod || old.Kind == cell.DeclConst:
-			restore = append(restore, wire.Step{Kind: wire.StepEval, Src: old.Src, Name: string(old.Kind) + " " + old.Name, Tolerant: true})
+			restore = append(restore, wire.Step{Kind: wire.StepEval, Src: old.Src, Name: string(old.Kind) + " " + old.Name, Tolerant: true, Funcs: stepFuncs(old)})
 		case old.Kind == cell.DeclVar:
 			vars = append(vars, d.Name)
 		}
@@ -462,7 +462,7 @@ func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
 	}
 	done := map[string]bool{}
 	for i, seg := range plan.Segments {
-		steps = append(steps, wire.Step{Kind: wire.StepEval, Src: seg.Src})
+		steps = append(steps, wire.Step{Kind: wire.StepEval, Src: seg.Src, Funcs: stepFuncs(seg.Defines...)})
 		segOf = append(segOf, i)
 		for _, st := range nestedMethodSteps(seg) {
 			steps = append(steps, st)
@@ -479,7 +479,7 @@ func (s *Supervisor) cellSteps(plan *cell.Plan) ([]wire.Step, []int) {
 				done[caller] = true
 				for _, c := range all {
 					if c.Name == caller {
-						steps = append(steps, wire.Step{Kind: wire.StepEval, Src: c.Src, Name: string(c.Kind) + " " + c.Name, Tolerant: true})
+						steps = append(steps, wire.Step{Kind: wire.StepEval, Src: c.Src, Name: string(c.Kind) + " " + c.Name, Tolerant: true, Funcs: stepFuncs(c)})
 						segOf = append(segOf, -1)
 					}
 				}

@@ -37,3 +37,18 @@ func nestedMethodSteps(seg cell.Segment) []wire.Step {
 	}
 	return steps
 }
+
+// stepFuncs lists the funcs and methods among ds for wire.Step.Funcs.
+func stepFuncs(ds ...cell.Decl) []wire.Func {
+	var fs []wire.Func
+	for _, d := range ds {
+		switch d.Kind {
+		case cell.DeclFunc:
+			fs = append(fs, wire.Func{Name: d.Name, Src: d.Text})
+		case cell.DeclMethod:
+			typ, m, _ := strings.Cut(d.Name, ".")
+			fs = append(fs, wire.Func{Name: m, Recv: typ, Src: d.Text})
+		}
+	}
+	return fs
+}

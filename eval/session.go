@@ -150,7 +150,7 @@ func (s *session) replaySteps(prelude string) []wire.Step {
 		if d.Kind == cell.DeclVar && s.vars[d.Name] {
 			continue
 		}
-		steps = append(steps, wire.Step{Kind: wire.StepEval, Src: d.Src, Name: string(d.Kind) + " " + d.Name, Tolerant: true, Retry: true})
+		steps = append(steps, wire.Step{Kind: wire.StepEval, Src: d.Src, Name: string(d.Kind) + " " + d.Name, Tolerant: true, Retry: true, Funcs: stepFuncs(d)})
 	}
 	return steps
 }

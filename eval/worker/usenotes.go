@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -49,12 +50,6 @@ var seesInterpreter = []struct {
 		"which holds the interpreter's (yaegi v0.16.1) frames, not the cell's funcs and lines as in Go. Run the cell with %%go to see what Go prints.\n"},
 }
 
-// A method declaration: the receiver's type and the method's name.
-var methodDecl = regexp.MustCompile(`(?m)^\s*func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)\s*(?:\[[^\]]*\])?\s*\)\s*(\w+)\s*[\[(]`)
-
-// A func declaration's name.
-var funcDecl = regexp.MustCompile(`(?m)^\s*func\s+(\w+)\s*[\[(]`)
-
 // useNotes is what the worker knows of the session's sources for those notes.
 type useNotes struct {
 	mu      sync.Mutex
@@ -72,19 +67,17 @@ func (w *Worker) noteUses(steps []wire.Step) {
 		if s.Kind != wire.StepEval {
 			continue
 		}
-		for _, m := range methodDecl.FindAllStringSubmatch(s.Src, -1) {
-			if _, ok := lookedFor[m[2]]; ok && !contains(u.methods[m[2]], m[1]) {
+		for _, f := range s.Funcs {
+			if _, ok := lookedFor[f.Name]; ok && f.Recv != "" && !slices.Contains(u.methods[f.Name], f.Recv) {
 				if u.methods == nil {
 					u.methods = map[string][]string{}
 				}
-				u.methods[m[2]] = append(u.methods[m[2]], m[1])
+				u.methods[f.Name] = append(u.methods[f.Name], f.Recv)
 			}
-		}
-		for _, body := range splitFuncs(s.Src) {
 			if u.funcs == nil {
 				u.funcs = map[string]string{}
 			}
-			u.funcs[body.name] = body.src
+			u.funcs[f.Name] = f.Src
 		}
 	}
 	var src strings.Builder
@@ -127,10 +120,7 @@ func (u *useNotes) reach(code string) string {
 		c := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
 		for name, src := range u.funcs {
-			if seen[name] || !strings.Contains(c, name) {
-				continue
-			}
-			if !regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`).MatchString(c) {
+			if seen[name] || !containsWord(c, name) {
 				continue
 			}
 			seen[name] = true
@@ -142,39 +132,26 @@ func (u *useNotes) reach(code string) string {
 	return out.String()
 }
 
-type funcSrc struct{ name, src string }
-
-// splitFuncs finds the funcs and methods declared in src, each with the source up to the
-// next declaration (enough to know which packages it uses).
-func splitFuncs(src string) []funcSrc {
-	type at struct {
-		name  string
-		start int
-	}
-	var decls []at
-	for _, m := range funcDecl.FindAllStringSubmatchIndex(src, -1) {
-		decls = append(decls, at{src[m[2]:m[3]], m[0]})
-	}
-	for _, m := range methodDecl.FindAllStringSubmatchIndex(src, -1) {
-		decls = append(decls, at{src[m[4]:m[5]], m[0]})
-	}
-	sort.Slice(decls, func(i, j int) bool { return decls[i].start < decls[j].start })
-	var out []funcSrc
-	for i, d := range decls {
-		end := len(src)
-		if i+1 < len(decls) {
-			end = decls[i+1].start
+// containsWord reports whether s has word with no identifier character either side.
+func containsWord(s, word string) bool {
+	for i := 0; word != ""; {
+		j := strings.Index(s[i:], word)
+		if j < 0 {
+			return false
 		}
-		out = append(out, funcSrc{d.name, src[d.start:end]})
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
+		start, end := i+j, i+j+len(word)
+		if !identByteBefore(s, start) && (end == len(s) || !isIdentByte(s[end])) {
 			return true
 		}
+		i = start + 1
 	}
 	return false
+}
+
+func identByteBefore(s string, i int) bool { return i > 0 && isIdentByte(s[i-1]) }
+
+// isIdentByte reports an ASCII letter, digit or underscore, or a byte of a multi-byte
+// character (a letter, most likely, in an identifier).
+func isIdentByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
 }

@@ -55,6 +55,16 @@ type Step struct {
 	Tolerant bool `json:"t,omitempty"`
 	// Retry lists steps to re-run after the others when they fail (replay ordering).
 	Retry bool `json:"r,omitempty"`
+	// Funcs are the funcs and methods the step declares, as eval/cell parsed them (the worker
+	// notes which methods compiled packages will not call; it does not parse Go itself).
+	Funcs []Func `json:"f,omitempty"`
+}
+
+// Func is a func or method a step declares.
+type Func struct {
+	Name string `json:"n"`           // the func's or method's name
+	Recv string `json:"r,omitempty"` // a method's receiver type, without pointer or type parameters
+	Src  string `json:"s"`           // its source
 }
 
 // Request is one message from the supervisor.
@@ -165,7 +175,7 @@ const EnvNonce = "QUIRE_WORKER_NONCE"
 // Protocol is the version of this wire format; the worker reports it in its ready event, and
 // the supervisor refuses a worker with another (quire-kernel and quire from different builds).
 // Change it whenever Request, Event or Step change.
-const Protocol = 7
+const Protocol = 8
 
 // Environment variables the supervisor passes to the worker.
 const (
