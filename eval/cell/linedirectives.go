@@ -1,10 +1,33 @@
 package cell
 
-import "regexp"
-
-// lineDirectives matches the //line and /*line*/ directives Build puts in segment sources.
-var lineDirectives = regexp.MustCompile(`(?m)^//line [^\n]*\n|/\*line [^*]*\*/`)
+import "strings"
 
 // StripLineDirectives returns src (a segment's or a declaration's source from a Plan) without
 // the //line and /*line*/ directives that map it back to its cell: the code as the user wrote it.
-func StripLineDirectives(src string) string { return lineDirectives.ReplaceAllString(src, "") }
+// A //line directive is a whole line starting with "//line " (removed with its newline; one
+// without a newline at the end of src stays); a /*line*/ one is "/*line " up to the next "*/"
+// with no '*' in between.
+func StripLineDirectives(src string) string {
+	if !strings.Contains(src, "line ") {
+		return src
+	}
+	var b strings.Builder
+	b.Grow(len(src))
+	for i := 0; i < len(src); {
+		if (i == 0 || src[i-1] == '\n') && strings.HasPrefix(src[i:], "//line ") {
+			if nl := strings.IndexByte(src[i:], '\n'); nl >= 0 {
+				i += nl + 1
+				continue
+			}
+		}
+		if strings.HasPrefix(src[i:], "/*line ") {
+			if end := strings.IndexByte(src[i+len("/*line "):], '*'); end >= 0 && strings.HasPrefix(src[i+len("/*line ")+end:], "*/") {
+				i += len("/*line ") + end + len("*/")
+				continue
+			}
+		}
+		b.WriteByte(src[i])
+		i++
+	}
+	return b.String()
+}
