@@ -2,6 +2,7 @@ package display
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"image"
@@ -14,23 +15,22 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/quire-go/quire/backend/backendtest"
 )
 
 // recorder is a fake Publisher keeping every message.
 type recorder struct {
 	mu      sync.Mutex
 	msgs    []Message
-	changed chan struct{} // closed (and replaced) at each message
+	changed backendtest.Signal // notified at each message
 }
 
 func (r *recorder) Publish(m Message) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.msgs = append(r.msgs, m)
-	if r.changed != nil {
-		close(r.changed)
-		r.changed = nil
-	}
+	r.mu.Unlock()
+	r.changed.Notify()
 }
 
 func (r *recorder) messages() []Message {
@@ -42,23 +42,10 @@ func (r *recorder) messages() []Message {
 // until returns the messages once cond holds for them, checking at each message (not on a
 // timer), or what arrived when within passes first.
 func (r *recorder) until(within time.Duration, cond func([]Message) bool) []Message {
-	deadline := time.After(within)
-	for {
-		r.mu.Lock()
-		if r.changed == nil {
-			r.changed = make(chan struct{})
-		}
-		ch := r.changed
-		r.mu.Unlock()
-		if msgs := r.messages(); cond(msgs) {
-			return msgs
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			return r.messages()
-		}
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	_ = r.changed.Wait(ctx, func() bool { return cond(r.messages()) })
+	return r.messages()
 }
 
 // record installs a recorder as the Publisher for the duration of the test.

@@ -40,7 +40,7 @@ type Recorder struct {
 	Inputs []string
 
 	mu        sync.Mutex
-	changed   chan struct{} // closed (and replaced) when an event is added; nil until WaitFor
+	changed   Signal // notified when an event is added
 	events    []Event
 	prompts   []string
 	passwords []bool
@@ -61,33 +61,15 @@ func (r *Recorder) ClearOutput(wait bool) { r.add(Event{Kind: ClearEvent, Wait: 
 
 func (r *Recorder) add(e Event) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.events = append(r.events, e)
-	if r.changed != nil {
-		close(r.changed)
-		r.changed = nil
-	}
+	r.mu.Unlock()
+	r.changed.Notify()
 }
 
 // WaitFor returns once cond(r) is true, checking after each event the Recorder receives (not
 // on a timer), or ctx's error when ctx ends first. cond may call r's methods.
 func (r *Recorder) WaitFor(ctx context.Context, cond func(*Recorder) bool) error {
-	for {
-		r.mu.Lock()
-		if r.changed == nil {
-			r.changed = make(chan struct{})
-		}
-		ch := r.changed
-		r.mu.Unlock()
-		if cond(r) {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return r.changed.Wait(ctx, func() bool { return cond(r) })
 }
 
 // WaitText returns once stdout or stderr contains text, or an error naming what did arrive
