@@ -81,3 +81,18 @@ _, _ = x, y`)
 		t.Errorf("stderr %q: want once %q", out.Stderr(), w)
 	}
 }
+
+// TestSnapshotSkipsMapsWhileGoroutinesRun: while a goroutine of a cell still runs, the
+// snapshot leaves maps out (reading one that goroutine writes would end the worker), and the
+// crash message says the map is lost; the first cell of a session counts too.
+func TestSnapshotSkipsMapsWhileGoroutinesRun(t *testing.T) {
+	s := newSup(t)
+	mustOK(t, s, "import \"time\"\nm := map[int]int{}\ngo func() {\n\tfor {\n\t\tm[1]++\n\t\ttime.Sleep(time.Millisecond)\n\t}\n}()")
+	mustOK(t, s, "n := 1\nk := map[string]int{\"a\": 1}")
+	e, _ := mustErr(t, s, "go func() { panic(\"boom\") }()\ntime.Sleep(2 * time.Second)")
+	tb := strings.Join(e.Traceback, "\n")
+	if !strings.Contains(tb, "restored to their value after the last cell that ran without error: n.") ||
+		!strings.Contains(tb, "Lost variables: k, m.") {
+		t.Errorf("traceback:\n%s", tb)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quire-go/quire/eval/internal/wire"
 )
@@ -35,7 +36,7 @@ func (w *Worker) snapshot(names []string) map[string]wire.Snap {
 			idents = append(idents, n)
 		}
 	}
-	busy := w.idleGoroutines == 0 || runtime.NumGoroutine() > w.idleGoroutines
+	busy := w.idleGoroutines == 0 || goroutinesAbove(w.idleGoroutines)
 	vals := w.snapValues(idents)
 	type cand struct {
 		name, typ string
@@ -81,6 +82,34 @@ func (w *Worker) snapshot(names []string) map[string]wire.Snap {
 		}
 	}
 	return out
+}
+
+// goroutinesAbove reports whether more than n goroutines are alive, giving those that are
+// ending (a request's goroutine that has just returned) a moment to be gone first; a
+// goroutine a cell started and that still runs or sleeps keeps the count above n.
+func goroutinesAbove(n int) bool {
+	for i := range 20 {
+		if runtime.NumGoroutine() <= n {
+			return false
+		}
+		if i < 10 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	return true
+}
+
+// settledGoroutines is the number of goroutines once those that are ending are gone: the
+// smallest count seen over a few scheduling rounds.
+func settledGoroutines() int {
+	n := runtime.NumGoroutine()
+	for range 10 {
+		runtime.Gosched()
+		n = min(n, runtime.NumGoroutine())
+	}
+	return n
 }
 
 // snapValues returns the values of the variables (the invalid Value for one that cannot be

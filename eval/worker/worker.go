@@ -561,7 +561,7 @@ func (w *Worker) run(r wire.Request) {
 		return ev
 	})
 	if w.idleGoroutines == 0 {
-		w.idleGoroutines = runtime.NumGoroutine() // after the first request (snapshot.go)
+		w.idleGoroutines = settledGoroutines() // after the first request (snapshot.go)
 	}
 	ev.Ev, ev.ID = wire.EvDone, r.ID
 	w.mu.Lock()
@@ -587,9 +587,11 @@ func (w *Worker) run(r wire.Request) {
 // path's and exited is true.
 func (w *Worker) runGuarded(id uint64, goexit string, body func() wire.Event) (ev wire.Event, exited bool) {
 	done := make(chan wire.Event, 1)
+	ended := make(chan struct{}) // closed as the goroutine returns
 	cr := &cellRun{exitC: make(chan wire.Event, 1)}
 	start := time.Now()
 	go func() {
+		defer close(ended)
 		w.own.enter(id)
 		w.mu.Lock()
 		cr.g = goid()
@@ -607,6 +609,7 @@ func (w *Worker) runGuarded(id uint64, goexit string, body func() wire.Event) (e
 	}()
 	select {
 	case ev = <-done:
+		<-ended // so that the goroutine counts of snapshot.go do not see it
 	case ev = <-cr.exitC:
 		exited = true
 	}
