@@ -47,9 +47,9 @@ func writeMsg(t *testing.T, p *prefixConn, body string) {
 }
 
 // readMsgs reads count one-frame messages "m<number>", checking the stream is made of whole
-// messages numbered from on, in increasing order, and returns how many arrived; it stops early only when nothing
-// arrives for 10 s (a loaded machine, or -race, can pause the writer for a while: the count,
-// not a quiet spell, says when the stream is complete).
+// messages numbered from on, in increasing order, and returns how many arrived. It stops early
+// only when nothing arrives for 10 s (a loaded machine, or -race, can pause the writer for a
+// while: the count, not a quiet spell, says when the stream is complete).
 func readMsgs(t *testing.T, c net.Conn, r *bufio.Reader, from, count int) (got int) {
 	t.Helper()
 	last := from - 1

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quire-go/quire/kernel"
 	"github.com/quire-go/quire/kernel/client"
+	"github.com/quire-go/quire/kernel/kerneltest"
 )
 
 // historyEntries returns the [session, line, source] triples of a history_reply.
@@ -129,14 +130,11 @@ func TestHistoryGlobSearchIsLinear(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// The kernel publishes busy when it starts on the search: kernel_info goes after that.
-	started := make(chan struct{})
-	closed := false // (onIOPub runs on the client's one iopub goroutine)
-	call, err := k.RequestAsync(client.Shell, "history_request", q, true, func(m *kernel.Message) {
-		if st, _ := m.ContentMap()["execution_state"].(string); st == "busy" && !closed {
-			closed = true
-			close(started)
-		}
+	onIOPub, started := kerneltest.Seen(func(m *kernel.Message) bool {
+		st, _ := m.ContentMap()["execution_state"].(string)
+		return st == "busy"
 	})
+	call, err := k.RequestAsync(client.Shell, "history_request", q, true, onIOPub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +147,7 @@ func TestHistoryGlobSearchIsLinear(t *testing.T) {
 		r, err := call.Wait(ctx)
 		search <- result{r, err}
 	}()
-	select {
-	case <-started:
-	case <-ctx.Done():
-		t.Fatal("the kernel did not start on the history search within 5 s")
-	}
+	kerneltest.Wait(t, started, 5*time.Second, "the kernel did not start on the history search")
 	t1 := time.Now()
 	if _, err := k.KernelInfo(ctx); err != nil {
 		t.Fatalf("kernel_info while a history search runs: %v (after %v)", err, time.Since(t1).Round(time.Millisecond))

@@ -13,17 +13,27 @@ import (
 )
 
 // StreamSeen returns ExecuteOptions whose OnIOPub closes the channel once a stream message of
-// the request contains text. (OnIOPub runs on the client's one iopub goroutine: closed needs no
-// lock.)
+// the request contains text.
 func StreamSeen(text string) (*client.ExecuteOptions, <-chan struct{}) {
+	onIOPub, seen := Seen(func(m *kernel.Message) bool {
+		s, _ := m.ContentMap()["text"].(string)
+		return m.Type() == "stream" && strings.Contains(s, text)
+	})
+	return &client.ExecuteOptions{OnIOPub: onIOPub}, seen
+}
+
+// Seen returns an iopub callback (for ExecuteOptions.OnIOPub or Client.RequestAsync) that
+// closes the channel at the first message match accepts. (The client calls it on its one
+// iopub goroutine: closed needs no lock.)
+func Seen(match func(*kernel.Message) bool) (func(*kernel.Message), <-chan struct{}) {
 	seen := make(chan struct{})
 	closed := false
-	return &client.ExecuteOptions{OnIOPub: func(m *kernel.Message) {
-		if s, _ := m.ContentMap()["text"].(string); !closed && m.Type() == "stream" && strings.Contains(s, text) {
+	return func(m *kernel.Message) {
+		if !closed && match(m) {
 			closed = true
 			close(seen)
 		}
-	}}, seen
+	}, seen
 }
 
 // Wait returns once ch is closed, and fails the test if that takes longer than d.
