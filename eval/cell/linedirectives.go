@@ -20,8 +20,8 @@ func StripLineDirectives(src string) string {
 				continue
 			}
 		}
-		if strings.HasPrefix(src[i:], "/*line ") {
-			if end := strings.IndexByte(src[i+len("/*line "):], '*'); end >= 0 && strings.HasPrefix(src[i+len("/*line ")+end:], "*/") {
+		if rest, ok := strings.CutPrefix(src[i:], "/*line "); ok {
+			if end := strings.IndexByte(rest, '*'); end >= 0 && strings.HasPrefix(rest[end:], "*/") {
 				i += len("/*line ") + end + len("*/")
 				continue
 			}

@@ -140,15 +140,13 @@ func containsWord(s, word string) bool {
 			return false
 		}
 		start, end := i+j, i+j+len(word)
-		if !identByteBefore(s, start) && (end == len(s) || !isIdentByte(s[end])) {
+		if (start == 0 || !isIdentByte(s[start-1])) && (end == len(s) || !isIdentByte(s[end])) {
 			return true
 		}
 		i = start + 1
 	}
 	return false
 }
-
-func identByteBefore(s string, i int) bool { return i > 0 && isIdentByte(s[i-1]) }
 
 // isIdentByte reports an ASCII letter, digit or underscore, or a byte of a multi-byte
 // character (a letter, most likely, in an identifier).
